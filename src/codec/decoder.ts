@@ -1,0 +1,91 @@
+/**
+ * The frame decoder used by the protocol layer: state in a JS-owned 256-byte array, decoding by
+ * the native addon when loaded, else by the TS twin. Records go into a shared array (see
+ * {@link takeRecords}) so decoding allocates nothing per frame.
+ * @module
+ */
+import { Limits, Record, State } from '../protocol/constants';
+import { decode as decodeFallback } from './decoder.fallback';
+import { native } from './native';
+
+/** Decoder configuration. */
+export interface DecoderOptions {
+  /** True on the server side: incoming frames must be masked. */
+  server: boolean;
+  /** True when an extension (permessage-deflate) gives RSV1 a meaning. */
+  allowRsv1?: boolean;
+  maxFrameSize?: number;
+  maxMessageSize?: number;
+}
+
+const shared = new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
+let sharedBusy = false;
+
+/**
+ * Borrows the shared record array; a nested decode (user code decoding inside a signal handler)
+ * gets a fresh one. Give it back with {@link giveRecords}.
+ */
+export function takeRecords(): Uint32Array {
+  if (sharedBusy) return new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
+  sharedBusy = true;
+  return shared;
+}
+
+/** Returns an array borrowed with {@link takeRecords}. */
+export function giveRecords(records: Uint32Array): void {
+  if (records === shared) sharedBusy = false;
+}
+
+/** One connection's incremental frame decoder. */
+export class FrameDecoder {
+  /** The whole decoder state (layout: {@link State}). */
+  readonly state = new Uint8Array(State.BYTES);
+  readonly #words = new Uint32Array(this.state.buffer);
+
+  constructor(options: DecoderOptions) {
+    this.configure(options);
+  }
+
+  /** Changes side, RSV1 permission or limits; takes effect at the next frame header. */
+  configure(options: DecoderOptions): void {
+    const w = this.#words;
+    w[State.CONFIG] = (options.server ? State.CONFIG_SERVER : 0) | (options.allowRsv1 ? State.CONFIG_ALLOW_RSV1 : 0);
+    w[State.MAX_FRAME] = options.maxFrameSize ?? Limits.MAX_INCOMING_FRAME_SIZE;
+    w[State.MAX_MESSAGE] = options.maxMessageSize ?? Limits.MAX_INCOMING_MESSAGE_SIZE;
+  }
+
+  setLimits(maxFrameSize: number, maxMessageSize: number): void {
+    this.#words[State.MAX_FRAME] = maxFrameSize;
+    this.#words[State.MAX_MESSAGE] = maxMessageSize;
+  }
+
+  setAllowRsv1(allow: boolean): void {
+    const w = this.#words;
+    w[State.CONFIG] = allow ? w[State.CONFIG] | State.CONFIG_ALLOW_RSV1 : w[State.CONFIG] & ~State.CONFIG_ALLOW_RSV1;
+  }
+
+  /**
+   * Decodes frames in `chunk` from `offset`, unmasking in place.
+   * @returns the number of records written; {@link resume} < chunk.length means the records
+   * filled up and decode must be called again from there.
+   */
+  decode(chunk: Uint8Array, offset: number, records: Uint32Array): number {
+    if (native !== null) return native.decode(this.state, chunk, offset, records);
+    return decodeFallback(this.#words, this.state, chunk, offset, records);
+  }
+
+  /** Where the last decode() stopped in its chunk. */
+  get resume(): number {
+    return this.#words[State.RESUME];
+  }
+
+  /** True once a close frame or an error was decoded. */
+  get finished(): boolean {
+    return this.#words[State.PHASE] >= State.PHASE_CLOSED;
+  }
+
+  /** The buffered control payload of a record flagged FLAG_BUFFERED (a view, copy before keeping). */
+  controlPayload(length: number): Uint8Array {
+    return this.state.subarray(State.CTRL_BYTE, State.CTRL_BYTE + length);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Protocol constants shared by every layer: opcodes, close codes, limits, timeouts and the
+ * native decoder's record/state layout. Mirrored by `native/core/constants.h`; the test
+ * `test/unit/protocol/constants.test.ts` parses that header and asserts both agree.
+ *
+ * Nothing else in the project writes these numbers bare (house rule 2).
+ * @module
+ */
+
+/** Frame opcodes, RFC 6455 §5.2. */
+export enum Opcode {
+  Continuation = 0x0,
+  Text = 0x1,
+  Binary = 0x2,
+  Close = 0x8,
+  Ping = 0x9,
+  Pong = 0xa,
+}
+
+/** Qt's `QWebSocketProtocol::CloseCode`, RFC 6455 §7.4.1. */
+export enum CloseCode {
+  CloseCodeNormal = 1000,
+  CloseCodeGoingAway = 1001,
+  CloseCodeProtocolError = 1002,
+  CloseCodeDatatypeNotSupported = 1003,
+  CloseCodeReserved1004 = 1004,
+  CloseCodeMissingStatusCode = 1005,
+  CloseCodeAbnormalDisconnection = 1006,
+  CloseCodeWrongDatatype = 1007,
+  CloseCodePolicyViolated = 1008,
+  CloseCodeTooMuchData = 1009,
+  CloseCodeMissingExtension = 1010,
+  CloseCodeBadOperation = 1011,
+  CloseCodeTlsHandshakeFailed = 1015,
+}
+
+/** Qt's `QWebSocketProtocol::Version`. Only 13 (RFC 6455) is supported. */
+export enum Version {
+  VersionUnknown = -1,
+  Version0 = 0,
+  Version4 = 4,
+  Version5 = 5,
+  Version6 = 6,
+  Version7 = 7,
+  Version8 = 8,
+  Version13 = 13,
+  VersionLatest = 13,
+}
+
+/** Numeric limits (bytes unless stated). Qt's values where Qt has one. */
+export const Limits = {
+  /** Largest control-frame payload, RFC 6455 §5.5. */
+  MAX_CONTROL_PAYLOAD: 125,
+  /** Largest close reason: 125 minus the 2-byte code, RFC 6455 §5.5.1. */
+  MAX_CLOSE_REASON: 123,
+  /** Qt: std::numeric_limits<int>::max() - 1. Also keeps every length inside a uint32 record field. */
+  MAX_INCOMING_FRAME_SIZE: 2147483646,
+  MAX_INCOMING_MESSAGE_SIZE: 2147483646,
+  MAX_OUTGOING_FRAME_SIZE: 2147483646,
+  /** Qt's default outgoing frame size: 512 KiB. */
+  DEFAULT_OUTGOING_FRAME_SIZE: 524288,
+  /** Largest frame header: 2 + 8 (64-bit length) + 4 (mask), RFC 6455 §5.2. */
+  MAX_HEADER_SIZE: 14,
+  /** Upgrade request / response header block limit. */
+  MAX_HANDSHAKE_SIZE: 8192,
+  /** Records in the shared decoder output array; decode() resumes when it fills. */
+  RECORD_CAPACITY: 1024,
+} as const;
+
+/** Timeouts in milliseconds. */
+export const Timeouts = {
+  /** Qt's default handshake timeout (QWebSocketServer::handshakeTimeoutMS). */
+  HANDSHAKE_MS: 10000,
+  /** How long to wait for the peer's close frame / TCP FIN after we sent a close. */
+  CLOSE_MS: 5000,
+} as const;
+
+/** Close codes a peer may legally send, RFC 6455 §7.4.1 / §7.4.2 (1012–1014 are IANA-registered). */
+export function isValidReceivedCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/**
+ * Decoder record layout. decode() writes `Record.STRIDE` uint32 fields per record into a shared
+ * Uint32Array. One record per frame piece (the part of a frame's payload present in one chunk),
+ * or one error record, after which the decoder is poisoned.
+ */
+export const Record = {
+  /** Layout version: the loader refuses a native addon that reports another one. */
+  LAYOUT_VERSION: 1,
+  STRIDE: 8,
+  // field indexes
+  KIND: 0,
+  OPCODE: 1, // frame opcode (0 for continuation); for errors: the DecodeError id
+  FLAGS: 2,
+  START: 3, // payload start offset in the chunk (or in the state's control buffer if BUFFERED)
+  LENGTH: 4, // payload bytes of this piece
+  REMAINING: 5, // payload bytes of this frame still to come in later chunks
+  AUX: 6, // close frames: received close code (1005 if none); errors: close code to send
+  OFFSET: 7, // errors: chunk offset where the error was found; frames: 0
+  // KIND values
+  KIND_FRAME: 1,
+  KIND_ERROR: 2,
+  // FLAGS bits
+  FLAG_FIN: 1,
+  FLAG_RSV1: 2,
+  FLAG_FIRST: 4, // first piece of the frame
+  FLAG_LAST: 8, // last piece of the frame (REMAINING == 0)
+  FLAG_BUFFERED: 16, // control payload was split across chunks and is in the state's control buffer
+} as const;
+
+/** Decoder error ids and the close code each one sends (one table, mirrored in C++). */
+export const DecodeError = {
+  RSV_BITS: 1,
+  BAD_OPCODE: 2,
+  CONTROL_FRAGMENTED: 3,
+  CONTROL_TOO_LONG: 4,
+  MASK_EXPECTED: 5,
+  MASK_UNEXPECTED: 6,
+  UNEXPECTED_CONTINUATION: 7,
+  EXPECTED_CONTINUATION: 8,
+  LENGTH_HIGH_BIT: 9,
+  FRAME_TOO_LARGE: 10,
+  MESSAGE_TOO_LARGE: 11,
+  CLOSE_LENGTH_ONE: 12,
+  CLOSE_INVALID_CODE: 13,
+  CLOSE_INVALID_UTF8: 14,
+  INVALID_UTF8: 15,
+} as const;
+
+/** Close code for each {@link DecodeError} id (index = id). */
+export const DECODE_ERROR_CLOSE_CODE: readonly number[] = [
+  0, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1009, 1009, 1002, 1002, 1007, 1007,
+];
+
+/** Short, peer-safe reasons sent in the close frame for each {@link DecodeError} id. */
+export const DECODE_ERROR_REASON: readonly string[] = [
+  '',
+  'Reserved bits set',
+  'Invalid opcode',
+  'Fragmented control frame',
+  'Control frame too long',
+  'Frame must be masked',
+  'Frame must not be masked',
+  'Continuation without a message',
+  'Expected a continuation frame',
+  'Invalid payload length',
+  'Frame too large',
+  'Message too large',
+  'Invalid close payload',
+  'Invalid close code',
+  'Invalid UTF-8 in close reason',
+  'Invalid UTF-8 in text message',
+];
+
+/**
+ * Decoder state layout: every decoder keeps its whole state in a 256-byte Uint8Array owned by JS,
+ * viewed as uint32 fields (little-endian), so the native and the TS decoder share one format and
+ * can be swapped or compared mid-stream. Field indexes are uint32 indexes.
+ */
+export const State = {
+  BYTES: 256,
+  CONFIG: 0, // CONFIG_* bits
+  MAX_FRAME: 1,
+  MAX_MESSAGE: 2,
+  PHASE: 3, // PHASE_*
+  HDR_LEN: 4, // header bytes held in the spill area
+  OPCODE: 5, // current frame's opcode
+  FRAME_FLAGS: 6, // FLAG_FIN | FLAG_RSV1 of the current frame, plus FRAME_STARTED
+  REMAINING: 7, // payload bytes of the current frame not yet consumed
+  MASK_KEY: 8, // 4 mask bytes as a little-endian uint32 (byte i of the key = (key >>> 8*i) & 0xff)
+  MASK_PHASE: 9, // index into the key of the next payload byte
+  MSG_OPCODE: 10, // 0: no data message in progress; 1 text; 2 binary
+  MSG_COMPRESSED: 11, // 1 when the message's first frame had RSV1 (UTF-8 checked after inflating)
+  MSG_SIZE: 12, // payload bytes of the current message so far (frame lengths, counted at headers)
+  UTF8: 13, // incremental UTF-8 state of the current text message (see UTF8 below)
+  CTRL_LEN: 14, // control payload bytes buffered so far
+  RESUME: 15, // output: chunk offset where decode() stopped
+  FRAME_LEN: 16, // payload length of the current frame
+  // byte offsets of the two buffers inside the state
+  SPILL_BYTE: 80, // 16 bytes: header split across chunks
+  CTRL_BYTE: 96, // 128 bytes: control payload split across chunks
+  // CONFIG bits
+  CONFIG_SERVER: 1, // we are the server: frames must be masked
+  CONFIG_ALLOW_RSV1: 2, // permessage-deflate negotiated
+  // PHASE values
+  PHASE_HEADER: 0,
+  PHASE_PAYLOAD: 1,
+  PHASE_CLOSED: 2, // a close frame was received: later bytes are ignored (RFC 6455 §5.5.1)
+  PHASE_POISONED: 3, // an error was reported
+  // FRAME_FLAGS extra bit
+  FRAME_STARTED: 0x100, // a piece of the current frame has been emitted
+  FRAME_MASKED: 0x200, // the current frame carries a mask key
+} as const;
+
+/**
+ * Incremental UTF-8 state word: 0 = at a code-point boundary. Otherwise
+ * bits 0..1 = continuation bytes still needed, bits 8..15 = lowest allowed next byte,
+ * bits 16..23 = highest allowed next byte (RFC 3629 §4 table).
+ */
+export const Utf8State = {
+  ACCEPT: 0,
+  /** Returned by the incremental validator when the input is not UTF-8. */
+  INVALID: 0xffffffff,
+} as const;
