@@ -1,0 +1,606 @@
+/**
+ * QWebSocket for Node.js: Qt's names, argument order and semantics; signals are typed events.
+ * Client side (open) and server side (handed out by WebSocketServer) are the same class.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { CloseCode, Limits, Timeouts, Version } from '../protocol/constants';
+import { SocketError, SocketState, PauseMode } from '../protocol/enums';
+import type { SessionHandler } from '../protocol/session';
+import { closePayload } from '../protocol/closeFrame';
+import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
+import { Connection, type ConnectionEvents } from '../transport/connection';
+import { ClientHandshake, resourceName } from '../transport/clientHandshake';
+import { nextMaskKey } from '../codec';
+import { InvalidArgumentError } from '../errors';
+import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
+import { NetworkProxy, ProxyType } from './networkProxy';
+import type { SslConfiguration } from './sslConfiguration';
+
+/** The default mask generator: keys from a crypto-random pool refilled in bulk. */
+export const defaultMaskGenerator: MaskGenerator = Object.freeze({
+  seed: () => true,
+  nextMask: nextMaskKey,
+});
+
+/** A request as this socket keeps it: URL plus header pairs. */
+export interface ResolvedRequest {
+  url: URL;
+  headers: Array<[string, string]>;
+}
+
+/** What the server hands over for a socket it accepted (internal). */
+export interface ServerSideInfo {
+  request: ResolvedRequest;
+  origin: string;
+  subprotocol: string;
+  maxFrameSize: number;
+  maxMessageSize: number;
+}
+
+function headerPairs(h: NetworkRequest['headers']): Array<[string, string]> {
+  if (h === undefined) return [];
+  if (Array.isArray(h)) return h.map(([k, v]) => [String(k), String(v)]);
+  return Object.entries(h as Record<string, string>).map(([k, v]) => [k, String(v)]);
+}
+
+function checkSize(name: string, value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer between 0 and ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
+
+/**
+ * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
+ *
+ * Signals: see {@link WebSocketSignals}. No error is ever emitted as an `'error'` event: errors
+ * set {@link error}/{@link errorString} and emit `errorOccurred`, so a socket without listeners
+ * cannot crash the process.
+ */
+export class WebSocket extends EventEmitter<WebSocketSignals> implements SessionHandler, ConnectionEvents {
+  #origin: string;
+  #version: Version;
+  #state = SocketState.UnconnectedState;
+  #error = SocketError.UnknownSocketError;
+  #errorString = '';
+  #closeCode: CloseCode = CloseCode.CloseCodeNormal;
+  #closeReason = '';
+  #request: ResolvedRequest | null = null;
+  #options: HandshakeOptions = {};
+  #subprotocol = '';
+  #server = false;
+  #conn: Connection | null = null;
+  #handshake: ClientHandshake | null = null;
+  #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
+  #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
+  #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
+  #readBufferSize = 0;
+  #maskGenerator: MaskGenerator = defaultMaskGenerator;
+  #pauseMode = PauseMode.PauseNever;
+  #proxy = new NetworkProxy(ProxyType.DefaultProxy);
+  #sslConfiguration: SslConfiguration = {};
+  #ignoreAllSslErrors = false;
+  #ignoredSslErrors: unknown[] = [];
+  #peerName = '';
+
+  static {
+    attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
+  }
+
+  /**
+   * @param origin the Origin header to send (RFC 6454); one with CR or LF makes open() fail
+   * @param version only Version13 (VersionLatest) exists in RFC 6455
+   * @throws InvalidArgumentError for another version
+   */
+  constructor(origin = '', version: Version = Version.VersionLatest) {
+    super();
+    if (version !== Version.Version13) {
+      throw new InvalidArgumentError(`Unsupported WebSocket version ${version}: only Version13 (RFC 6455) is supported`);
+    }
+    this.#origin = String(origin);
+    this.#version = version;
+  }
+
+  /** Largest incoming frame this implementation supports. */
+  static maxIncomingFrameSize(): number {
+    return Limits.MAX_INCOMING_FRAME_SIZE;
+  }
+  /** Largest incoming message this implementation supports. */
+  static maxIncomingMessageSize(): number {
+    return Limits.MAX_INCOMING_MESSAGE_SIZE;
+  }
+  /** Largest outgoing frame this implementation supports. */
+  static maxOutgoingFrameSize(): number {
+    return Limits.MAX_OUTGOING_FRAME_SIZE;
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  #setState(state: SocketState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('stateChanged', state);
+  }
+
+  #setError(error: SocketError, message: string): void {
+    this.#error = error;
+    this.#errorString = message;
+    this.emit('errorOccurred', error);
+  }
+
+  /** The current QAbstractSocket::SocketState. */
+  state(): SocketState {
+    return this.#state;
+  }
+  /** True when the socket is connected and can send. */
+  isValid(): boolean {
+    return this.#state === SocketState.ConnectedState;
+  }
+  /** The type of the last error. */
+  error(): SocketError {
+    return this.#error;
+  }
+  /** A human-readable description of the last error. */
+  errorString(): string {
+    return this.#errorString;
+  }
+  /** Why the socket closed: the peer's close code, 1005 when it sent none, 1006 on abnormal loss. */
+  closeCode(): CloseCode {
+    return this.#closeCode;
+  }
+  /** The close reason the peer sent (or ours, while closing). */
+  closeReason(): string {
+    return this.#closeReason;
+  }
+
+  // ---- opening (client) ----------------------------------------------------------------------
+
+  /**
+   * Opens a connection (Qt's four open() overloads).
+   * Emits stateChanged (HostLookup, Connecting, Connected), connected, or errorOccurred:
+   * ConnectionRefusedError for a URL or origin with CR/LF or a failed handshake,
+   * UnsupportedSocketOperationError for a scheme other than ws/wss.
+   */
+  open(target: string | URL | NetworkRequest, options: HandshakeOptions = {}): void {
+    if (this.#state !== SocketState.UnconnectedState) this.abort();
+    const req: NetworkRequest = typeof target === 'string' || target instanceof URL ? { url: target } : target;
+    const rawUrl = req.url instanceof URL ? req.url.href : String(req.url);
+    this.#options = { ...options, subprotocols: [...(options.subprotocols ?? [])] };
+    this.#server = false;
+    this.#subprotocol = '';
+    this.#closeCode = CloseCode.CloseCodeNormal;
+    this.#closeReason = '';
+    // Qt: a URL with newline characters is refused (it would inject headers)
+    if (/[\r\n]/.test(rawUrl)) {
+      this.#request = null;
+      this.#setError(SocketError.ConnectionRefusedError, 'Invalid URL: contains newline characters');
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(rawUrl);
+    } catch {
+      this.#setError(SocketError.ConnectionRefusedError, 'Invalid URL');
+      return;
+    }
+    this.#request = { url, headers: headerPairs(req.headers) };
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+      this.#setError(SocketError.UnsupportedSocketOperationError, `Unsupported WebSocket scheme: ${url.protocol.slice(0, -1)}`);
+      return;
+    }
+    if (!isSafeHeaderValue(this.#origin)) {
+      this.#setError(SocketError.ConnectionRefusedError, 'Invalid origin: contains newline characters');
+      return;
+    }
+    for (const p of this.#options.subprotocols ?? []) {
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
+        this.#setError(SocketError.ConnectionRefusedError, `Invalid subprotocol name ${JSON.stringify(p)}`);
+        return;
+      }
+    }
+    this.#peerName = url.hostname;
+    const hs = new ClientHandshake(
+      {
+        url,
+        headers: this.#request.headers,
+        origin: this.#origin,
+        subprotocols: this.#options.subprotocols ?? [],
+        extensionOffer: '',
+        extensionNames: [],
+        handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
+        tls: {},
+      },
+      {
+        onHostLookup: () => this.#setState(SocketState.HostLookupState),
+        onConnecting: () => this.#setState(SocketState.ConnectingState),
+        onConnected: (socket, result, response) => this.#onHandshakeDone(hs, socket, result, response),
+        onFailed: (error, message) => {
+          if (this.#handshake !== hs) return;
+          this.#handshake = null;
+          this.#setError(error, message);
+          this.#setState(SocketState.UnconnectedState);
+        },
+      },
+    );
+    this.#handshake = hs;
+    hs.start();
+  }
+
+  #onHandshakeDone(hs: ClientHandshake, socket: Socket, result: HandshakeResult, response: ResponseHead): void {
+    if (this.#handshake !== hs) return;
+    this.#handshake = null;
+    this.#subprotocol = result.subprotocol;
+    this.#startConnection(socket, response.rest);
+    this.#setState(SocketState.ConnectedState);
+    this.emit('connected');
+    this.#conn?.start(response.rest);
+  }
+
+  #startConnection(socket: Socket, _head: Buffer | null): void {
+    const conn = new Connection(socket, this, this, {
+      server: this.#server,
+      maxFrameSize: this.#maxFrame,
+      maxMessageSize: this.#maxMessage,
+      outgoingFrameSize: this.#outgoingFrameSize,
+      now: Date.now,
+    });
+    if (!this.#server && this.#maskGenerator !== defaultMaskGenerator) conn.session.setMaskSource(this.#maskGenerator);
+    conn.setReadBufferSize(this.#readBufferSize);
+    this.#conn = conn;
+  }
+
+  #attachServer(socket: Socket, head: Buffer | null, info: ServerSideInfo): void {
+    this.#server = true;
+    this.#request = info.request;
+    this.#origin = info.origin;
+    this.#subprotocol = info.subprotocol;
+    this.#maxFrame = info.maxFrameSize;
+    this.#maxMessage = info.maxMessageSize;
+    this.#startConnection(socket, head);
+    this.#state = SocketState.ConnectedState;
+    this.#conn?.start(head);
+  }
+
+  // ---- closing -------------------------------------------------------------------------------
+
+  /**
+   * Gracefully closes: pending writes are flushed, then the close frame is sent (reason cut to
+   * 123 bytes on a code-point boundary), and the socket closes when the peer answers or after
+   * the close timeout. Emits aboutToClose, stateChanged(ClosingState), later disconnected.
+   * @throws InvalidArgumentError for a code that may not be sent (RFC 6455 §7.4.1)
+   */
+  close(closeCode: CloseCode = CloseCode.CloseCodeNormal, reason = ''): void {
+    if (this.#state === SocketState.HostLookupState || this.#state === SocketState.ConnectingState) {
+      this.#handshake?.abort();
+      this.#handshake = null;
+      this.#setState(SocketState.UnconnectedState);
+      return;
+    }
+    const conn = this.#conn;
+    if (this.#state !== SocketState.ConnectedState || conn === null) return;
+    closePayload(closeCode, String(reason)); // validates before any state changes
+    this.#closeCode = closeCode;
+    this.#closeReason = String(reason);
+    this.emit('aboutToClose');
+    if (this.#conn !== conn) return; // aborted from the slot
+    conn.session.sendClose(closeCode, String(reason));
+    this.#setState(SocketState.ClosingState);
+    conn.flush();
+    conn.armCloseTimer();
+  }
+
+  /** Closes immediately, discarding pending writes; emits disconnected when it was connected. */
+  abort(): void {
+    if (this.#handshake !== null) {
+      this.#handshake.abort();
+      this.#handshake = null;
+    }
+    const conn = this.#conn;
+    const wasOpen = this.#state === SocketState.ConnectedState || this.#state === SocketState.ClosingState;
+    if (conn !== null) {
+      this.#conn = null;
+      if (!conn.session.closeReceived) this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
+      conn.destroy();
+    }
+    this.#setState(SocketState.UnconnectedState);
+    if (wasOpen) this.emit('disconnected');
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  /**
+   * Queues a text message (fragmented above outgoingFrameSize()).
+   * @returns the number of payload bytes queued; 0 when not connected
+   */
+  sendTextMessage(message: string): number {
+    if (typeof message !== 'string') throw new InvalidArgumentError('sendTextMessage expects a string');
+    if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
+    return this.#conn.session.sendText(message);
+  }
+
+  /**
+   * Queues a binary message (fragmented above outgoingFrameSize()). The buffer is written by
+   * reference when large: do not modify it until bytesWritten.
+   * @returns the number of payload bytes queued; 0 when not connected
+   */
+  sendBinaryMessage(data: Uint8Array): number {
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('sendBinaryMessage expects a Buffer or Uint8Array');
+    if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
+    return this.#conn.session.sendBinary(data);
+  }
+
+  /** Sends a ping; the payload is clipped to 125 bytes. The answer emits pong(elapsedMs, payload). */
+  ping(payload: Uint8Array | string = Buffer.alloc(0)): void {
+    const p = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    if (!(p instanceof Uint8Array)) throw new InvalidArgumentError('ping expects a Buffer, Uint8Array or string');
+    if (this.#state !== SocketState.ConnectedState || this.#conn === null) return;
+    this.#conn.session.sendPing(p);
+  }
+
+  /** Bytes queued but not yet written to the network. */
+  bytesToWrite(): number {
+    return this.#conn?.bytesToWrite ?? 0;
+  }
+
+  /** Writes queued data now. @returns true when anything was written */
+  flush(): boolean {
+    return this.#conn?.flush() ?? false;
+  }
+
+  // ---- SessionHandler (called by the protocol layer) ---------------------------------------
+
+  /** @internal */
+  get wantsFrames(): boolean {
+    return this.listenerCount('textFrameReceived') + this.listenerCount('binaryFrameReceived') > 0;
+  }
+  /** @internal */
+  onTextFrame(frame: string, isLastFrame: boolean): void {
+    this.emit('textFrameReceived', frame, isLastFrame);
+  }
+  /** @internal */
+  onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
+    this.emit('binaryFrameReceived', frame, isLastFrame);
+  }
+  /** @internal */
+  onTextMessage(message: string): void {
+    this.emit('textMessageReceived', message);
+  }
+  /** @internal */
+  onBinaryMessage(message: Buffer): void {
+    this.emit('binaryMessageReceived', message);
+  }
+  /** @internal */
+  onPing(_payload: Buffer): void {
+    // Qt has no ping signal: the pong is sent by the session
+  }
+  /** @internal */
+  onPong(elapsedMs: number, payload: Buffer): void {
+    this.emit('pong', elapsedMs, payload);
+  }
+  /** @internal */
+  onPeerClose(code: number, reason: string): void {
+    const conn = this.#conn;
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    if (this.#state === SocketState.ConnectedState) {
+      this.emit('aboutToClose');
+      this.#setState(SocketState.ClosingState);
+    }
+    if (conn === null) return;
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (with a timeout)
+    if (this.#server) conn.end();
+    else {
+      conn.flush();
+      conn.armCloseTimer();
+    }
+  }
+  /** @internal */
+  onProtocolError(code: number, reason: string): void {
+    const conn = this.#conn;
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    if (this.#state === SocketState.ConnectedState) {
+      this.emit('aboutToClose');
+      this.#setState(SocketState.ClosingState);
+    }
+    // RFC 6455 §7.1.7: fail the connection: close frame sent, then close TCP
+    conn?.end();
+  }
+
+  // ---- ConnectionEvents (called by the transport) ------------------------------------------
+
+  /** @internal */
+  get wantsBytesWritten(): boolean {
+    return this.listenerCount('bytesWritten') > 0;
+  }
+  /** @internal */
+  onBytesWritten(bytes: number): void {
+    this.emit('bytesWritten', bytes);
+  }
+  /** @internal */
+  onReadFinished(): void {
+    this.emit('readChannelFinished');
+  }
+  /** @internal */
+  onSocketError(err: Error): void {
+    // reported on close: a reset without a close handshake is RemoteHostClosedError
+    this.#pendingSocketError = err;
+  }
+  #pendingSocketError: Error | null = null;
+  /** @internal */
+  onClosed(_hadError: boolean): void {
+    const conn = this.#conn;
+    if (conn === null) return; // aborted: already reported
+    this.#conn = null;
+    const clean = conn.session.closeReceived && conn.session.closeSent;
+    if (!clean) {
+      if (!conn.session.closeReceived) {
+        this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
+        if (!conn.session.closeSent) this.#closeReason = '';
+      }
+      if (!conn.session.closeSent) {
+        const err = this.#pendingSocketError;
+        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${err.message}` : 'The remote host closed the connection');
+      }
+    }
+    this.#setState(SocketState.UnconnectedState);
+    this.emit('disconnected');
+  }
+
+  // ---- settings and accessors ----------------------------------------------------------------
+
+  /** Largest incoming frame accepted; larger ones close the connection with 1009. */
+  maxAllowedIncomingFrameSize(): number {
+    return this.#maxFrame;
+  }
+  /** @throws InvalidArgumentError outside 0..maxIncomingFrameSize() */
+  setMaxAllowedIncomingFrameSize(size: number): void {
+    this.#maxFrame = checkSize('maxAllowedIncomingFrameSize', size, Limits.MAX_INCOMING_FRAME_SIZE);
+    this.#conn?.session.decoder.setLimits(this.#maxFrame, this.#maxMessage);
+  }
+  /** Largest incoming message accepted; larger ones close the connection with 1009. */
+  maxAllowedIncomingMessageSize(): number {
+    return this.#maxMessage;
+  }
+  /** @throws InvalidArgumentError outside 0..maxIncomingMessageSize() */
+  setMaxAllowedIncomingMessageSize(size: number): void {
+    this.#maxMessage = checkSize('maxAllowedIncomingMessageSize', size, Limits.MAX_INCOMING_MESSAGE_SIZE);
+    this.#conn?.session.decoder.setLimits(this.#maxFrame, this.#maxMessage);
+  }
+  /** Largest outgoing frame; longer messages are fragmented. Default 512 KiB. */
+  outgoingFrameSize(): number {
+    return this.#outgoingFrameSize;
+  }
+  /** @throws InvalidArgumentError outside 1..maxOutgoingFrameSize() */
+  setOutgoingFrameSize(size: number): void {
+    if (size === 0) throw new InvalidArgumentError('outgoingFrameSize must be at least 1');
+    this.#outgoingFrameSize = checkSize('outgoingFrameSize', size, Limits.MAX_OUTGOING_FRAME_SIZE);
+    this.#conn?.session.setOutgoingFrameSize(size);
+  }
+  /** Bytes read from the socket per event-loop turn at most (0 = unlimited, the default). */
+  readBufferSize(): number {
+    return this.#readBufferSize;
+  }
+  /** @throws InvalidArgumentError for a negative or non-integer size */
+  setReadBufferSize(size: number): void {
+    this.#readBufferSize = checkSize('readBufferSize', size, Number.MAX_SAFE_INTEGER);
+    this.#conn?.setReadBufferSize(size);
+  }
+  /** The mask generator in use (the default pool-backed one unless set). */
+  maskGenerator(): MaskGenerator {
+    return this.#maskGenerator;
+  }
+  /**
+   * Sets the mask generator (null restores the default); its seed() is called now.
+   * @throws InvalidArgumentError when seed() returns false or the object lacks nextMask()
+   */
+  setMaskGenerator(generator: MaskGenerator | null): void {
+    if (generator === null) {
+      this.#maskGenerator = defaultMaskGenerator;
+    } else {
+      if (typeof generator.nextMask !== 'function' || typeof generator.seed !== 'function') {
+        throw new InvalidArgumentError('A MaskGenerator needs seed() and nextMask()');
+      }
+      if (!generator.seed()) throw new InvalidArgumentError('MaskGenerator.seed() failed');
+      this.#maskGenerator = generator;
+    }
+    if (this.#conn !== null && !this.#server) {
+      this.#conn.session.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator);
+    }
+  }
+  /** The origin sent (client) or received (server). */
+  origin(): string {
+    return this.#origin;
+  }
+  /** The protocol version in use (always 13). */
+  version(): Version {
+    return this.#version;
+  }
+  /** The subprotocol agreed in the handshake, '' when none. */
+  subprotocol(): string {
+    return this.#subprotocol;
+  }
+  /** The handshake options given to open(). */
+  handshakeOptions(): HandshakeOptions {
+    return { ...this.#options, subprotocols: [...(this.#options.subprotocols ?? [])] };
+  }
+  /** The request used to open this socket (or, server side, the one received). */
+  request(): { url: string; headers: Array<[string, string]> } {
+    return { url: this.#request?.url.href ?? '', headers: this.#request?.headers.map(([k, v]) => [k, v] as [string, string]) ?? [] };
+  }
+  /** The URL connected (or to connect) to. */
+  requestUrl(): string {
+    return this.#request?.url.href ?? '';
+  }
+  /** Path and query of the request URL. */
+  resourceName(): string {
+    return this.#request !== null ? resourceName(this.#request.url) : '';
+  }
+  /** Local IP address ('' when not connected). */
+  localAddress(): string {
+    return this.#conn?.socket.localAddress ?? '';
+  }
+  /** Local port (0 when not connected). */
+  localPort(): number {
+    return this.#conn?.socket.localPort ?? 0;
+  }
+  /** The peer's IP address ('' when not connected). */
+  peerAddress(): string {
+    return this.#conn?.socket.remoteAddress ?? '';
+  }
+  /** The peer's port (0 when not connected). */
+  peerPort(): number {
+    return this.#conn?.socket.remotePort ?? 0;
+  }
+  /** The peer's host name as given in the URL (client); '' on the server side. */
+  peerName(): string {
+    return this.#peerName;
+  }
+
+  // ---- TLS and proxy settings (behaviour in the TLS and proxy layers) -----------------------
+
+  /** The proxy setting (DefaultProxy unless set). */
+  proxy(): NetworkProxy {
+    return this.#proxy;
+  }
+  setProxy(proxy: NetworkProxy): void {
+    this.#proxy = proxy;
+  }
+  /** QAbstractSocket::PauseModes. */
+  pauseMode(): PauseMode {
+    return this.#pauseMode;
+  }
+  setPauseMode(mode: PauseMode): void {
+    this.#pauseMode = mode;
+  }
+  /** Continues after a pause on sslErrors. */
+  resume(): void {
+    // implemented by the TLS layer
+  }
+  sslConfiguration(): SslConfiguration {
+    return { ...this.#sslConfiguration };
+  }
+  setSslConfiguration(config: SslConfiguration): void {
+    this.#sslConfiguration = { ...config };
+  }
+  /** Ignores all certificate errors (no list) or exactly the listed ones. */
+  ignoreSslErrors(errors?: unknown[]): void {
+    if (errors === undefined) this.#ignoreAllSslErrors = true;
+    else this.#ignoredSslErrors = [...errors];
+  }
+  /** Continues a handshake interrupted by handshakeInterruptedOnError. */
+  continueInterruptedHandshake(): void {
+    // implemented by the TLS layer
+  }
+}
+
+/** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
+export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo): WebSocket {
+  const ws = new WebSocket(info.origin);
+  attachServer(ws, socket, head, info);
+  return ws;
+}

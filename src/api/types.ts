@@ -1,0 +1,91 @@
+/**
+ * Option and value types of the public API, mapped from Qt's classes.
+ * @module
+ */
+import type { AlertLevel, AlertType, SocketError, SocketState } from '../protocol/enums';
+
+/** QNetworkRequest: the URL to open and extra headers for the upgrade request. */
+export interface NetworkRequest {
+  url: string | URL;
+  /** Extra request headers (name → value, or [name, value] pairs for repeated names). */
+  headers?: Record<string, string> | ReadonlyArray<readonly [string, string]>;
+}
+
+/** QWebSocketHandshakeOptions (Qt 6.4), plus Node-side extras. */
+export interface HandshakeOptions {
+  /** Subprotocols offered in Sec-WebSocket-Protocol, in order of preference. */
+  subprotocols?: readonly string[];
+  /** Milliseconds the whole opening handshake may take (default 10000). Not in Qt. */
+  handshakeTimeoutMs?: number;
+}
+
+/** QMaskGenerator: supplies the 32-bit masking keys of outgoing client frames (RFC 6455 §5.3). */
+export interface MaskGenerator {
+  /** Called when the generator is installed; return false to refuse it. */
+  seed(): boolean;
+  /** The next mask key (a uint32, its little-endian bytes are the key octets). */
+  nextMask(): number;
+}
+
+/** QAuthenticator: credentials filled in by a slot of authenticationRequired / proxyAuthenticationRequired. */
+export class Authenticator {
+  #user = '';
+  #password = '';
+  #realm: string;
+  #options: Map<string, unknown> = new Map();
+
+  constructor(realm = '') {
+    this.#realm = realm;
+  }
+
+  user(): string {
+    return this.#user;
+  }
+  setUser(user: string): void {
+    this.#user = user;
+  }
+  password(): string {
+    return this.#password;
+  }
+  setPassword(password: string): void {
+    this.#password = password;
+  }
+  /** The realm the server or proxy named in its challenge. */
+  realm(): string {
+    return this.#realm;
+  }
+  option(name: string): unknown {
+    return this.#options.get(name);
+  }
+  setOption(name: string, value: unknown): void {
+    this.#options.set(name, value);
+  }
+  /** True when no credentials were filled in. */
+  isNull(): boolean {
+    return this.#user === '' && this.#password === '';
+  }
+}
+
+/** The typed signals of {@link WebSocket}, with Qt's names and argument lists. */
+export interface WebSocketSignals {
+  aboutToClose: [];
+  alertReceived: [level: AlertLevel, type: AlertType, description: string];
+  alertSent: [level: AlertLevel, type: AlertType, description: string];
+  authenticationRequired: [authenticator: Authenticator];
+  binaryFrameReceived: [frame: Buffer, isLastFrame: boolean];
+  binaryMessageReceived: [message: Buffer];
+  bytesWritten: [bytes: number];
+  connected: [];
+  disconnected: [];
+  errorOccurred: [error: SocketError];
+  handshakeInterruptedOnError: [error: unknown];
+  peerVerifyError: [error: unknown];
+  pong: [elapsedTime: number, payload: Buffer];
+  preSharedKeyAuthenticationRequired: [authenticator: unknown];
+  proxyAuthenticationRequired: [proxy: unknown, authenticator: Authenticator];
+  readChannelFinished: [];
+  sslErrors: [errors: unknown[]];
+  stateChanged: [state: SocketState];
+  textFrameReceived: [frame: string, isLastFrame: boolean];
+  textMessageReceived: [message: string];
+}

@@ -1,0 +1,11 @@
+/**
+ * qwebsocket: Qt 6's QWebSocket and QWebSocketServer for Node.js.
+ * @module
+ */
+export { WebSocket, WebSocket as QWebSocket, defaultMaskGenerator } from './api/WebSocket';
+export * from './api/enums';
+export { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './api/types';
+export { NetworkProxy, ProxyType } from './api/networkProxy';
+export type { SslConfiguration } from './api/sslConfiguration';
+export { WebSocketError, InvalidArgumentError, InvalidStateError, HandshakeError, ProtocolError } from './errors';
+export { codecImplementation } from './codec';

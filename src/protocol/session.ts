@@ -1,0 +1,331 @@
+/**
+ * One open WebSocket connection after the handshake, sans I/O: turns decoded records into
+ * frames, messages, pings and closes (RFC 6455 §5, §6, §7), answers pings, runs the close
+ * handshake's framing side, and encodes outgoing messages (fragmented by outgoingFrameSize)
+ * into an {@link Outbox} that the transport writes once per incoming chunk or tick.
+ * @module
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, maskInto } from '../codec';
+import { DECODE_ERROR_REASON, Limits, Opcode, Record as R } from './constants';
+import { closePayload } from './closeFrame';
+import { Outbox } from './outbox';
+
+/** What a session reports. Implemented by the API object; called synchronously. */
+export interface SessionHandler {
+  /** Read per data frame: true when frame-level signals have listeners. */
+  readonly wantsFrames: boolean;
+  onTextFrame(frame: string, isLastFrame: boolean): void;
+  onBinaryFrame(frame: Buffer, isLastFrame: boolean): void;
+  onTextMessage(message: string): void;
+  onBinaryMessage(message: Buffer): void;
+  onPing(payload: Buffer): void;
+  onPong(elapsedMs: number, payload: Buffer): void;
+  /** The peer's close frame arrived (code 1005 when it had none). */
+  onPeerClose(code: number, reason: string): void;
+  /** The peer broke the protocol; a close frame with `code` has been queued. */
+  onProtocolError(code: number, reason: string): void;
+}
+
+/** Source of mask keys (Qt's QMaskGenerator). */
+export interface MaskSource {
+  nextMask(): number;
+}
+
+/** Session settings. */
+export interface SessionOptions {
+  /** Server side: expects masked frames, sends unmasked ones. */
+  server: boolean;
+  maxFrameSize: number;
+  maxMessageSize: number;
+  outgoingFrameSize: number;
+  /** Milliseconds clock for pong round-trip times. */
+  now: () => number;
+  /** Called once when the outbox becomes non-empty outside {@link Session.receive}. */
+  requestFlush: () => void;
+}
+
+/** Frames up to this size (header + payload) are copied into the shared batch; larger go by reference. */
+const BATCH_FRAME_LIMIT = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/** See the module comment. */
+export class Session {
+  readonly outbox = new Outbox();
+  readonly decoder: FrameDecoder;
+  #handler: SessionHandler;
+  #server: boolean;
+  #now: () => number;
+  #requestFlush: () => void;
+  #receiving = false;
+  #flushRequested = false;
+  #maskSource: MaskSource | null = null;
+  #outgoingFrameSize: number;
+  // incoming message assembly
+  #msgOpcode = 0;
+  #msgParts: Buffer[] = [];
+  #frameParts: Buffer[] = [];
+  #frameText: StringDecoder | null = null;
+  // close and ping bookkeeping
+  #closeSent = false;
+  #closeReceived = false;
+  #pingSentAt = 0;
+
+  constructor(handler: SessionHandler, options: SessionOptions) {
+    this.#handler = handler;
+    this.#server = options.server;
+    this.#now = options.now;
+    this.#requestFlush = options.requestFlush;
+    this.#outgoingFrameSize = options.outgoingFrameSize;
+    this.decoder = new FrameDecoder({ server: options.server, maxFrameSize: options.maxFrameSize, maxMessageSize: options.maxMessageSize });
+  }
+
+  get closeSent(): boolean {
+    return this.#closeSent;
+  }
+
+  get closeReceived(): boolean {
+    return this.#closeReceived;
+  }
+
+  setMaskSource(source: MaskSource | null): void {
+    this.#maskSource = source;
+  }
+
+  setOutgoingFrameSize(size: number): void {
+    this.#outgoingFrameSize = size;
+  }
+
+  /**
+   * Decodes a socket-owned chunk (payloads are unmasked in place and handed out as views) and
+   * dispatches everything in it. The caller flushes the outbox afterwards.
+   */
+  receive(chunk: Buffer): void {
+    const records = takeRecords();
+    this.#receiving = true;
+    try {
+      let offset = 0;
+      do {
+        const n = this.decoder.decode(chunk, offset, records);
+        for (let i = 0; i < n; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+        offset = this.decoder.resume;
+      } while (offset < chunk.length && !this.decoder.finished);
+    } finally {
+      this.#receiving = false;
+      giveRecords(records);
+    }
+  }
+
+  #dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {
+    if (rec[o + R.KIND] === R.KIND_ERROR) {
+      const id = rec[o + R.OPCODE];
+      const code = rec[o + R.AUX];
+      const reason = DECODE_ERROR_REASON[id];
+      this.#dropMessage();
+      this.sendClose(code, reason);
+      this.#handler.onProtocolError(code, reason);
+      return;
+    }
+    const opcode = rec[o + R.OPCODE];
+    const flags = rec[o + R.FLAGS];
+    const start = rec[o + R.START];
+    const len = rec[o + R.LENGTH];
+    if (opcode >= Opcode.Close) {
+      // control payloads split across chunks sit in the decoder's state buffer: copy them out
+      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : chunk.subarray(start, start + len);
+      this.#control(opcode, payload, rec[o + R.AUX]);
+      return;
+    }
+    const piece = chunk.subarray(start, start + len);
+    const h = this.#handler;
+    if ((flags & (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN) && opcode !== Opcode.Continuation) {
+      // fast path: a whole single-frame message in this chunk
+      if (opcode === Opcode.Text) {
+        const text = piece.toString('utf8');
+        if (h.wantsFrames) h.onTextFrame(text, true);
+        h.onTextMessage(text);
+      } else {
+        if (h.wantsFrames) h.onBinaryFrame(piece, true);
+        h.onBinaryMessage(piece);
+      }
+      return;
+    }
+    if (opcode !== Opcode.Continuation && flags & R.FLAG_FIRST) this.#msgOpcode = opcode;
+    this.#msgParts.push(piece);
+    const last = (flags & R.FLAG_LAST) !== 0;
+    const fin = (flags & R.FLAG_FIN) !== 0;
+    if (h.wantsFrames) this.#framePiece(piece, last, fin);
+    if (last && fin) this.#finishMessage();
+  }
+
+  #framePiece(piece: Buffer, last: boolean, fin: boolean): void {
+    if (!last) {
+      this.#frameParts.push(piece);
+      return;
+    }
+    let frame = piece;
+    if (this.#frameParts.length > 0) {
+      this.#frameParts.push(piece);
+      frame = Buffer.concat(this.#frameParts);
+      this.#frameParts = [];
+    }
+    if (this.#msgOpcode === Opcode.Text) {
+      // a frame may end mid code point: the decoder carries it into the next frame
+      this.#frameText ??= new StringDecoder('utf8');
+      const text = this.#frameText.write(frame) + (fin ? this.#frameText.end() : '');
+      if (fin) this.#frameText = null;
+      this.#handler.onTextFrame(text, fin);
+    } else {
+      this.#handler.onBinaryFrame(frame, fin);
+    }
+  }
+
+  #finishMessage(): void {
+    const parts = this.#msgParts;
+    const message = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    this.#msgParts = [];
+    if (this.#msgOpcode === Opcode.Text) {
+      let text: string;
+      try {
+        text = message.toString('utf8');
+      } catch {
+        // larger than the engine's maximum string length
+        this.sendClose(1009, 'Message too large');
+        this.#handler.onProtocolError(1009, 'Message too large');
+        return;
+      }
+      this.#handler.onTextMessage(text);
+    } else {
+      this.#handler.onBinaryMessage(message);
+    }
+  }
+
+  #dropMessage(): void {
+    this.#msgParts = [];
+    this.#frameParts = [];
+    this.#frameText = null;
+  }
+
+  #control(opcode: number, payload: Buffer, code: number): void {
+    if (opcode === Opcode.Ping) {
+      // RFC 6455 §5.5.2: answer with a pong carrying the same payload
+      if (!this.#closeSent) this.#writeFrame(0x80 | Opcode.Pong, payload);
+      this.#handler.onPing(payload);
+    } else if (opcode === Opcode.Pong) {
+      this.#handler.onPong(this.#now() - this.#pingSentAt, payload);
+    } else {
+      this.#closeReceived = true;
+      this.#dropMessage();
+      const reason = payload.length > 2 ? payload.toString('utf8', 2) : '';
+      // RFC 6455 §5.5.1: reply with a close frame, echoing the status code
+      if (!this.#closeSent) this.sendClose(code, '');
+      this.#handler.onPeerClose(code, reason);
+    }
+  }
+
+  #nextKey(): number {
+    return this.#maskSource !== null ? this.#maskSource.nextMask() >>> 0 : nextMaskKey();
+  }
+
+  #queued(): void {
+    if (!this.#receiving && !this.#flushRequested) {
+      this.#flushRequested = true;
+      this.#requestFlush();
+    }
+  }
+
+  /** Called by the transport when it has flushed the outbox. */
+  flushed(): void {
+    this.#flushRequested = false;
+  }
+
+  /** Encodes one frame into the outbox. `b0` = FIN | RSV1 | opcode. */
+  #writeFrame(b0: number, payload: Uint8Array): void {
+    const masked = !this.#server;
+    const key = masked ? this.#nextKey() : 0;
+    const len = payload.length;
+    const size = headerSize(len, masked) + len;
+    const out = this.outbox;
+    if (size <= BATCH_FRAME_LIMIT) {
+      const batch = out.reserve(size);
+      out.commit(encodeFrameInto(batch, out.offset, b0, payload, masked, key));
+    } else if (masked) {
+      out.push(encodeFrame(b0, payload, true, key));
+    } else {
+      // server: header alone, the payload is queued by reference (no copy)
+      const hs = headerSize(len, false);
+      const batch = out.reserve(hs);
+      out.commit(writeHeader(batch, out.offset, b0, len, false, 0));
+      out.push(payload as Buffer);
+    }
+    this.#queued();
+  }
+
+  /** Sends `payload` as one message, fragmented by outgoingFrameSize (RFC 6455 §5.4). */
+  #sendMessage(opcode: number, payload: Buffer): number {
+    const max = this.#outgoingFrameSize;
+    const len = payload.length;
+    if (len <= max || max === 0) {
+      this.#writeFrame(0x80 | opcode, payload);
+      return len;
+    }
+    for (let off = 0; off < len; off += max) {
+      const end = Math.min(off + max, len);
+      this.#writeFrame((end === len ? 0x80 : 0) | (off === 0 ? opcode : Opcode.Continuation), payload.subarray(off, end));
+    }
+    return len;
+  }
+
+  /** Queues a text message. @returns the payload bytes queued (0 after a close was sent). */
+  sendText(message: string): number {
+    if (this.#closeSent) return 0;
+    // short strings: encode straight into the batch, no intermediate buffer
+    if (message.length <= 41 && this.#outgoingFrameSize >= 123) {
+      const masked = !this.#server;
+      const out = this.outbox;
+      const batch = out.reserve(6 + message.length * 3);
+      const at = out.offset;
+      const p = at + (masked ? 6 : 2);
+      const n = batch.write(message, p, 'utf8');
+      batch[at] = 0x80 | Opcode.Text;
+      batch[at + 1] = (masked ? 0x80 : 0) | n;
+      if (masked) {
+        const key = this.#nextKey();
+        batch.writeUInt32LE(key, at + 2);
+        maskInto(batch.subarray(p, p + n), batch, p, key);
+      }
+      out.commit(p + n);
+      this.#queued();
+      return n;
+    }
+    return this.#sendMessage(Opcode.Text, Buffer.from(message, 'utf8'));
+  }
+
+  /** Queues a binary message. @returns the payload bytes queued (0 after a close was sent). */
+  sendBinary(data: Uint8Array): number {
+    if (this.#closeSent) return 0;
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return this.#sendMessage(Opcode.Binary, buf);
+  }
+
+  /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
+  sendPing(payload: Uint8Array): void {
+    if (this.#closeSent) return;
+    const p = payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload;
+    this.#pingSentAt = this.#now();
+    this.#writeFrame(0x80 | Opcode.Ping, p);
+  }
+
+  /** Queues a close frame (once); the reason is cut to 123 bytes on a code-point boundary. */
+  sendClose(code: number, reason: string): void {
+    if (this.#closeSent) return;
+    const payload = code === 0 ? EMPTY : closePayload(code, reason);
+    this.#closeSent = true;
+    this.#writeFrame(0x80 | Opcode.Close, payload);
+  }
+
+  /** Drops every queued outgoing byte (abort). */
+  discardOutput(): void {
+    this.outbox.clear();
+  }
+}

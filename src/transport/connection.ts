@@ -1,0 +1,164 @@
+/**
+ * Binds one socket to one {@link Session}: feeds every socket chunk to the session in one call,
+ * writes everything the session queued in one write (cork/writev) afterwards or at the end of
+ * the tick, runs the close timeout on a shared timer queue, and reports socket events.
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { Session, type SessionHandler, type SessionOptions } from '../protocol/session';
+import { Timeouts } from '../protocol/constants';
+import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
+
+/** Socket-level events a connection reports to its owner. */
+export interface ConnectionEvents {
+  /** True when someone listens to bytesWritten (write callbacks cost, so only then). */
+  readonly wantsBytesWritten: boolean;
+  onBytesWritten(bytes: number): void;
+  /** The peer ended its side (TCP FIN). */
+  onReadFinished(): void;
+  /** The socket is fully closed. */
+  onClosed(hadError: boolean): void;
+  onSocketError(err: Error): void;
+}
+
+/** See the module comment. */
+export class Connection {
+  readonly socket: Socket;
+  readonly session: Session;
+  #events: ConnectionEvents;
+  #closeTimer: TimerEntry | null = null;
+  #closeQueue: TimerQueue = timerQueue(Timeouts.CLOSE_MS);
+  #flushScheduled = false;
+  #readBufferSize = 0;
+  #readThisTurn = 0;
+  #paused = false;
+
+  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: Omit<SessionOptions, 'requestFlush'>) {
+    this.socket = socket;
+    this.#events = events;
+    this.session = new Session(handler, { ...options, requestFlush: () => this.#scheduleFlush() });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => events.onReadFinished());
+    socket.on('error', (err) => events.onSocketError(err));
+    socket.on('close', (hadError) => {
+      this.#cancelCloseTimer();
+      events.onClosed(hadError);
+    });
+  }
+
+  /** Processes bytes that arrived with the handshake, then resumes the socket. */
+  start(head: Buffer | null): void {
+    if (head !== null && head.length > 0) this.#onData(head);
+    this.socket.resume();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.session.receive(chunk);
+    this.flush();
+    if (this.#readBufferSize > 0) {
+      // readBufferSize: at most that many bytes are read per event-loop turn; the rest stays in
+      // the kernel (TCP backpressure) until the handlers of this turn have run
+      this.#readThisTurn += chunk.length;
+      if (this.#readThisTurn >= this.#readBufferSize && !this.#paused && !this.socket.destroyed) {
+        this.#paused = true;
+        this.socket.pause();
+        setImmediate(() => {
+          this.#paused = false;
+          this.#readThisTurn = 0;
+          if (!this.socket.destroyed) this.socket.resume();
+        });
+      }
+    }
+  }
+
+  /** Sets the per-turn read budget (0 = unlimited). */
+  setReadBufferSize(size: number): void {
+    this.#readBufferSize = size;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(() => {
+      this.#flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Writes everything queued in one go.
+   * @returns true when anything was handed to the socket
+   */
+  flush(): boolean {
+    const q = this.session.outbox.take();
+    this.session.flushed();
+    if (q === null) return false;
+    const s = this.socket;
+    if (s.destroyed || !s.writable) return false;
+    const ev = this.#events;
+    if (q.length === 1) {
+      if (ev.wantsBytesWritten) {
+        const n = q[0].length;
+        s.write(q[0], () => ev.onBytesWritten(n));
+      } else {
+        s.write(q[0]);
+      }
+      return true;
+    }
+    s.cork();
+    let total = 0;
+    for (let i = 0; i < q.length; i++) {
+      total += q[i].length;
+      if (i === q.length - 1 && ev.wantsBytesWritten) {
+        const n = total;
+        s.write(q[i], () => ev.onBytesWritten(n));
+      } else {
+        s.write(q[i]);
+      }
+    }
+    s.uncork();
+    return true;
+  }
+
+  /** Bytes queued but not yet handed to the kernel. */
+  get bytesToWrite(): number {
+    return this.session.outbox.bytes + this.socket.writableLength;
+  }
+
+  /** Flushes, half-closes our side, and destroys the socket if the peer has not closed in time. */
+  end(): void {
+    this.flush();
+    if (!this.socket.destroyed) this.socket.end();
+    this.armCloseTimer();
+  }
+
+  /** Destroys the socket if it is still open when the close timeout fires (RFC 6455 §7.1.1). */
+  armCloseTimer(): void {
+    if (this.#closeTimer !== null || this.socket.destroyed) return;
+    this.#closeTimer = this.#closeQueue.add(() => {
+      this.#closeTimer = null;
+      this.socket.destroy();
+    });
+  }
+
+  /** Uses another close timeout (ms). */
+  setCloseTimeout(ms: number): void {
+    this.#cancelCloseTimer();
+    this.#closeQueue = timerQueue(ms);
+  }
+
+  #cancelCloseTimer(): void {
+    if (this.#closeTimer !== null) {
+      this.#closeQueue.cancel(this.#closeTimer);
+      this.#closeTimer = null;
+    }
+  }
+
+  /** Drops queued output and destroys the socket now. */
+  destroy(): void {
+    this.session.discardOutput();
+    this.#cancelCloseTimer();
+    this.socket.destroy();
+  }
+}
