@@ -1,17 +1,17 @@
 /**
- * The client's way from a URL to an open WebSocket stream: host lookup, TCP (and TLS for wss)
- * connect, the upgrade request and the response check (RFC 6455 §4.1), all under one handshake
- * timeout. The protocol rules themselves are in protocol/handshake.
+ * The client's way from a URL to an open WebSocket stream: open the stream (transport/stream:
+ * lookup, TCP, proxy, TLS), send the upgrade request, check the response (RFC 6455 §4.1), all
+ * under one handshake timeout. The protocol rules themselves are in protocol/handshake.
  * @module
  */
-import { lookup } from 'node:dns';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
 import { ResponseParser, buildRequest, checkResponse, makeKey, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
 import { socketErrorOf } from './socketErrors';
+import { StreamError, openDirectStream, type StreamOpener, type StreamProgress } from './stream';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 
 /** What to connect to and how. */
@@ -26,6 +26,13 @@ export interface ClientHandshakeParams {
   handshakeTimeoutMs: number;
   /** Extra TLS options for wss:// (the TLS layer adds Qt's certificate-error flow). */
   tls: ConnectionOptions;
+  /** How to open the stream (default: direct); the proxy layer supplies another. */
+  openStream?: StreamOpener;
+  /**
+   * Called for a non-101 response that might be retried (e.g. 401 with credentials). Return
+   * extra headers for one more attempt on a new connection, or null to fail.
+   */
+  retry?: (response: ResponseHead, attempt: number) => ReadonlyArray<readonly [string, string]> | null;
 }
 
 /** Progress and outcome callbacks. */
@@ -53,7 +60,7 @@ export function resourceName(url: URL): string {
 export class ClientHandshake {
   #params: ClientHandshakeParams;
   #events: ClientHandshakeEvents;
-  #socket: Socket | null = null;
+  #sockets: Socket[] = [];
   #done = false;
   #timer: TimerEntry | null = null;
   #timerQueue: TimerQueue;
@@ -70,103 +77,123 @@ export class ClientHandshake {
       this.#timer = null;
       this.#fail(SocketError.SocketTimeoutError, 'WebSocket handshake timed out');
     });
-    const url = this.#params.url;
-    // URL keeps IPv6 literals in brackets
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const port = url.port !== '' ? Number(url.port) : DEFAULT_PORTS[url.protocol];
-    this.#events.onHostLookup();
-    if (isIP(host) !== 0) {
-      this.#connect(host, port, host);
-      return;
-    }
-    lookup(host, (err, address) => {
-      if (this.#done) return;
-      if (err !== null) this.#fail(SocketError.HostNotFoundError, `Host not found: ${host}`, err);
-      else this.#connect(address, port, host);
+    this.#run().catch((e: unknown) => {
+      if (e instanceof StreamError) this.#fail(e.socketError, e.message, e.cause);
+      else if (e instanceof HandshakeError) this.#fail(SocketError.ConnectionRefusedError, e.message, e);
+      else this.#fail(socketErrorOf(e), (e as Error)?.message ?? String(e), e);
     });
   }
 
-  #connect(address: string, port: number, hostname: string): void {
-    this.#events.onConnecting();
-    const secure = this.#params.url.protocol === 'wss:';
-    const socket = secure
-      ? tlsConnect({
-          host: address,
-          port,
-          servername: isIP(hostname) === 0 ? hostname : undefined,
-          ALPNProtocols: ['http/1.1'],
-          ...this.#params.tls,
-        })
-      : netConnect({ host: address, port });
-    this.#socket = socket;
-    socket.on('error', (err) => this.#fail(socketErrorOf(err), err.message, err));
-    socket.on('close', () => this.#fail(SocketError.RemoteHostClosedError, 'Connection closed during the WebSocket handshake'));
-    socket.once(secure ? 'secureConnect' : 'connect', () => this.#sendRequest(socket));
+  async #run(): Promise<void> {
+    const p = this.#params;
+    const url = p.url;
+    // URL keeps IPv6 literals in brackets
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port !== '' ? Number(url.port) : DEFAULT_PORTS[url.protocol];
+    const progress: StreamProgress = {
+      onHostLookup: () => {
+        if (!this.#done) this.#events.onHostLookup();
+      },
+      onConnecting: () => {
+        if (!this.#done) this.#events.onConnecting();
+      },
+      track: (s) => {
+        this.#sockets.push(s);
+        // errors after the attempt ended must not become uncaught 'error' events
+        s.on('error', () => {});
+        if (this.#done) s.destroy();
+      },
+      cancelled: () => this.#done,
+    };
+    let extra: ReadonlyArray<readonly [string, string]> = [];
+    for (let attempt = 0; ; attempt++) {
+      const open = p.openStream ?? openDirectStream;
+      const socket = await open({ host, port, secure: url.protocol === 'wss:' }, p.tls, progress);
+      if (this.#done) return;
+      const outcome = await this.#upgrade(socket, extra);
+      if (this.#done) return;
+      if (outcome.result !== null) {
+        this.#succeed(socket, outcome.result, outcome.head);
+        return;
+      }
+      socket.destroy();
+      const retry = p.retry !== undefined && outcome.head !== null ? p.retry(outcome.head, attempt) : null;
+      if (retry === null) throw new StreamError(SocketError.ConnectionRefusedError, outcome.message, { cause: outcome.cause });
+      extra = retry;
+    }
   }
 
-  #sendRequest(socket: Socket): void {
-    if (this.#done) return;
+  /** Sends the upgrade request and reads the response head. */
+  #upgrade(socket: Socket, extra: ReadonlyArray<readonly [string, string]>): Promise<
+    | { result: HandshakeResult; head: ResponseHead }
+    | { result: null; head: ResponseHead | null; message: string; cause: unknown }
+  > {
     const p = this.#params;
     const key = makeKey(randomBytes(16));
-    let request: string;
-    try {
-      request = buildRequest({
-        host: hostHeader(p.url),
-        resource: resourceName(p.url),
-        key,
-        origin: p.origin,
-        subprotocols: p.subprotocols,
-        extensions: p.extensionOffer,
-        headers: p.headers,
-      });
-    } catch (e) {
-      this.#fail(SocketError.ConnectionRefusedError, (e as Error).message, e);
-      return;
+    const headers = [...p.headers, ...extra];
+    const request = buildRequest({
+      host: hostHeader(p.url),
+      resource: resourceName(p.url),
+      key,
+      origin: p.origin,
+      subprotocols: p.subprotocols,
+      extensions: p.extensionOffer,
+      headers,
+    });
+    const offered = [...p.subprotocols];
+    for (const [name, value] of headers) {
+      if (name.toLowerCase() === 'sec-websocket-protocol') offered.push(...value.split(',').map((s) => s.trim()));
     }
-    const parser = new ResponseParser();
-    const onData = (chunk: Buffer): void => {
-      let head: ResponseHead | null;
-      try {
-        head = parser.push(chunk);
-        if (head === null) return;
-        const offered = [...p.subprotocols];
-        for (const [name, value] of p.headers) {
-          if (name.toLowerCase() === 'sec-websocket-protocol') offered.push(...value.split(',').map((s) => s.trim()));
+    return new Promise((resolve, reject) => {
+      const parser = new ResponseParser();
+      const cleanup = (): void => {
+        socket.off('data', onData);
+        socket.off('close', onClose);
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(new StreamError(SocketError.RemoteHostClosedError, 'Connection closed during the WebSocket handshake'));
+      };
+      const onData = (chunk: Buffer): void => {
+        let head: ResponseHead | null = null;
+        try {
+          head = parser.push(chunk);
+          if (head === null) return;
+          cleanup();
+          socket.pause();
+          resolve({ result: checkResponse(head, { key, subprotocols: offered, extensions: p.extensionNames }), head });
+        } catch (e) {
+          cleanup();
+          if (e instanceof HandshakeError) resolve({ result: null, head, message: e.message, cause: e });
+          else reject(e);
         }
-        const result = checkResponse(head, { key, subprotocols: offered, extensions: p.extensionNames });
-        socket.off('data', onData);
-        socket.pause();
-        this.#succeed(socket, result, head);
-      } catch (e) {
-        socket.off('data', onData);
-        const status = e instanceof HandshakeError ? e.status : 0;
-        this.#fail(SocketError.ConnectionRefusedError, (e as Error).message, e);
-        void status;
-      }
-    };
-    socket.on('data', onData);
-    socket.write(request);
+      };
+      socket.on('data', onData);
+      socket.on('close', onClose);
+      socket.write(request);
+    });
   }
 
   #succeed(socket: Socket, result: HandshakeResult, head: ResponseHead): void {
     if (this.#done) return;
     this.#done = true;
     this.#clearTimer();
+    this.#sockets = [];
     socket.removeAllListeners('error');
-    socket.removeAllListeners('close');
     this.#events.onConnected(socket, result, head);
   }
 
   #fail(error: SocketError, message: string, cause?: unknown): void {
     if (this.#done) return;
+    this.#abortSockets();
+    this.#events.onFailed(error, message, cause);
+  }
+
+  #abortSockets(): void {
     this.#done = true;
     this.#clearTimer();
-    if (this.#socket !== null) {
-      this.#socket.removeAllListeners('data');
-      this.#socket.on('error', () => {});
-      this.#socket.destroy();
-    }
-    this.#events.onFailed(error, message, cause);
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets = [];
   }
 
   #clearTimer(): void {
@@ -178,12 +205,6 @@ export class ClientHandshake {
 
   /** Cancels the attempt without reporting a failure. */
   abort(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#clearTimer();
-    if (this.#socket !== null) {
-      this.#socket.on('error', () => {});
-      this.#socket.destroy();
-    }
+    if (!this.#done) this.#abortSockets();
   }
 }
