@@ -86,6 +86,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #ignoreAllSslErrors = false;
   #ignoredSslErrors: unknown[] = [];
   #peerName = '';
+  /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */
+  #failed = false;
 
   static {
     attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
@@ -174,6 +176,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#subprotocol = '';
     this.#closeCode = CloseCode.CloseCodeNormal;
     this.#closeReason = '';
+    this.#failed = false;
     // Qt: a URL with newline characters is refused (it would inject headers)
     if (/[\r\n]/.test(rawUrl)) {
       this.#request = null;
@@ -401,6 +404,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   /** @internal */
   onProtocolError(code: number, reason: string): void {
     const conn = this.#conn;
+    this.#failed = true;
     this.#closeCode = code;
     this.#closeReason = reason;
     if (this.#state === SocketState.ConnectedState) {
@@ -437,7 +441,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (conn === null) return; // aborted: already reported
     this.#conn = null;
     const clean = conn.session.closeReceived && conn.session.closeSent;
-    if (!clean) {
+    if (!clean && !this.#failed) {
       if (!conn.session.closeReceived) {
         this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
         if (!conn.session.closeSent) this.#closeReason = '';
