@@ -1,0 +1,72 @@
+/**
+ * Starts a peer program (Python, Node, nginx…) as a child process and waits for its
+ * 'PORT <n>' line. The process is killed by the returned stop().
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** Debian's python3 (which has python3-websockets), not a pyenv shim earlier on PATH. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** True when Debian's python3 can import `websockets`. */
+export function hasPythonWebsockets(): boolean {
+  if (!existsSync(SYSTEM_PYTHON)) return false;
+  return spawnSync(SYSTEM_PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs `cmd args` and resolves with its port once it prints 'PORT <n>'. */
+export function startPeer(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ port: number; child: ChildProcess; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`peer did not start: ${err}`));
+    }, 10000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), child, stop: () => child.kill('SIGKILL') });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`peer exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/** Runs a program to completion and returns its stdout (rejects on a non-zero exit). */
+export function runPeer(cmd: string, args: string[], timeoutMs = 30000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`peer timed out: ${err}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`peer exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/**
+ * Whether a peer is usable. Tests skip when it is not, except under QWS_REQUIRE_PEERS=1 (set by
+ * .ci/run, which installs every peer), where a missing peer is an error rather than a skip.
+ */
+export function peerAvailable(name: string, available: boolean): boolean {
+  if (!available && process.env.QWS_REQUIRE_PEERS === '1') {
+    throw new Error(`${name} is required (QWS_REQUIRE_PEERS=1) but not installed`);
+  }
+  return available;
+}
