@@ -70,6 +70,8 @@ export class Session {
   #closeSent = false;
   #closeReceived = false;
   #pingSentAt = 0;
+  /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
+  #stopped = false;
 
   constructor(handler: SessionHandler, options: SessionOptions) {
     this.#handler = handler;
@@ -107,9 +109,9 @@ export class Session {
       let offset = 0;
       do {
         const n = this.decoder.decode(chunk, offset, records);
-        for (let i = 0; i < n; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+        for (let i = 0; i < n && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
         offset = this.decoder.resume;
-      } while (offset < chunk.length && !this.decoder.finished);
+      } while (offset < chunk.length && !this.decoder.finished && !this.#stopped);
     } finally {
       this.#receiving = false;
       giveRecords(records);
@@ -324,8 +326,9 @@ export class Session {
     this.#writeFrame(0x80 | Opcode.Close, payload);
   }
 
-  /** Drops every queued outgoing byte (abort). */
-  discardOutput(): void {
+  /** Drops every queued outgoing byte and stops dispatching incoming data (abort). */
+  stop(): void {
+    this.#stopped = true;
     this.outbox.clear();
   }
 }

@@ -54,6 +54,7 @@ export class Connection {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.socket.destroyed) return;
     this.session.receive(chunk);
     this.flush();
     if (this.#readBufferSize > 0) {
@@ -157,7 +158,7 @@ export class Connection {
 
   /** Drops queued output and destroys the socket now. */
   destroy(): void {
-    this.session.discardOutput();
+    this.session.stop();
     this.#cancelCloseTimer();
     this.socket.destroy();
   }

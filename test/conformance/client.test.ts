@@ -211,3 +211,21 @@ describe('client conformance: after a protocol error', () => {
     expect(Buffer.concat(frames.map((f) => f.payload)).equals(payload)).toBe(true);
   });
 });
+
+describe('client: abort() from inside a signal handler', () => {
+  it('stops dispatching the rest of the chunk', async () => {
+    const seen: string[] = [];
+    await run([Buffer.concat([frame(TEXT, 'one'), frame(TEXT, 'two'), frame(TEXT, 'three')])], {
+      expectFrames: 0,
+      setup: (c) => {
+        c.removeAllListeners('textMessageReceived');
+        c.on('textMessageReceived', (m) => {
+          seen.push(m);
+          if (m === 'one') c.abort();
+        });
+      },
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(['one']);
+  });
+});
