@@ -2,7 +2,9 @@
  * qwebsocket: Qt 6's QWebSocket and QWebSocketServer for Node.js.
  * @module
  */
-export { WebSocket, WebSocket as QWebSocket, defaultMaskGenerator } from './api/WebSocket';
+export { WebSocket, WebSocket as QWebSocket, defaultMaskGenerator, type BufferPolicy } from './api/WebSocket';
+export { WebSocketServer, WebSocketServer as QWebSocketServer, type WebSocketServerSignals, type AttachOptions } from './api/WebSocketServer';
+export { CorsAuthenticator } from './api/CorsAuthenticator';
 export * from './api/enums';
 export { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './api/types';
 export { NetworkProxy, ProxyType } from './api/networkProxy';

@@ -53,6 +53,11 @@ function checkSize(name: string, value: unknown, max: number): number {
 }
 
 let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
+let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
+let setBufferCap: (ws: WebSocket, maxBytes: number, policy: BufferPolicy) => void;
+
+/** What a server connection does when its unsent bytes exceed the cap. */
+export type BufferPolicy = 'close' | 'pause';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -91,6 +96,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
 
   static {
     attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
+    sendEncodedFrames = (ws, frames) =>
+      ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.session.sendEncoded(frames);
+    setBufferCap = (ws, maxBytes, policy) => ws.#conn?.setWriteCap(maxBytes, policy);
   }
 
   /**
@@ -600,6 +608,16 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   continueInterruptedHandshake(): void {
     // implemented by the TLS layer
   }
+}
+
+/** @internal Used by WebSocketServer.broadcast: queues frames encoded once, by reference. */
+export function queueEncodedFrames(ws: WebSocket, frames: readonly Buffer[]): boolean {
+  return sendEncodedFrames(ws, frames);
+}
+
+/** @internal Used by WebSocketServer: caps a connection's unsent bytes with a policy. */
+export function capBufferedBytes(ws: WebSocket, maxBytes: number, policy: BufferPolicy): void {
+  setBufferCap(ws, maxBytes, policy);
 }
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */

@@ -310,6 +310,17 @@ export class Session {
     return this.#sendMessage(Opcode.Binary, buf);
   }
 
+  /**
+   * Queues frames encoded once for many connections (server broadcast: unmasked frames are the
+   * same bytes for every peer), by reference. @returns false after a close was sent
+   */
+  sendEncoded(frames: readonly Buffer[]): boolean {
+    if (this.#closeSent || !this.#server) return false;
+    for (const f of frames) this.outbox.push(f);
+    this.#queued();
+    return true;
+  }
+
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
   sendPing(payload: Uint8Array): void {
     if (this.#closeSent) return;
@@ -324,6 +335,12 @@ export class Session {
     const payload = code === 0 ? EMPTY : closePayload(code, reason);
     this.#closeSent = true;
     this.#writeFrame(0x80 | Opcode.Close, payload);
+  }
+
+  /** Fails the connection with a close code (RFC 6455 §7.1.7), reported as a protocol error. */
+  fail(code: number, reason: string): void {
+    this.sendClose(code, reason);
+    this.#handler.onProtocolError(code, reason);
   }
 
   /** Drops every queued outgoing byte and stops dispatching incoming data (abort). */

@@ -32,6 +32,9 @@ export class Connection {
   #readBufferSize = 0;
   #readThisTurn = 0;
   #paused = false;
+  #writeCap = 0;
+  #capPolicy: 'close' | 'pause' = 'close';
+  #capPaused = false;
 
   constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: Omit<SessionOptions, 'requestFlush'>) {
     this.socket = socket;
@@ -105,6 +108,7 @@ export class Connection {
       } else {
         s.write(q[0]);
       }
+      if (this.#writeCap !== 0) this.#checkCap();
       return true;
     }
     s.cork();
@@ -119,7 +123,36 @@ export class Connection {
       }
     }
     s.uncork();
+    this.#checkCap();
     return true;
+  }
+
+  /**
+   * Caps the bytes waiting in the socket (0 = no cap). Over the cap, 'close' fails the connection
+   * with 1008 (RFC 6455 §7.4.1 policy violation) and 'pause' stops reading from the peer until
+   * the socket has drained: a slow reader cannot make us buffer without bound.
+   */
+  setWriteCap(maxBytes: number, policy: 'close' | 'pause'): void {
+    this.#writeCap = maxBytes;
+    this.#capPolicy = policy;
+  }
+
+  #checkCap(): void {
+    const s = this.socket;
+    if (this.#writeCap === 0 || s.writableLength <= this.#writeCap) return;
+    if (this.#capPolicy === 'close') {
+      this.#writeCap = 0;
+      // the close frame queues behind the backlog; the close timeout destroys the socket if the
+      // peer never reads it. Nothing more is accepted for sending meanwhile.
+      this.session.fail(1008, 'Too much unread data');
+    } else if (!this.#capPaused) {
+      this.#capPaused = true;
+      s.pause();
+      s.once('drain', () => {
+        this.#capPaused = false;
+        if (!s.destroyed) s.resume();
+      });
+    }
   }
 
   /** Bytes queued but not yet handed to the kernel. */

@@ -1,0 +1,545 @@
+/**
+ * QWebSocketServer for Node.js: listens (or attaches to an existing http/https server, or takes
+ * upgrades from a framework) and hands out connected {@link WebSocket}s, with Qt's names and
+ * semantics: newConnection + nextPendingConnection, a bounded pending queue, pause/resume
+ * accepting, handshake timeout, origin authentication, subprotocol negotiation.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { CloseCode, Limits, Opcode, Timeouts, Version } from '../protocol/constants';
+import { SocketError, SslMode } from '../protocol/enums';
+import { encodeFrame } from '../codec';
+import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/upgrade';
+import { socketErrorOf } from '../transport/socketErrors';
+import { timerQueue, type TimerEntry } from '../transport/timerQueue';
+import { InvalidArgumentError } from '../errors';
+import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy } from './WebSocket';
+import { CorsAuthenticator } from './CorsAuthenticator';
+import type { SslConfiguration } from './sslConfiguration';
+
+/** The typed signals of {@link WebSocketServer}. */
+export interface WebSocketServerSignals {
+  acceptError: [socketError: SocketError];
+  closed: [];
+  newConnection: [];
+  originAuthenticationRequired: [authenticator: CorsAuthenticator];
+  peerVerifyError: [error: unknown];
+  preSharedKeyAuthenticationRequired: [authenticator: unknown];
+  serverError: [closeCode: CloseCode];
+  sslErrors: [errors: unknown[]];
+  alertReceived: [level: number, type: number, description: string];
+  alertSent: [level: number, type: number, description: string];
+  handshakeInterruptedOnError: [error: unknown];
+}
+
+/** Options for {@link WebSocketServer.attach}. */
+export interface AttachOptions {
+  /** Only upgrades to this path (pathname, query ignored) are taken; default: every path. */
+  path?: string;
+}
+
+/** Servers attached to one http server share one 'upgrade' listener that routes by path. */
+class UpgradeDispatcher {
+  readonly routes: Array<{ path: string | undefined; server: WebSocketServer }> = [];
+  readonly listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const route = this.routes.find((r) => r.path === undefined || r.path === path);
+    if (route !== undefined) {
+      route.server.handleUpgrade(req, socket, head);
+      return;
+    }
+    // another 'upgrade' listener (not ours) may want it; otherwise nobody serves this path
+    if (this.http.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'No WebSocket endpoint here');
+  };
+  constructor(readonly http: HttpServer | HttpsServer) {}
+}
+const dispatchers = new WeakMap<HttpServer | HttpsServer, UpgradeDispatcher>();
+
+const MAX_PARKED = 1024;
+
+/**
+ * A WebSocket server, as Qt's QWebSocketServer. Signals: see {@link WebSocketServerSignals}.
+ * Like the client, it never emits 'error'.
+ */
+export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
+  #serverName: string;
+  #secureMode: SslMode;
+  #net: NetServer | null = null;
+  #http: HttpServer | null = null;
+  #error = SocketError.UnknownSocketError;
+  #errorString = '';
+  #pending: WebSocket[] = [];
+  #maxPending = 30;
+  #paused = false;
+  #parked: Socket[] = [];
+  #handshakeTimeoutMs: number = Timeouts.HANDSHAKE_MS;
+  #handshaking = new Map<Duplex, TimerEntry>();
+  #subprotocols: string[] = [];
+  #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
+  #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
+  #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
+  #bufferCap = 0;
+  #bufferPolicy: BufferPolicy = 'close';
+  #connections = new Set<WebSocket>();
+  #heartbeat: NodeJS.Timeout | null = null;
+  #awaitingPong = new Set<WebSocket>();
+  #sslConfiguration: SslConfiguration = {};
+  #attached: Array<HttpServer | HttpsServer> = [];
+
+  /**
+   * @param serverName sent as the Server header of handshake responses
+   * @param secureMode NonSecureMode (ws://) or SecureMode (wss://)
+   */
+  constructor(serverName = '', secureMode: SslMode = SslMode.NonSecureMode) {
+    super();
+    this.#serverName = String(serverName);
+    this.#secureMode = secureMode;
+  }
+
+  // ---- listening ---------------------------------------------------------------------------
+
+  /**
+   * Listens on address:port (default: every address, a free port).
+   * @returns true on success; false with error()/errorString() set otherwise
+   */
+  async listen(address = '', port = 0): Promise<boolean> {
+    if (this.#net !== null) {
+      this.#setError(SocketError.UnsupportedSocketOperationError, 'Server is already listening');
+      return false;
+    }
+    if (this.#secureMode === SslMode.SecureMode && this.#sslConfiguration.localCertificate === undefined) {
+      this.#setError(SocketError.SslInvalidUserDataError, 'SecureMode needs an SslConfiguration with a local certificate and private key');
+      return false;
+    }
+    const net = this.#createNetServer();
+    return new Promise((resolve) => {
+      const onError = (err: Error): void => {
+        this.#net = null;
+        this.#setError(socketErrorOf(err), err.message);
+        resolve(false);
+      };
+      net.once('error', onError);
+      const opts = address === '' ? { port } : { port, host: address };
+      net.listen(opts, () => {
+        net.off('error', onError);
+        net.on('error', (err) => this.emit('acceptError', socketErrorOf(err)));
+        this.#net = net;
+        resolve(true);
+      });
+    });
+  }
+
+  /** Listens on an already-open listening socket descriptor (Qt's setSocketDescriptor). */
+  async setSocketDescriptor(fd: number): Promise<boolean> {
+    if (!Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError('socket descriptor must be a non-negative integer');
+    const net = this.#createNetServer();
+    return new Promise((resolve) => {
+      net.once('error', (err) => {
+        this.#setError(socketErrorOf(err), err.message);
+        resolve(false);
+      });
+      net.listen({ fd }, () => {
+        this.#net = net;
+        resolve(true);
+      });
+    });
+  }
+
+  /** The listening descriptor, or -1. */
+  socketDescriptor(): number {
+    const h = (this.#net as unknown as { _handle?: { fd?: number } } | null)?._handle;
+    return typeof h?.fd === 'number' ? h.fd : -1;
+  }
+
+  #createNetServer(): NetServer {
+    const net = createNetServer({ noDelay: true }, (socket) => this.#onTcpConnection(socket));
+    return net;
+  }
+
+  /** The internal http parser that every accepted TCP connection is fed to. */
+  #httpParser(): HttpServer {
+    if (this.#http === null) {
+      const http = createHttpServer({ maxHeaderSize: Limits.MAX_HANDSHAKE_SIZE, noDelay: true });
+      http.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
+      http.on('request', (req, res) => {
+        res.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade, close', 'Content-Type': 'text/plain' });
+        res.end('This is a WebSocket endpoint\n');
+      });
+      http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+        this.#untrack(socket);
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+        refuseUpgrade(socket, status, status === 431 ? 'Request headers too large' : 'Bad request');
+        this.emit('serverError', CloseCode.CloseCodeProtocolError);
+      });
+      this.#http = http;
+    }
+    return this.#http;
+  }
+
+  #onTcpConnection(socket: Socket): void {
+    socket.on('error', () => {});
+    if (this.#paused) {
+      // Qt stops accepting; here new sockets wait, unread, until accepting resumes
+      if (this.#parked.length >= MAX_PARKED) {
+        socket.destroy();
+        return;
+      }
+      socket.pause();
+      this.#parked.push(socket);
+      socket.once('close', () => {
+        const i = this.#parked.indexOf(socket);
+        if (i >= 0) this.#parked.splice(i, 1);
+      });
+      return;
+    }
+    this.handleConnection(socket);
+  }
+
+  /** Takes over an already-accepted TCP socket: its upgrade request is read and handled here. */
+  handleConnection(socket: Socket): void {
+    socket.on('error', () => {});
+    this.#track(socket);
+    this.#httpParser().emit('connection', socket);
+  }
+
+  #track(socket: Duplex): void {
+    if (this.#handshaking.has(socket)) return;
+    const entry = timerQueue(this.#handshakeTimeoutMs).add(() => {
+      // slow or silent client (e.g. slowloris): drop it
+      this.#handshaking.delete(socket);
+      socket.destroy();
+    });
+    this.#handshaking.set(socket, entry);
+    socket.once('close', () => this.#untrack(socket));
+  }
+
+  #untrack(socket: Duplex): void {
+    const e = this.#handshaking.get(socket);
+    if (e !== undefined) {
+      e.queue?.cancel(e);
+      this.#handshaking.delete(socket);
+    }
+  }
+
+  /**
+   * Serves on an existing http/https server: upgrades to `options.path` (or any path) become
+   * WebSocket connections of this server; other requests are left alone. Several servers can
+   * attach to one http server with different paths; an upgrade no one serves gets 404.
+   */
+  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): this {
+    let d = dispatchers.get(server);
+    if (d === undefined) {
+      d = new UpgradeDispatcher(server);
+      dispatchers.set(server, d);
+      server.on('upgrade', d.listener);
+    }
+    d.routes.push({ path: options.path, server: this });
+    this.#attached.push(server);
+    return this;
+  }
+
+  /**
+   * Handles one upgrade request (for frameworks that own the http server).
+   * @param callback called with the new WebSocket (it is also queued and newConnection emitted)
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback?: (ws: WebSocket) => void): void {
+    this.#untrack(socket);
+    if (callback !== undefined) this.#upgradeCallback = callback;
+    try {
+      handleUpgrade(req, socket, head, this.#owner);
+    } finally {
+      this.#upgradeCallback = null;
+    }
+  }
+  #upgradeCallback: ((ws: WebSocket) => void) | null = null;
+
+  // ---- the upgrade owner (transport/upgrade calls back here) -------------------------------
+
+  readonly #owner: UpgradeOwner = ((server: WebSocketServer): UpgradeOwner => ({
+    get serverHeader(): string {
+      return server.#serverName;
+    },
+    get subprotocols(): readonly string[] {
+      return server.#subprotocols;
+    },
+    authorizeOrigin: (origin) => server.#authorizeOrigin(origin),
+    accepted: (socket, head, req, origin, subprotocol) => server.#accepted(socket, head, req, origin, subprotocol),
+    refused: () => server.emit('serverError', CloseCode.CloseCodeProtocolError),
+  }))(this);
+
+  #authorizeOrigin(origin: string): boolean {
+    if (this.listenerCount('originAuthenticationRequired') === 0) return true;
+    const auth = new CorsAuthenticator(origin);
+    this.emit('originAuthenticationRequired', auth);
+    return auth.allowed();
+  }
+  #accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string): void {
+    const host = req.headers.host ?? 'localhost';
+    const scheme = this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws';
+    let url: URL;
+    try {
+      url = new URL(`${scheme}://${host}${req.url ?? '/'}`);
+    } catch {
+      url = new URL(`${scheme}://localhost/`);
+    }
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+    const ws = adoptServerSocket(socket, head, {
+      request: { url, headers },
+      origin,
+      subprotocol,
+      maxFrameSize: this.#maxFrame,
+      maxMessageSize: this.#maxMessage,
+    });
+    if (this.#outgoingFrameSize !== Limits.DEFAULT_OUTGOING_FRAME_SIZE) ws.setOutgoingFrameSize(this.#outgoingFrameSize);
+    if (this.#bufferCap > 0) capBufferedBytes(ws, this.#bufferCap, this.#bufferPolicy);
+    this.#connections.add(ws);
+    ws.once('disconnected', () => {
+      this.#connections.delete(ws);
+      this.#awaitingPong.delete(ws);
+    });
+    const cb = this.#upgradeCallback;
+    this.#pending.push(ws);
+    if (this.#pending.length >= this.#maxPending) this.pauseAccepting();
+    if (cb !== null) cb(ws);
+    this.emit('newConnection');
+  }
+
+  // ---- pending connections -------------------------------------------------------------------
+
+  /** True when accepted connections wait in the queue. */
+  hasPendingConnections(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /** The next accepted connection (oldest first), or null. Draining resumes accepting. */
+  nextPendingConnection(): WebSocket | null {
+    const ws = this.#pending.shift() ?? null;
+    if (this.#paused && this.#pending.length < this.#maxPending && this.#net !== null) this.resumeAccepting();
+    return ws;
+  }
+
+  /** Queue size beyond which accepting pauses (default 30). */
+  maxPendingConnections(): number {
+    return this.#maxPending;
+  }
+  setMaxPendingConnections(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('maxPendingConnections must be a positive integer');
+    this.#maxPending = n;
+  }
+
+  /** Stops taking new connections (they wait unread until resumeAccepting). */
+  pauseAccepting(): void {
+    this.#paused = true;
+  }
+
+  /** Takes connections again, starting with those that waited. */
+  resumeAccepting(): void {
+    this.#paused = false;
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const s of parked) {
+      if (!s.destroyed) {
+        s.resume();
+        this.handleConnection(s);
+      }
+    }
+  }
+
+  // ---- state and errors ----------------------------------------------------------------------
+
+  #setError(error: SocketError, message: string): void {
+    this.#error = error;
+    this.#errorString = message;
+  }
+  /** The last error. */
+  error(): SocketError {
+    return this.#error;
+  }
+  errorString(): string {
+    return this.#errorString;
+  }
+  isListening(): boolean {
+    return this.#net !== null && this.#net.listening;
+  }
+  /** The address listened on ('' when not listening). */
+  serverAddress(): string {
+    const a = this.#net?.address();
+    return a !== null && typeof a === 'object' ? a.address : '';
+  }
+  /** The port listened on (0 when not listening). */
+  serverPort(): number {
+    const a = this.#net?.address();
+    return a !== null && typeof a === 'object' ? a.port : 0;
+  }
+  /** ws://address:port (or wss://) of the listening server, '' when not listening. */
+  serverUrl(): string {
+    if (!this.isListening()) return '';
+    const host = this.serverAddress();
+    const h = host.includes(':') ? `[${host}]` : host;
+    return `${this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws'}://${h}:${this.serverPort()}`;
+  }
+
+  /**
+   * Stops listening; queued (not yet taken) connections are closed with 1001 and connections
+   * still in their handshake are dropped. Taken connections stay open. Emits closed.
+   */
+  close(): void {
+    const net = this.#net;
+    this.#net = null;
+    if (net !== null) net.close();
+    for (const ws of this.#pending.splice(0)) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
+    for (const s of this.#parked.splice(0)) s.destroy();
+    for (const [s, e] of this.#handshaking) {
+      e.queue?.cancel(e);
+      s.destroy();
+    }
+    this.#handshaking.clear();
+    for (const http of this.#attached.splice(0)) {
+      const d = dispatchers.get(http);
+      if (d === undefined) continue;
+      const i = d.routes.findIndex((r) => r.server === this);
+      if (i >= 0) d.routes.splice(i, 1);
+      if (d.routes.length === 0) {
+        http.off('upgrade', d.listener);
+        dispatchers.delete(http);
+      }
+    }
+    this.setHeartbeatInterval(0);
+    this.#paused = false;
+    this.emit('closed');
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+
+  serverName(): string {
+    return this.#serverName;
+  }
+  setServerName(name: string): void {
+    this.#serverName = String(name);
+  }
+  secureMode(): SslMode {
+    return this.#secureMode;
+  }
+  supportedVersions(): Version[] {
+    return [Version.Version13];
+  }
+  supportedSubprotocols(): string[] {
+    return [...this.#subprotocols];
+  }
+  setSupportedSubprotocols(protocols: readonly string[]): void {
+    this.#subprotocols = [...protocols];
+  }
+  handshakeTimeoutMS(): number {
+    return this.#handshakeTimeoutMs;
+  }
+  /** Milliseconds a client may take for its opening handshake before it is dropped. */
+  setHandshakeTimeout(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 1) throw new InvalidArgumentError('handshake timeout must be a positive integer (ms)');
+    this.#handshakeTimeoutMs = ms;
+  }
+  maxAllowedIncomingFrameSize(): number {
+    return this.#maxFrame;
+  }
+  setMaxAllowedIncomingFrameSize(size: number): void {
+    if (!Number.isInteger(size) || size < 0 || size > Limits.MAX_INCOMING_FRAME_SIZE) throw new InvalidArgumentError(`frame size must be 0..${Limits.MAX_INCOMING_FRAME_SIZE}`);
+    this.#maxFrame = size;
+  }
+  maxAllowedIncomingMessageSize(): number {
+    return this.#maxMessage;
+  }
+  setMaxAllowedIncomingMessageSize(size: number): void {
+    if (!Number.isInteger(size) || size < 0 || size > Limits.MAX_INCOMING_MESSAGE_SIZE) throw new InvalidArgumentError(`message size must be 0..${Limits.MAX_INCOMING_MESSAGE_SIZE}`);
+    this.#maxMessage = size;
+  }
+  outgoingFrameSize(): number {
+    return this.#outgoingFrameSize;
+  }
+  setOutgoingFrameSize(size: number): void {
+    if (!Number.isInteger(size) || size < 1 || size > Limits.MAX_OUTGOING_FRAME_SIZE) throw new InvalidArgumentError(`outgoing frame size must be 1..${Limits.MAX_OUTGOING_FRAME_SIZE}`);
+    this.#outgoingFrameSize = size;
+  }
+  /**
+   * Caps each connection's unsent bytes (0 = no cap). Over the cap, 'close' fails the connection
+   * with 1008, 'pause' stops reading from that peer until its socket drains.
+   */
+  setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new InvalidArgumentError('maxBytes must be a non-negative integer');
+    if (policy !== 'close' && policy !== 'pause') throw new InvalidArgumentError("policy must be 'close' or 'pause'");
+    this.#bufferCap = maxBytes;
+    this.#bufferPolicy = policy;
+  }
+  sslConfiguration(): SslConfiguration {
+    return { ...this.#sslConfiguration };
+  }
+  setSslConfiguration(config: SslConfiguration): void {
+    this.#sslConfiguration = { ...config };
+  }
+
+  /** Connections accepted by this server and still open. */
+  connections(): WebSocket[] {
+    return [...this.#connections];
+  }
+
+  // ---- heartbeat and broadcast ---------------------------------------------------------------
+
+  /**
+   * Pings every connection each `ms` milliseconds (one timer for the whole server); a
+   * connection that has not answered the previous ping is aborted. 0 turns it off.
+   */
+  setHeartbeatInterval(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('heartbeat interval must be a non-negative integer (ms)');
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    this.#awaitingPong.clear();
+    if (ms === 0) return;
+    this.#heartbeat = setInterval(() => this.#beat(), ms);
+    this.#heartbeat.unref();
+  }
+
+  #beat(): void {
+    for (const ws of this.#connections) {
+      if (this.#awaitingPong.has(ws)) {
+        this.#awaitingPong.delete(ws);
+        ws.abort();
+        continue;
+      }
+      if (ws.listenerCount('pong') === 0 || !(ws as unknown as { [k: symbol]: boolean })[HEARTBEAT]) {
+        (ws as unknown as { [k: symbol]: boolean })[HEARTBEAT] = true;
+        ws.on('pong', () => this.#awaitingPong.delete(ws));
+      }
+      this.#awaitingPong.add(ws);
+      ws.ping();
+    }
+  }
+
+  /**
+   * Sends one message to many connections (default: all open ones of this server), framing it
+   * ONCE: server frames are unmasked, so the same bytes serve every peer.
+   * @returns the number of connections it was queued on
+   */
+  broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
+    const text = typeof message === 'string';
+    const payload = text ? Buffer.from(message, 'utf8') : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const max = this.#outgoingFrameSize;
+    const opcode = text ? Opcode.Text : Opcode.Binary;
+    const frames: Buffer[] = [];
+    if (payload.length <= max) {
+      frames.push(encodeFrame(0x80 | opcode, payload, false, 0));
+    } else {
+      for (let off = 0; off < payload.length; off += max) {
+        const end = Math.min(off + max, payload.length);
+        frames.push(encodeFrame((end === payload.length ? 0x80 : 0) | (off === 0 ? opcode : Opcode.Continuation), payload.subarray(off, end), false, 0));
+      }
+    }
+    let n = 0;
+    for (const ws of sockets) if (queueEncodedFrames(ws, frames)) n++;
+    return n;
+  }
+}
+
+const HEARTBEAT = Symbol('qwebsocket.heartbeat');
