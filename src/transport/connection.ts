@@ -42,7 +42,11 @@ export class Connection {
     this.session = new Session(handler, { ...options, requestFlush: () => this.#scheduleFlush() });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('end', () => events.onReadFinished());
+    socket.on('end', () => {
+      events.onReadFinished();
+      // the peer closed its side: close ours too (sockets from http servers allow half-open)
+      if (!socket.destroyed && socket.writable) this.end();
+    });
     socket.on('error', (err) => events.onSocketError(err));
     socket.on('close', (hadError) => {
       this.#cancelCloseTimer();
