@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// The benchmark harness: starts every contender's echo server on loopback, drives them with the
+// C load generator, interleaved in ONE run with repetitions, and reports ratios.
+//   node bench/run.mjs [--scenario echo,broadcast,memory,client] [--contenders a,b] [--duration S]
+//                      [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, renderMarkdown, renderSvg } from './report.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const quick = args.includes('--quick');
+const scenarios = opt('scenario', 'echo,broadcast,memory,client').split(',');
+const duration = Number(opt('duration', quick ? 0.5 : 1));
+const reps = Number(opt('reps', quick ? 1 : 2));
+const connsList = opt('conns', '1,16,256').split(',').map(Number);
+const SIZES = { text16: { size: 16, text: true }, bin1k: { size: 1024, text: false }, bin64k: { size: 65536, text: false } };
+const sizes = opt('sizes', 'text16,bin1k,bin64k').split(',');
+const inflight = Number(opt('inflight', 16));
+const bigN = Number(opt('big', 10000));
+
+const haveDist = existsSync(join(root, 'dist/cjs/index.js'));
+const ALL = [
+  { name: 'qwebsocket', script: 'qwebsocket.mjs', env: {}, needs: haveDist },
+  { name: 'qwebsocket-fallback', script: 'qwebsocket.mjs', env: { QWS_NO_NATIVE: '1' }, needs: haveDist },
+  { name: 'ws+bufferutil', script: 'ws.mjs', env: {}, needs: true },
+  { name: 'ws', script: 'ws.mjs', env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' }, needs: true },
+  { name: 'raw', script: 'raw.mjs', env: {}, needs: true },
+];
+const wanted = opt('contenders', ALL.map((c) => c.name).join(',')).split(',');
+const contenders = ALL.filter((c) => wanted.includes(c.name));
+for (const c of contenders) if (!c.needs) console.error(`skipping ${c.name}: run \`npm run build\` first (dist/ missing)`);
+const active = contenders.filter((c) => c.needs);
+
+const loadgen = join(here, 'loadgen/loadgen');
+execFileSync('make', ['-s', '-C', join(here, 'loadgen')], { stdio: 'inherit' });
+
+function startServer(c, extraArgs = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `ulimit -n 65536 2>/dev/null; exec node ${extraArgs.join(' ')} ${join(here, 'servers', c.script)}`], {
+      env: { ...process.env, ...c.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const lines = [];
+    const waiters = [];
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      let i;
+      while ((i = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, i);
+        out = out.slice(i + 1);
+        const m = /^PORT (\d+)/.exec(line);
+        if (m) resolve(server(Number(m[1])));
+        else {
+          lines.push(line);
+          waiters.splice(0).forEach((w) => w());
+        }
+      }
+    });
+    child.stderr.on('data', () => {});
+    child.on('exit', (code) => reject(new Error(`${c.name} server exited (${code})`)));
+    const server = (port) => ({
+      port,
+      send: (cmd) => child.stdin.write(cmd + '\n'),
+      line: async (prefix) => {
+        for (;;) {
+          const i = lines.findIndex((l) => l.startsWith(prefix));
+          if (i >= 0) return lines.splice(i, 1)[0];
+          await new Promise((r) => waiters.push(r));
+        }
+      },
+      stop: () => child.kill('SIGKILL'),
+    });
+  });
+}
+
+function runLoadgen(port, extra) {
+  const out = execFileSync(loadgen, ['--port', String(port), ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return out;
+}
+
+const results = { date: new Date().toISOString(), node: process.version, scenarios: {} };
+const progress = (s) => process.stderr.write(`\r\x1b[K${s}`);
+
+if (scenarios.includes('echo')) {
+  const servers = {};
+  for (const c of active) servers[c.name] = await startServer(c);
+  const cells = [];
+  const total = connsList.length * sizes.length * reps * active.length;
+  let done = 0;
+  for (const conns of connsList) {
+    for (const sz of sizes) {
+      const { size, text } = SIZES[sz];
+      const runs = Object.fromEntries(active.map((c) => [c.name, []]));
+      for (let r = 0; r < reps; r++) {
+        // rotate the order each repetition so no contender always runs first
+        const order = active.map((_, i) => active[(i + r) % active.length]);
+        for (const c of order) {
+          progress(`echo ${conns} conns ${sz} rep ${r + 1}/${reps} ${c.name} (${++done}/${total})`);
+          const res = JSON.parse(runLoadgen(servers[c.name].port, ['--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json']));
+          runs[c.name].push(res);
+        }
+      }
+      cells.push({ conns, payload: sz, runs });
+    }
+  }
+  for (const s of Object.values(servers)) s.stop();
+  results.scenarios.echo = cells.map((cell) => ({
+    conns: cell.conns,
+    payload: cell.payload,
+    contenders: Object.fromEntries(Object.entries(cell.runs).map(([name, rs]) => [name, {
+      median: median(rs.map((x) => x.msgsPerSec)),
+      min: Math.min(...rs.map((x) => x.msgsPerSec)),
+      max: Math.max(...rs.map((x) => x.msgsPerSec)),
+      p50us: median(rs.map((x) => x.p50us)),
+      p99us: median(rs.map((x) => x.p99us)),
+      loadgenCpu: median(rs.map((x) => x.cpuPercent)),
+      errors: rs.reduce((a, x) => a + x.errors, 0),
+    }])),
+  }));
+}
+
+const pick = (names) => active.filter((c) => names.includes(c.name));
+
+if (scenarios.includes('broadcast')) {
+  results.scenarios.broadcast = {};
+  const msgsPerBroadcast = 10;
+  for (const c of pick(['qwebsocket', 'ws+bufferutil'])) {
+    const rates = [];
+    for (let r = 0; r < reps; r++) {
+      progress(`broadcast to ${bigN} connections: ${c.name} rep ${r + 1}/${reps}`);
+      const s = await startServer(c);
+      const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--sink', String(bigN * msgsPerBroadcast), '--duration', '60']);
+      let out = '';
+      lg.stdout.on('data', (d) => (out += d.toString()));
+      while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+      await new Promise((res) => setTimeout(res, 300));
+      s.send(`broadcast ${msgsPerBroadcast} 16`);
+      const start = BigInt((await s.line('START')).split(' ')[1]);
+      await new Promise((res) => lg.on('exit', res));
+      const m = /DONE (\d+) (\d+)/.exec(out);
+      if (m) rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
+      s.stop();
+    }
+    results.scenarios.broadcast[c.name] = { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), connections: bigN };
+  }
+}
+
+if (scenarios.includes('memory')) {
+  results.scenarios.memory = {};
+  for (const c of pick(['qwebsocket', 'qwebsocket-fallback', 'ws+bufferutil'])) {
+    progress(`idle memory at ${bigN} connections: ${c.name}`);
+    const s = await startServer(c, ['--expose-gc']);
+    s.send('mem');
+    const before = Number((await s.line('MEM')).split(' ')[1]);
+    const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--idle', '--duration', '120']);
+    let out = '';
+    lg.stdout.on('data', (d) => (out += d.toString()));
+    while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 500));
+    s.send('mem');
+    const [, rss, count] = (await s.line('MEM')).split(' ').map(Number);
+    lg.kill('SIGKILL');
+    s.stop();
+    results.scenarios.memory[c.name] = { bytesPerConnection: Math.round((rss - before) / bigN), connections: count };
+  }
+}
+
+if (scenarios.includes('client')) {
+  results.scenarios.client = {};
+  const raw = await startServer(ALL.find((c) => c.name === 'raw'));
+  const libs = haveDist ? ['qwebsocket', 'ws'] : ['ws'];
+  const rates = Object.fromEntries(libs.map((l) => [l, []]));
+  for (let r = 0; r < reps; r++) {
+    for (const lib of libs) {
+      progress(`client throughput: ${lib} rep ${r + 1}/${reps}`);
+      const out = execFileSync('node', [join(here, 'clients/client.mjs'), lib, String(raw.port), String(duration + 0.5), String(inflight)], { encoding: 'utf8' });
+      rates[lib].push(JSON.parse(out).msgsPerSec);
+    }
+  }
+  raw.stop();
+  for (const lib of libs) results.scenarios.client[lib] = { median: median(rates[lib]), min: Math.min(...rates[lib]), max: Math.max(...rates[lib]) };
+}
+
+progress('');
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results/latest.json'), JSON.stringify(results, null, 2));
+const md = renderMarkdown(results);
+writeFileSync(join(here, 'results/latest.md'), md);
+writeFileSync(join(here, 'results/latest.svg'), renderSvg(results));
+console.log(md);
