@@ -1,0 +1,99 @@
+// Protocol constants shared with TypeScript: mirrors src/protocol/constants.ts.
+// test/unit/protocol/constants.test.ts parses this file and checks every value against the TS one.
+#ifndef QWS_CONSTANTS_H
+#define QWS_CONSTANTS_H
+
+#include <cstdint>
+
+namespace qws {
+
+// Opcodes, RFC 6455 §5.2
+constexpr uint32_t OPCODE_CONTINUATION = 0x0;
+constexpr uint32_t OPCODE_TEXT = 0x1;
+constexpr uint32_t OPCODE_BINARY = 0x2;
+constexpr uint32_t OPCODE_CLOSE = 0x8;
+constexpr uint32_t OPCODE_PING = 0x9;
+constexpr uint32_t OPCODE_PONG = 0xa;
+
+// Limits
+constexpr uint32_t LIMIT_MAX_CONTROL_PAYLOAD = 125;
+constexpr uint32_t LIMIT_MAX_CLOSE_REASON = 123;
+constexpr uint32_t LIMIT_MAX_INCOMING_FRAME_SIZE = 2147483646;
+constexpr uint32_t LIMIT_MAX_INCOMING_MESSAGE_SIZE = 2147483646;
+constexpr uint32_t LIMIT_MAX_HEADER_SIZE = 14;
+constexpr uint32_t LIMIT_RECORD_CAPACITY = 1024;
+
+// Record layout
+constexpr uint32_t RECORD_LAYOUT_VERSION = 1;
+constexpr uint32_t RECORD_STRIDE = 8;
+constexpr uint32_t RECORD_KIND = 0;
+constexpr uint32_t RECORD_OPCODE = 1;
+constexpr uint32_t RECORD_FLAGS = 2;
+constexpr uint32_t RECORD_START = 3;
+constexpr uint32_t RECORD_LENGTH = 4;
+constexpr uint32_t RECORD_REMAINING = 5;
+constexpr uint32_t RECORD_AUX = 6;
+constexpr uint32_t RECORD_OFFSET = 7;
+constexpr uint32_t RECORD_KIND_FRAME = 1;
+constexpr uint32_t RECORD_KIND_ERROR = 2;
+constexpr uint32_t RECORD_FLAG_FIN = 1;
+constexpr uint32_t RECORD_FLAG_RSV1 = 2;
+constexpr uint32_t RECORD_FLAG_FIRST = 4;
+constexpr uint32_t RECORD_FLAG_LAST = 8;
+constexpr uint32_t RECORD_FLAG_BUFFERED = 16;
+
+// Decoder errors (ids) and the close code each one sends
+constexpr uint32_t ERROR_RSV_BITS = 1;
+constexpr uint32_t ERROR_BAD_OPCODE = 2;
+constexpr uint32_t ERROR_CONTROL_FRAGMENTED = 3;
+constexpr uint32_t ERROR_CONTROL_TOO_LONG = 4;
+constexpr uint32_t ERROR_MASK_EXPECTED = 5;
+constexpr uint32_t ERROR_MASK_UNEXPECTED = 6;
+constexpr uint32_t ERROR_UNEXPECTED_CONTINUATION = 7;
+constexpr uint32_t ERROR_EXPECTED_CONTINUATION = 8;
+constexpr uint32_t ERROR_LENGTH_HIGH_BIT = 9;
+constexpr uint32_t ERROR_FRAME_TOO_LARGE = 10;
+constexpr uint32_t ERROR_MESSAGE_TOO_LARGE = 11;
+constexpr uint32_t ERROR_CLOSE_LENGTH_ONE = 12;
+constexpr uint32_t ERROR_CLOSE_INVALID_CODE = 13;
+constexpr uint32_t ERROR_CLOSE_INVALID_UTF8 = 14;
+constexpr uint32_t ERROR_INVALID_UTF8 = 15;
+constexpr uint32_t ERROR_CLOSE_CODE[16] = {0, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1009, 1009, 1002, 1002, 1007, 1007};
+
+// Decoder state layout (uint32 field indexes into a 256-byte state)
+constexpr uint32_t STATE_BYTES = 256;
+constexpr uint32_t STATE_CONFIG = 0;
+constexpr uint32_t STATE_MAX_FRAME = 1;
+constexpr uint32_t STATE_MAX_MESSAGE = 2;
+constexpr uint32_t STATE_PHASE = 3;
+constexpr uint32_t STATE_HDR_LEN = 4;
+constexpr uint32_t STATE_OPCODE = 5;
+constexpr uint32_t STATE_FRAME_FLAGS = 6;
+constexpr uint32_t STATE_REMAINING = 7;
+constexpr uint32_t STATE_MASK_KEY = 8;
+constexpr uint32_t STATE_MASK_PHASE = 9;
+constexpr uint32_t STATE_MSG_OPCODE = 10;
+constexpr uint32_t STATE_MSG_COMPRESSED = 11;
+constexpr uint32_t STATE_MSG_SIZE = 12;
+constexpr uint32_t STATE_UTF8 = 13;
+constexpr uint32_t STATE_CTRL_LEN = 14;
+constexpr uint32_t STATE_RESUME = 15;
+constexpr uint32_t STATE_FRAME_LEN = 16;
+constexpr uint32_t STATE_SPILL_BYTE = 80;
+constexpr uint32_t STATE_CTRL_BYTE = 96;
+constexpr uint32_t STATE_CONFIG_SERVER = 1;
+constexpr uint32_t STATE_CONFIG_ALLOW_RSV1 = 2;
+constexpr uint32_t STATE_PHASE_HEADER = 0;
+constexpr uint32_t STATE_PHASE_PAYLOAD = 1;
+constexpr uint32_t STATE_PHASE_CLOSED = 2;
+constexpr uint32_t STATE_PHASE_POISONED = 3;
+constexpr uint32_t STATE_FRAME_STARTED = 0x100;
+constexpr uint32_t STATE_FRAME_MASKED = 0x200;
+
+// Incremental UTF-8 state
+constexpr uint32_t UTF8_ACCEPT = 0;
+constexpr uint32_t UTF8_INVALID = 0xffffffff;
+
+}  // namespace qws
+
+#endif

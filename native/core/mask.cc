@@ -1,0 +1,77 @@
+// Masking 32/16/8 bytes at a time: the key is rotated to the phase once, widened to a vector,
+// and XORed over the buffer; the tail is done bytewise.
+#include "mask.h"
+
+#include <cstring>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define QWS_X86 1
+#endif
+
+namespace qws {
+
+namespace {
+
+inline uint32_t rotate_key(uint32_t key, uint32_t phase) {
+  phase &= 3;
+  // byte i of the result = byte (phase + i) & 3 of the key
+  return phase == 0 ? key : (key >> (8 * phase)) | (key << (32 - 8 * phase));
+}
+
+#ifdef QWS_X86
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+
+__attribute__((target("avx2"))) size_t xor_avx2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+  const __m256i kv = _mm256_set1_epi32(static_cast<int>(k));
+  size_t i = 0;
+  for (; i + 32 <= len; i += 32) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_xor_si256(v, kv));
+  }
+  return i;
+}
+
+size_t xor_sse2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+  const __m128i kv = _mm_set1_epi32(static_cast<int>(k));
+  size_t i = 0;
+  for (; i + 16 <= len; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(v, kv));
+  }
+  return i;
+}
+#endif
+
+// XOR with a key already rotated to phase 0 at src[0]; the vector loops keep 4-byte alignment
+// of the key pattern because they advance in multiples of 4.
+void xor_key(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+  size_t i = 0;
+#ifdef QWS_X86
+  if (len >= 64 && have_avx2()) i = xor_avx2(src, dst, len, k);
+  else if (len >= 16) i = xor_sse2(src, dst, len, k);
+#endif
+  const uint64_t k8 = (static_cast<uint64_t>(k) << 32) | k;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, src + i, 8);
+    w ^= k8;
+    std::memcpy(dst + i, &w, 8);
+  }
+  for (; i < len; ++i) dst[i] = src[i] ^ static_cast<uint8_t>(k >> (8 * (i & 3)));
+}
+
+}  // namespace
+
+void unmask_inplace(uint8_t* buf, size_t len, uint32_t key, uint32_t phase) {
+  xor_key(buf, buf, len, rotate_key(key, phase));
+}
+
+void mask_copy(const uint8_t* src, uint8_t* dst, size_t len, uint32_t key) {
+  xor_key(src, dst, len, key);
+}
+
+}  // namespace qws
