@@ -1,5 +1,5 @@
 // N-API wrapper over native/core: argument checks only. Built with C++ exceptions disabled:
-// a bad argument throws a JS TypeError and returns undefined.
+// a bad argument throws a JS TypeError.
 #include <napi.h>
 
 #include "../core/constants.h"
@@ -9,15 +9,6 @@
 
 namespace {
 
-bool IsBytes(const Napi::Value& v) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
-}
-
-Napi::Value Fail(const Napi::CallbackInfo& info, const char* msg) {
-  Napi::TypeError::New(info.Env(), msg).ThrowAsJavaScriptException();
-  return info.Env().Undefined();
-}
-
 Napi::Value LayoutVersion(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), qws::RECORD_LAYOUT_VERSION);
 }
@@ -26,76 +17,129 @@ Napi::Value Simd(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), qws::simd_name());
 }
 
+// The per-chunk and per-frame entry points use the plain N-API calls directly: one
+// napi_get_typedarray_info per argument gives type, length and data together (node-addon-api's
+// wrappers would make several calls per argument, which costs more than masking 1 KiB).
+
+bool Bytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_uint8_array) return false;
+  *data = static_cast<uint8_t*>(p);
+  return true;
+}
+
+bool Words(napi_env env, napi_value v, uint32_t** data, size_t* len) {
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_uint32_array) return false;
+  *data = static_cast<uint32_t*>(p);
+  return true;
+}
+
+napi_value Throw(napi_env env, const char* msg) {
+  napi_throw_type_error(env, nullptr, msg);
+  return nullptr;
+}
+
+napi_value Uint(napi_env env, uint32_t v) {
+  napi_value out;
+  napi_create_uint32(env, v, &out);
+  return out;
+}
+
 // decode(state: Uint8Array(256), chunk: Uint8Array, offset: number, records: Uint32Array): number
-Napi::Value Decode(const Napi::CallbackInfo& info) {
-  if (info.Length() < 4 || !IsBytes(info[0]) || !IsBytes(info[1]) || !info[2].IsNumber() || !info[3].IsTypedArray()) {
-    return Fail(info, "decode(state, chunk, offset, records): bad arguments");
+napi_value Decode(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  uint8_t *state, *chunk;
+  uint32_t* records;
+  size_t state_len, chunk_len, rec_len;
+  double off;
+  if (argc < 4 || !Bytes(env, argv[0], &state, &state_len) || !Bytes(env, argv[1], &chunk, &chunk_len) ||
+      napi_get_value_double(env, argv[2], &off) != napi_ok || !Words(env, argv[3], &records, &rec_len)) {
+    return Throw(env, "decode(state, chunk, offset, records): bad arguments");
   }
-  auto state = info[0].As<Napi::Uint8Array>();
-  auto chunk = info[1].As<Napi::Uint8Array>();
-  auto recs = info[3].As<Napi::TypedArray>();
-  if (state.ByteLength() < qws::STATE_BYTES) return Fail(info, "decode: state must be 256 bytes");
-  if (recs.TypedArrayType() != napi_uint32_array) return Fail(info, "decode: records must be a Uint32Array");
-  const double off = info[2].As<Napi::Number>().DoubleValue();
-  if (!(off >= 0) || off > static_cast<double>(chunk.ElementLength())) return Fail(info, "decode: offset out of range");
-  auto records = recs.As<Napi::Uint32Array>();
-  const uint32_t n = qws::decode(state.Data(), chunk.Data(), chunk.ElementLength(), static_cast<size_t>(off), records.Data(),
-                                 records.ElementLength() / qws::RECORD_STRIDE);
-  return Napi::Number::New(info.Env(), n);
+  if (state_len < qws::STATE_BYTES) return Throw(env, "decode: state must be 256 bytes");
+  if (!(off >= 0) || off > static_cast<double>(chunk_len)) return Throw(env, "decode: offset out of range");
+  return Uint(env, qws::decode(state, chunk, chunk_len, static_cast<size_t>(off), records, rec_len / qws::RECORD_STRIDE));
 }
 
 // mask(src, dst, dstOffset, key): dst[dstOffset..] = src ^ key
-Napi::Value Mask(const Napi::CallbackInfo& info) {
-  if (info.Length() < 4 || !IsBytes(info[0]) || !IsBytes(info[1]) || !info[2].IsNumber() || !info[3].IsNumber()) {
-    return Fail(info, "mask(src, dst, dstOffset, key): bad arguments");
+napi_value Mask(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  uint8_t *src, *dst;
+  size_t src_len, dst_len;
+  double off;
+  uint32_t key;
+  if (argc < 4 || !Bytes(env, argv[0], &src, &src_len) || !Bytes(env, argv[1], &dst, &dst_len) ||
+      napi_get_value_double(env, argv[2], &off) != napi_ok || napi_get_value_uint32(env, argv[3], &key) != napi_ok) {
+    return Throw(env, "mask(src, dst, dstOffset, key): bad arguments");
   }
-  auto src = info[0].As<Napi::Uint8Array>();
-  auto dst = info[1].As<Napi::Uint8Array>();
-  const double off = info[2].As<Napi::Number>().DoubleValue();
-  if (!(off >= 0) || off + static_cast<double>(src.ElementLength()) > static_cast<double>(dst.ElementLength())) {
-    return Fail(info, "mask: destination too small");
-  }
-  const uint32_t key = info[3].As<Napi::Number>().Uint32Value();
-  qws::mask_copy(src.Data(), dst.Data() + static_cast<size_t>(off), src.ElementLength(), key);
-  return info.Env().Undefined();
+  if (!(off >= 0) || off + static_cast<double>(src_len) > static_cast<double>(dst_len)) return Throw(env, "mask: destination too small");
+  qws::mask_copy(src, dst + static_cast<size_t>(off), src_len, key);
+  return nullptr;
 }
 
 // unmask(buf, key): in place, phase 0
-Napi::Value Unmask(const Napi::CallbackInfo& info) {
-  if (info.Length() < 2 || !IsBytes(info[0]) || !info[1].IsNumber()) return Fail(info, "unmask(buf, key): bad arguments");
-  auto buf = info[0].As<Napi::Uint8Array>();
-  qws::unmask_inplace(buf.Data(), buf.ElementLength(), info[1].As<Napi::Number>().Uint32Value(), 0);
-  return info.Env().Undefined();
+napi_value Unmask(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  uint8_t* buf;
+  size_t len;
+  uint32_t key;
+  if (argc < 2 || !Bytes(env, argv[0], &buf, &len) || napi_get_value_uint32(env, argv[1], &key) != napi_ok) {
+    return Throw(env, "unmask(buf, key): bad arguments");
+  }
+  qws::unmask_inplace(buf, len, key, 0);
+  return nullptr;
 }
 
 // utf8Step(state, buf, start, end): new state or 0xffffffff
-Napi::Value Utf8Step(const Napi::CallbackInfo& info) {
-  if (info.Length() < 4 || !info[0].IsNumber() || !IsBytes(info[1]) || !info[2].IsNumber() || !info[3].IsNumber()) {
-    return Fail(info, "utf8Step(state, buf, start, end): bad arguments");
+napi_value Utf8Step(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  uint32_t st;
+  uint8_t* buf;
+  size_t len;
+  double start, end;
+  if (argc < 4 || napi_get_value_uint32(env, argv[0], &st) != napi_ok || !Bytes(env, argv[1], &buf, &len) ||
+      napi_get_value_double(env, argv[2], &start) != napi_ok || napi_get_value_double(env, argv[3], &end) != napi_ok) {
+    return Throw(env, "utf8Step(state, buf, start, end): bad arguments");
   }
-  auto buf = info[1].As<Napi::Uint8Array>();
-  const double start = info[2].As<Napi::Number>().DoubleValue();
-  const double end = info[3].As<Napi::Number>().DoubleValue();
-  if (!(start >= 0) || !(end >= start) || end > static_cast<double>(buf.ElementLength())) return Fail(info, "utf8Step: range out of bounds");
-  const uint32_t st = qws::utf8_step(info[0].As<Napi::Number>().Uint32Value(), buf.Data() + static_cast<size_t>(start),
-                                     static_cast<size_t>(end - start));
-  return Napi::Number::New(info.Env(), st);
+  if (!(start >= 0) || !(end >= start) || end > static_cast<double>(len)) return Throw(env, "utf8Step: range out of bounds");
+  return Uint(env, qws::utf8_step(st, buf + static_cast<size_t>(start), static_cast<size_t>(end - start)));
 }
 
-Napi::Value IsValidUtf8(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !IsBytes(info[0])) return Fail(info, "isValidUtf8(buf): bad arguments");
-  auto buf = info[0].As<Napi::Uint8Array>();
-  return Napi::Boolean::New(info.Env(), qws::utf8_step(0, buf.Data(), buf.ElementLength()) == 0);
+napi_value IsValidUtf8(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  uint8_t* buf;
+  size_t len;
+  if (argc < 1 || !Bytes(env, argv[0], &buf, &len)) return Throw(env, "isValidUtf8(buf): bad arguments");
+  napi_value out;
+  napi_get_boolean(env, qws::utf8_step(0, buf, len) == 0, &out);
+  return out;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("layoutVersion", Napi::Function::New(env, LayoutVersion, "layoutVersion"));
   exports.Set("simd", Napi::Function::New(env, Simd, "simd"));
-  exports.Set("decode", Napi::Function::New(env, Decode, "decode"));
-  exports.Set("mask", Napi::Function::New(env, Mask, "mask"));
-  exports.Set("unmask", Napi::Function::New(env, Unmask, "unmask"));
-  exports.Set("utf8Step", Napi::Function::New(env, Utf8Step, "utf8Step"));
-  exports.Set("isValidUtf8", Napi::Function::New(env, IsValidUtf8, "isValidUtf8"));
+  const struct {
+    const char* name;
+    napi_callback cb;
+  } raw[] = {{"decode", Decode}, {"mask", Mask}, {"unmask", Unmask}, {"utf8Step", Utf8Step}, {"isValidUtf8", IsValidUtf8}};
+  for (const auto& f : raw) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    exports.Set(f.name, Napi::Value(env, fn));
+  }
   return exports;
 }
 
