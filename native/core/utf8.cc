@@ -51,26 +51,106 @@ inline uint32_t run_scalar(uint32_t state, const uint8_t*& p, const uint8_t* end
 }
 
 #ifdef QWS_X86
+// Full vector validation of whole 32-byte blocks (the lookup method of Keiser & Lemire, "Validating
+// UTF-8 In Less Than One Instruction Per Byte", 2021): three 16-entry nibble tables classify each
+// byte pair; third/fourth-byte continuations are checked from the bytes 2 and 3 back. Each
+// table entry is a set of error bits; a pair is bad when all three lookups share a bit.
+namespace lookup {
+constexpr uint8_t TOO_SHORT = 1 << 0;   // lead byte not followed by a continuation
+constexpr uint8_t TOO_LONG = 1 << 1;    // ASCII followed by a continuation
+constexpr uint8_t OVERLONG_3 = 1 << 2;  // E0 80..9F
+constexpr uint8_t TOO_LARGE = 1 << 3;   // F4 90..BF, F5..FF
+constexpr uint8_t SURROGATE = 1 << 4;   // ED A0..BF
+constexpr uint8_t OVERLONG_2 = 1 << 5;  // C0..C1
+constexpr uint8_t TOO_LARGE_1000 = 1 << 6;
+constexpr uint8_t OVERLONG_4 = 1 << 6;  // F0 80..8F
+constexpr uint8_t TWO_CONTS = 1 << 7;   // continuation after continuation (checked against must23)
+constexpr uint8_t CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS;
+}  // namespace lookup
+
+__attribute__((target("avx2"))) inline __m256i table(const uint8_t t[16]) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t));
+  return _mm256_broadcastsi128_si256(x);
+}
+
+// [prev.hi | cur.lo, cur] shifted so byte i holds cur[i - n] (n = 1..3), across the lane boundary
+template <int N>
+__attribute__((target("avx2"))) inline __m256i prev_bytes(__m256i cur, __m256i prev) {
+  return _mm256_alignr_epi8(cur, _mm256_permute2x128_si256(prev, cur, 0x21), 16 - N);
+}
+
+// Validates whole 32-byte blocks from p while they fit; returns false on an error. `*done` is the
+// number of bytes consumed, always a code-point boundary (a character cut by the last block is
+// left for the scalar machine). The start is assumed to be at a boundary (state 0).
+__attribute__((target("avx2"))) bool blocks_avx2(const uint8_t* p, size_t len, size_t* done) {
+  using namespace lookup;
+  static const uint8_t t1h[16] = {TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+                                  TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
+                                  TOO_SHORT | OVERLONG_3 | SURROGATE, TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4};
+  static const uint8_t t1l[16] = {CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4, CARRY | OVERLONG_2, CARRY, CARRY,
+                                  CARRY | TOO_LARGE, CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                                  CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                                  CARRY | TOO_LARGE | TOO_LARGE_1000};
+  static const uint8_t t2h[16] = {TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
+                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT};
+  const __m256i T1H = table(t1h), T1L = table(t1l), T2H = table(t2h);
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i third = _mm256_set1_epi8(static_cast<char>(0xe0 - 0x80));
+  const __m256i fourth = _mm256_set1_epi8(static_cast<char>(0xf0 - 0x80));
+  const __m256i high = _mm256_set1_epi8(static_cast<char>(0x80));
+  __m256i prev = _mm256_setzero_si256();
+  __m256i err = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 32 <= len; i += 32) {
+    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    if (_mm256_movemask_epi8(_mm256_or_si256(cur, prev)) == 0) {
+      prev = cur;  // all ASCII here and no sequence open from the previous block
+      continue;
+    }
+    const __m256i p1 = prev_bytes<1>(cur, prev);
+    const __m256i sc = _mm256_and_si256(
+        _mm256_and_si256(_mm256_shuffle_epi8(T1H, _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4)),
+                         _mm256_shuffle_epi8(T1L, _mm256_and_si256(p1, low4))),
+        _mm256_shuffle_epi8(T2H, _mm256_and_si256(_mm256_srli_epi16(cur, 4), low4)));
+    const __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev_bytes<2>(cur, prev), third),
+                                           _mm256_subs_epu8(prev_bytes<3>(cur, prev), fourth));
+    err = _mm256_or_si256(err, _mm256_xor_si256(_mm256_and_si256(must23, high), sc));
+    prev = cur;
+  }
+  if (!_mm256_testz_si256(err, err)) return false;
+  // back up to the start of a character the last block may have cut (RFC 3629 lengths)
+  size_t b = i;
+  for (size_t k = 1; k <= 3 && k <= b; k++) {
+    const uint8_t c = p[b - k];
+    if (c < 0x80) break;
+    if (c >= 0xc0) {
+      const size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      if (k < need) b -= k;
+      break;
+    }
+  }
+  *done = b;
+  return true;
+}
+
 __attribute__((target("avx2"))) uint32_t step_avx2(uint32_t state, const uint8_t* buf, size_t len) {
   const uint8_t* p = buf;
   const uint8_t* end = buf + len;
-  for (;;) {
-    if (state == 0) {
-      while (end - p >= 32) {
-        __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        if (_mm256_movemask_epi8(v) != 0) break;
-        p += 32;
-      }
-      while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        if (_mm_movemask_epi8(v) != 0) break;
-        p += 16;
-      }
-    }
-    if (p == end) return state;
+  if (state != 0) {
+    // finish the open character first
     state = run_scalar(state, p, end, true);
-    if (state == UTF8_INVALID || p == end) return state;
+    if (state != 0) return state;  // invalid, or still open at the end
   }
+  size_t done = 0;
+  if (!blocks_avx2(p, static_cast<size_t>(end - p), &done)) return UTF8_INVALID;
+  p += done;
+  return run_scalar(0, p, end, false);
 }
 
 uint32_t step_sse2(uint32_t state, const uint8_t* buf, size_t len) {

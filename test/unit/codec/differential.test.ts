@@ -153,6 +153,26 @@ describe.skipIf(native === null)('native mask / UTF-8 vs fallback', () => {
     }
   });
 
+  it('vector UTF-8 validation agrees with buffer.isUtf8 on long multibyte text with one corrupted byte', async () => {
+    const { isUtf8 } = await import('node:buffer');
+    const r = rng(99);
+    const pieces = ['a', 'é', '€', '😀', 'ÿ', '\u07ff', '\u0800', '\uffff', '\u{10000}', '\u{10ffff}', ' '];
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      const n = 10 + Math.floor(r() * 600);
+      for (let k = 0; k < n; k++) text += pieces[Math.floor(r() * pieces.length)];
+      const buf = Buffer.from(text);
+      if (r() < 0.7) buf[Math.floor(r() * buf.length)] = Math.floor(r() * 256);
+      const want = isUtf8(buf);
+      expect(native!.isValidUtf8(buf), `case ${i}`).toBe(want);
+      const cut = Math.floor(r() * (buf.length + 1));
+      const s1 = native!.utf8Step(0, buf, 0, cut);
+      expect(s1).toBe(utf8Fallback(0, buf, 0, cut));
+      const s2 = s1 === 0xffffffff ? s1 : native!.utf8Step(s1, buf, cut, buf.length);
+      expect(s2 === 0).toBe(want);
+    }
+  });
+
   it('reports a vector path and the layout version', () => {
     expect(['avx2', 'sse2', 'neon', 'scalar']).toContain(native!.simd());
     expect(native!.layoutVersion()).toBe(R.LAYOUT_VERSION);
