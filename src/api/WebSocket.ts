@@ -17,6 +17,7 @@ import { InvalidArgumentError } from '../errors';
 import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
 import { NetworkProxy, ProxyType } from './networkProxy';
 import type { SslConfiguration } from './sslConfiguration';
+import { clientTlsOptions } from '../transport/tls';
 
 /** The default mask generator: keys from a crypto-random pool refilled in bulk. */
 export const defaultMaskGenerator: MaskGenerator = Object.freeze({
@@ -223,7 +224,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
         extensionOffer: '',
         extensionNames: [],
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
-        tls: {},
+        tls: clientTlsOptions(this.#sslConfiguration),
       },
       {
         onHostLookup: () => this.#setState(SocketState.HostLookupState),
