@@ -9,5 +9,6 @@ export * from './api/enums';
 export { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './api/types';
 export { NetworkProxy, ProxyType } from './api/networkProxy';
 export type { SslConfiguration } from './api/sslConfiguration';
+export type { PerMessageDeflateOptions } from './protocol/permessageDeflate';
 export { WebSocketError, InvalidArgumentError, InvalidStateError, HandshakeError, ProtocolError } from './errors';
 export { codecImplementation } from './codec';

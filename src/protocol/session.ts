@@ -6,8 +6,9 @@
  * @module
  */
 import { StringDecoder } from 'node:string_decoder';
-import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, maskInto } from '../codec';
-import { DECODE_ERROR_REASON, Limits, Opcode, Record as R } from './constants';
+import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, maskInto, utf8Step } from '../codec';
+import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from './constants';
+import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
 import { Outbox } from './outbox';
 
@@ -43,6 +44,8 @@ export interface SessionOptions {
   now: () => number;
   /** Called once when the outbox becomes non-empty outside {@link Session.receive}. */
   requestFlush: () => void;
+  /** permessage-deflate, when negotiated (RFC 7692): RSV1 marks compressed messages. */
+  compressor?: MessageCompressor | null;
 }
 
 /** Frames up to this size (header + payload) are copied into the shared batch; larger go by reference. */
@@ -66,6 +69,11 @@ export class Session {
   #msgParts: Buffer[] = [];
   #frameParts: Buffer[] = [];
   #frameText: StringDecoder | null = null;
+  #compressor: MessageCompressor | null;
+  /** The incoming message is compressed (RSV1 on its first frame). */
+  #msgCompressed = false;
+  /** UTF-8 state of an inflated text message (validated after inflating, RFC 7692 §8). */
+  #inflatedUtf8 = 0;
   // close and ping bookkeeping
   #closeSent = false;
   #closeReceived = false;
@@ -79,7 +87,23 @@ export class Session {
     this.#now = options.now;
     this.#requestFlush = options.requestFlush;
     this.#outgoingFrameSize = options.outgoingFrameSize;
-    this.decoder = new FrameDecoder({ server: options.server, maxFrameSize: options.maxFrameSize, maxMessageSize: options.maxMessageSize });
+    this.#compressor = options.compressor ?? null;
+    this.decoder = new FrameDecoder({
+      server: options.server,
+      maxFrameSize: options.maxFrameSize,
+      maxMessageSize: options.maxMessageSize,
+      allowRsv1: this.#compressor !== null,
+    });
+  }
+
+  /** Limits the inflated size of compressed messages (the decoder limits wire sizes). */
+  setMaxMessageSize(bytes: number): void {
+    this.#compressor?.setMaxMessageSize(bytes);
+  }
+
+  /** Frees the compression contexts (the connection is gone). */
+  dispose(): void {
+    this.#compressor?.close();
   }
 
   get closeSent(): boolean {
@@ -138,8 +162,14 @@ export class Session {
       this.#control(opcode, payload, rec[o + R.AUX]);
       return;
     }
-    const piece = chunk.subarray(start, start + len);
+    let piece = chunk.subarray(start, start + len);
     const h = this.#handler;
+    if (opcode !== Opcode.Continuation && flags & R.FLAG_FIRST) this.#msgCompressed = (flags & R.FLAG_RSV1) !== 0;
+    if (this.#msgCompressed) {
+      const inflated = this.#inflate(piece, opcode, flags);
+      if (inflated === null) return;
+      piece = inflated;
+    }
     if ((flags & (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN) && opcode !== Opcode.Continuation) {
       // fast path: a whole single-frame message in this chunk
       if (opcode === Opcode.Text) {
@@ -158,6 +188,33 @@ export class Session {
     const fin = (flags & R.FLAG_FIN) !== 0;
     if (h.wantsFrames) this.#framePiece(piece, last, fin);
     if (last && fin) this.#finishMessage();
+  }
+
+  /**
+   * Inflates a piece of a compressed message; text is validated as it comes out.
+   * @returns the inflated bytes, or null after failing the connection (1007 / 1009)
+   */
+  #inflate(piece: Buffer, opcode: number, flags: number): Buffer | null {
+    const end = (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN);
+    const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
+    const text = first ? opcode === Opcode.Text : this.#msgOpcode === Opcode.Text;
+    try {
+      const out = (this.#compressor as MessageCompressor).inflate(piece, end);
+      if (text) {
+        let st = first ? 0 : this.#inflatedUtf8;
+        st = out.length > 0 ? utf8Step(st, out, 0, out.length) : st;
+        if (st === Utf8State.INVALID || (end && st !== Utf8State.ACCEPT)) throw new InflateError(CloseCode.CloseCodeWrongDatatype, 'Invalid UTF-8 in a text message');
+        this.#inflatedUtf8 = st;
+      }
+      return out;
+    } catch (e) {
+      const code = e instanceof InflateError ? e.closeCode : CloseCode.CloseCodeWrongDatatype;
+      const reason = e instanceof InflateError ? e.message : 'Invalid compressed data';
+      this.#dropMessage();
+      this.#stopped = true;
+      this.fail(code, reason);
+      return null;
+    }
   }
 
   #framePiece(piece: Buffer, last: boolean, fin: boolean): void {
@@ -263,17 +320,31 @@ export class Session {
     this.#queued();
   }
 
-  /** Sends `payload` as one message, fragmented by outgoingFrameSize (RFC 6455 §5.4). */
+  /**
+   * Sends `payload` as one message, fragmented by outgoingFrameSize (RFC 6455 §5.4), compressed
+   * when permessage-deflate is on and the compressor takes it (RSV1 on the first frame only,
+   * RFC 7692 §6.1). @returns the uncompressed payload length
+   */
   #sendMessage(opcode: number, payload: Buffer): number {
-    const max = this.#outgoingFrameSize;
     const len = payload.length;
-    if (len <= max || max === 0) {
-      this.#writeFrame(0x80 | opcode, payload);
+    let data = payload;
+    let rsv1 = 0;
+    if (this.#compressor !== null) {
+      const compressed = this.#compressor.compress(payload);
+      if (compressed !== null) {
+        data = compressed;
+        rsv1 = 0x40;
+      }
+    }
+    const max = this.#outgoingFrameSize;
+    const size = data.length;
+    if (size <= max || max === 0) {
+      this.#writeFrame(0x80 | rsv1 | opcode, data);
       return len;
     }
-    for (let off = 0; off < len; off += max) {
-      const end = Math.min(off + max, len);
-      this.#writeFrame((end === len ? 0x80 : 0) | (off === 0 ? opcode : Opcode.Continuation), payload.subarray(off, end));
+    for (let off = 0; off < size; off += max) {
+      const end = Math.min(off + max, size);
+      this.#writeFrame((end === size ? 0x80 : 0) | (off === 0 ? rsv1 | opcode : Opcode.Continuation), data.subarray(off, end));
     }
     return len;
   }
@@ -282,7 +353,7 @@ export class Session {
   sendText(message: string): number {
     if (this.#closeSent) return 0;
     // short strings: encode straight into the batch, no intermediate buffer
-    if (message.length <= 41 && this.#outgoingFrameSize >= 123) {
+    if (message.length <= 41 && this.#outgoingFrameSize >= 123 && (this.#compressor === null || message.length * 3 < this.#compressor.threshold)) {
       const masked = !this.#server;
       const out = this.outbox;
       const batch = out.reserve(6 + message.length * 3);

@@ -50,6 +50,7 @@ export class Connection {
     socket.on('error', (err) => events.onSocketError(err));
     socket.on('close', (hadError) => {
       this.#cancelCloseTimer();
+      this.session.dispose();
       events.onClosed(hadError);
     });
   }

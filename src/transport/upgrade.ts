@@ -15,10 +15,16 @@ export interface UpgradeOwner {
   readonly serverHeader: string;
   /** Subprotocols the server supports, in its order. */
   readonly subprotocols: readonly string[];
+  /**
+   * Answers the client's Sec-WebSocket-Extensions offer: the response header value and the
+   * agreement handed to accepted(), null to accept no extension, 'malformed' for a header
+   * that breaks the grammar (answered with 400).
+   */
+  negotiateExtensions(offer: string): { response: string; agreement: unknown } | null | 'malformed';
   /** Returns false to refuse the Origin (answered with 403). */
   authorizeOrigin(origin: string): boolean;
   /** The handshake succeeded: the socket is now a WebSocket. */
-  accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string): void;
+  accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, extensions: unknown): void;
   /** The handshake was refused with this HTTP status. */
   refused(status: number, message: string): void;
 }
@@ -49,8 +55,14 @@ export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     return false;
   }
   if (socket.destroyed || !socket.writable) return false;
+  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
+  if (ext === 'malformed') {
+    refuseUpgrade(socket, 400, 'Malformed Sec-WebSocket-Extensions', [], owner.serverHeader);
+    owner.refused(400, 'Malformed Sec-WebSocket-Extensions');
+    return false;
+  }
   const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
-  socket.write(acceptResponse(check.key, subprotocol, owner.serverHeader));
-  owner.accepted(socket as Socket, head, req, check.origin, subprotocol);
+  socket.write(acceptResponse(check.key, subprotocol, owner.serverHeader, ext?.response ?? ''));
+  owner.accepted(socket as Socket, head, req, check.origin, subprotocol, ext?.agreement ?? null);
   return true;
 }
