@@ -3,7 +3,7 @@
  * 'PORT <n>' line. The process is killed by the returned stop().
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
 
 /** Debian's python3 (which has python3-websockets), not a pyenv shim earlier on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -69,4 +69,46 @@ export function peerAvailable(name: string, available: boolean): boolean {
     throw new Error(`${name} is required (QWS_REQUIRE_PEERS=1) but not installed`);
   }
   return available;
+}
+
+/** The absolute path of an executable found on PATH (or in /usr/sbin, /sbin), or null. */
+export function findBinary(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin'];
+  for (const d of dirs) {
+    if (d === '') continue;
+    const p = `${d}/${name}`;
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Starts a long-running child in its own process group (detached), so that stop() can kill it
+ * with everything it forked (chromium's zygote, renderer and GPU processes). stdout and stderr are
+ * collected for error messages.
+ */
+export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output: () => string; stop: () => void } {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out += d.toString();
+    if (out.length > 20000) out = out.slice(-10000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.on('error', (e) => (out += `\nspawn error: ${e.message}`));
+  const stop = (): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  return { child, output: () => out, stop };
 }

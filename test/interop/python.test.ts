@@ -1,6 +1,6 @@
 /**
  * Interop with Python's `websockets` (Debian python3-websockets): our client against its server.
- * The server direction (its client against our WebSocketServer) is in python-server.test.ts.
+ * The server direction (its client against our WebSocketServer) is in python-client.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, CloseCode } from '../../src/index';
