@@ -14,10 +14,18 @@ import { Connection, type ConnectionEvents } from '../transport/connection';
 import { ClientHandshake, resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
 import { InvalidArgumentError } from '../errors';
-import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
+import { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
 import { NetworkProxy, ProxyType } from './networkProxy';
 import type { SslConfiguration } from './sslConfiguration';
 import { clientTlsOptions } from '../transport/tls';
+import { ClientSslFlow, emitAlert } from './sslFlow';
+import { tlsAlertOf } from '../transport/tlsAlerts';
+import type { SslError } from './SslError';
+import { PerMessageDeflate, deflateSupported } from '../transport/deflate';
+import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type DeflateAgreement, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
+import { serverAuthRetry } from '../transport/serverAuth';
+import { proxyOpenerFor } from './proxyOpener';
+import type { Credentials } from '../protocol/httpAuth';
 
 /** The default mask generator: keys from a crypto-random pool refilled in bulk. */
 export const defaultMaskGenerator: MaskGenerator = Object.freeze({
@@ -38,6 +46,14 @@ export interface ServerSideInfo {
   subprotocol: string;
   maxFrameSize: number;
   maxMessageSize: number;
+  /** permessage-deflate as the server agreed it, or null. */
+  deflate: DeflateSetting | null;
+}
+
+/** An agreed permessage-deflate and the options of our side. */
+export interface DeflateSetting {
+  agreement: DeflateAgreement;
+  options: PerMessageDeflateOptions;
 }
 
 function headerPairs(h: NetworkRequest['headers']): Array<[string, string]> {
@@ -89,8 +105,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #pauseMode = PauseMode.PauseNever;
   #proxy = new NetworkProxy(ProxyType.DefaultProxy);
   #sslConfiguration: SslConfiguration = {};
-  #ignoreAllSslErrors = false;
-  #ignoredSslErrors: unknown[] = [];
+  /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
+  #ssl = new ClientSslFlow(this, () => this.#pauseMode);
   #peerName = '';
   /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */
   #failed = false;
@@ -180,6 +196,10 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#state !== SocketState.UnconnectedState) this.abort();
     const req: NetworkRequest = typeof target === 'string' || target instanceof URL ? { url: target } : target;
     const rawUrl = req.url instanceof URL ? req.url.href : String(req.url);
+    const pmd = options.perMessageDeflate;
+    if (pmd !== undefined && typeof pmd !== 'boolean') validateDeflateOptions(pmd);
+    // without synchronous zlib (see transport/deflate) the extension is simply not offered
+    const deflate = pmd !== undefined && pmd !== false && deflateSupported;
     this.#options = { ...options, subprotocols: [...(options.subprotocols ?? [])] };
     this.#server = false;
     this.#subprotocol = '';
@@ -221,10 +241,15 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
         headers: this.#request.headers,
         origin: this.#origin,
         subprotocols: this.#options.subprotocols ?? [],
-        extensionOffer: '',
-        extensionNames: [],
+        extensionOffer: deflate ? deflateOffer(this.#options.perMessageDeflate === true ? {} : (this.#options.perMessageDeflate as PerMessageDeflateOptions)) : '',
+        extensionNames: deflate ? [PERMESSAGE_DEFLATE] : [],
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
         tls: clientTlsOptions(this.#sslConfiguration),
+        tlsHooks: this.#ssl.hooks(this.#sslConfiguration, `${url.hostname}:${url.port !== '' ? url.port : url.protocol === 'wss:' ? 443 : 80}`),
+        openStream: proxyOpenerFor(this.#proxy, url, (proxy, realm) =>
+          this.#handshake === hs ? this.#askCredentials(realm, (auth) => this.emit('proxyAuthenticationRequired', proxy, auth)) : null),
+        retry: serverAuthRetry(url, (realm) =>
+          this.#handshake === hs ? this.#askCredentials(realm, (auth) => this.emit('authenticationRequired', auth)) : null),
       },
       {
         onHostLookup: () => this.#setState(SocketState.HostLookupState),
@@ -233,6 +258,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
         onFailed: (error, message) => {
           if (this.#handshake !== hs) return;
           this.#handshake = null;
+          this.#ssl.resume(); // a pause that outlived the handshake timeout ends
           this.#setError(error, message);
           this.#setState(SocketState.UnconnectedState);
         },
@@ -246,19 +272,38 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#handshake !== hs) return;
     this.#handshake = null;
     this.#subprotocol = result.subprotocol;
-    this.#startConnection(socket, response.rest);
+    let deflate: DeflateSetting | null = null;
+    const offered = this.#options.perMessageDeflate;
+    if (offered !== undefined && offered !== false) {
+      const options = offered === true ? {} : offered;
+      try {
+        const agreement = acceptDeflateResponse(result.extensions, options);
+        if (agreement !== null) deflate = { agreement, options };
+      } catch (e) {
+        // RFC 7692 §5.1: the client fails the connection on an answer it cannot accept
+        socket.destroy();
+        this.#setError(SocketError.ConnectionRefusedError, (e as Error).message);
+        this.#setState(SocketState.UnconnectedState);
+        return;
+      }
+    }
+    this.#startConnection(socket, response.rest, deflate);
     this.#setState(SocketState.ConnectedState);
     this.emit('connected');
     this.#conn?.start(response.rest);
   }
 
-  #startConnection(socket: Socket, _head: Buffer | null): void {
+  #startConnection(socket: Socket, _head: Buffer | null, deflate: DeflateSetting | null): void {
     const conn = new Connection(socket, this, this, {
       server: this.#server,
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
       outgoingFrameSize: this.#outgoingFrameSize,
       now: Date.now,
+      compressor:
+        deflate === null
+          ? null
+          : new PerMessageDeflate(deflate.agreement, deflate.options, { server: this.#server, maxMessageSize: this.#maxMessage }),
     });
     if (!this.#server && this.#maskGenerator !== defaultMaskGenerator) conn.session.setMaskSource(this.#maskGenerator);
     conn.setReadBufferSize(this.#readBufferSize);
@@ -272,7 +317,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#subprotocol = info.subprotocol;
     this.#maxFrame = info.maxFrameSize;
     this.#maxMessage = info.maxMessageSize;
-    this.#startConnection(socket, head);
+    this.#startConnection(socket, head, info.deflate);
     this.#state = SocketState.ConnectedState;
     this.#conn?.start(head);
   }
@@ -289,6 +334,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#state === SocketState.HostLookupState || this.#state === SocketState.ConnectingState) {
       this.#handshake?.abort();
       this.#handshake = null;
+      this.#ssl.reset();
       this.#setState(SocketState.UnconnectedState);
       return;
     }
@@ -310,6 +356,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#handshake !== null) {
       this.#handshake.abort();
       this.#handshake = null;
+      this.#ssl.reset();
     }
     const conn = this.#conn;
     const wasOpen = this.#state === SocketState.ConnectedState || this.#state === SocketState.ClosingState;
@@ -442,6 +489,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   onSocketError(err: Error): void {
     // reported on close: a reset without a close handshake is RemoteHostClosedError
     this.#pendingSocketError = err;
+    // a fatal TLS alert on an open wss:// connection (see transport/tlsAlerts)
+    const alert = tlsAlertOf(err);
+    if (alert !== null) emitAlert(this, alert.received, alert.level, alert.type, alert.description);
   }
   #pendingSocketError: Error | null = null;
   /** @internal */
@@ -474,6 +524,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   setMaxAllowedIncomingFrameSize(size: number): void {
     this.#maxFrame = checkSize('maxAllowedIncomingFrameSize', size, Limits.MAX_INCOMING_FRAME_SIZE);
     this.#conn?.session.decoder.setLimits(this.#maxFrame, this.#maxMessage);
+    this.#conn?.session.setMaxMessageSize(this.#maxMessage);
   }
   /** Largest incoming message accepted; larger ones close the connection with 1009. */
   maxAllowedIncomingMessageSize(): number {
@@ -483,6 +534,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   setMaxAllowedIncomingMessageSize(size: number): void {
     this.#maxMessage = checkSize('maxAllowedIncomingMessageSize', size, Limits.MAX_INCOMING_MESSAGE_SIZE);
     this.#conn?.session.decoder.setLimits(this.#maxFrame, this.#maxMessage);
+    this.#conn?.session.setMaxMessageSize(this.#maxMessage);
   }
   /** Largest outgoing frame; longer messages are fragmented. Default 512 KiB. */
   outgoingFrameSize(): number {
@@ -574,6 +626,18 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     return this.#peerName;
   }
 
+  // ---- proxy and HTTP authentication (behaviour in transport/proxy and transport/serverAuth) -
+
+  /**
+   * Emits authenticationRequired or proxyAuthenticationRequired (synchronously, as Qt: the slot
+   * must fill the Authenticator before returning) and returns what the slot filled in.
+   */
+  #askCredentials(realm: string, emit: (auth: Authenticator) => void): Credentials | null {
+    const auth = new Authenticator(realm);
+    emit(auth);
+    return auth.isNull() ? null : { user: auth.user(), password: auth.password() };
+  }
+
   // ---- TLS and proxy settings (behaviour in the TLS and proxy layers) -----------------------
 
   /** The proxy setting (DefaultProxy unless set). */
@@ -590,9 +654,13 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   setPauseMode(mode: PauseMode): void {
     this.#pauseMode = mode;
   }
-  /** Continues after a pause on sslErrors. */
+  /**
+   * Continues a handshake paused after sslErrors (PauseOnSslErrors): it goes on when the errors
+   * were ignored by then (ignoreSslErrors), and fails with SslHandshakeFailedError otherwise.
+   * No-op when not paused. The handshake timeout keeps running while paused.
+   */
   resume(): void {
-    // implemented by the TLS layer
+    this.#ssl.resume();
   }
   sslConfiguration(): SslConfiguration {
     return { ...this.#sslConfiguration };
@@ -600,14 +668,22 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   setSslConfiguration(config: SslConfiguration): void {
     this.#sslConfiguration = { ...config };
   }
-  /** Ignores all certificate errors (no list) or exactly the listed ones. */
-  ignoreSslErrors(errors?: unknown[]): void {
-    if (errors === undefined) this.#ignoreAllSslErrors = true;
-    else this.#ignoredSslErrors = [...errors];
+  /**
+   * Ignores certificate errors: all of them (no argument; call it in a sslErrors slot or before
+   * open()), or exactly the listed ones — every reported error must equal one of the list by
+   * error code and certificate (SHA-256 fingerprint; a listed error without certificate only
+   * matches an error without one). A new list replaces the previous one; [] clears it. The
+   * setting persists across open() calls, as in Qt.
+   */
+  ignoreSslErrors(errors?: readonly SslError[]): void {
+    this.#ssl.ignoreSslErrors(errors);
   }
-  /** Continues a handshake interrupted by handshakeInterruptedOnError. */
+  /**
+   * Lets a handshake interrupted by handshakeInterruptedOnError go on; must be called from the
+   * slot (synchronously). The errors are still reported by sslErrors afterwards.
+   */
   continueInterruptedHandshake(): void {
-    // implemented by the TLS layer
+    this.#ssl.continueInterruptedHandshake();
   }
 }
 

@@ -17,9 +17,17 @@ import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/up
 import { socketErrorOf } from '../transport/socketErrors';
 import { timerQueue, type TimerEntry } from '../transport/timerQueue';
 import { InvalidArgumentError } from '../errors';
-import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy } from './WebSocket';
+import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy, type DeflateSetting } from './WebSocket';
+import { selectDeflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
+import { parseExtensions } from '../protocol/extensions';
+import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
 import type { SslConfiguration } from './sslConfiguration';
+import type { SslError } from './SslError';
+import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
+import { serverTlsAcceptor } from './sslFlow';
+import type { TlsAcceptor } from '../transport/tlsServer';
+import type { AlertLevel, AlertType } from '../protocol/enums';
 
 /** The typed signals of {@link WebSocketServer}. */
 export interface WebSocketServerSignals {
@@ -27,13 +35,18 @@ export interface WebSocketServerSignals {
   closed: [];
   newConnection: [];
   originAuthenticationRequired: [authenticator: CorsAuthenticator];
-  peerVerifyError: [error: unknown];
-  preSharedKeyAuthenticationRequired: [authenticator: unknown];
+  /** A client certificate failed verification (SecureMode, peerVerifyMode VerifyPeer). */
+  peerVerifyError: [error: SslError];
+  /** A client with a PSK identity (ciphers naming PSK suites): set the key on the authenticator. */
+  preSharedKeyAuthenticationRequired: [authenticator: PreSharedKeyAuthenticator];
   serverError: [closeCode: CloseCode];
-  sslErrors: [errors: unknown[]];
-  alertReceived: [level: number, type: number, description: string];
-  alertSent: [level: number, type: number, description: string];
-  handshakeInterruptedOnError: [error: unknown];
+  /** The client certificate's errors; the connection is dropped after this signal. */
+  sslErrors: [errors: SslError[]];
+  /** Fatal alerts of failed TLS handshakes, as far as observable (see WebSocketSignals). */
+  alertReceived: [level: AlertLevel, type: AlertType, description: string];
+  alertSent: [level: AlertLevel, type: AlertType, description: string];
+  /** Early reporting (handshakeMustInterruptOnError): a client-chain error; the client is dropped. */
+  handshakeInterruptedOnError: [error: SslError];
 }
 
 /** Options for {@link WebSocketServer.attach}. */
@@ -111,7 +124,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       this.#setError(SocketError.UnsupportedSocketOperationError, 'Server is already listening');
       return false;
     }
-    if (this.#secureMode === SslMode.SecureMode && this.#sslConfiguration.localCertificate === undefined) {
+    if (this.#secureMode === SslMode.SecureMode && this.#sslConfiguration.localCertificate === undefined && !/PSK/.test(this.#sslConfiguration.ciphers ?? '')) {
       this.#setError(SocketError.SslInvalidUserDataError, 'SecureMode needs an SslConfiguration with a local certificate and private key');
       return false;
     }
@@ -203,7 +216,35 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   handleConnection(socket: Socket): void {
     socket.on('error', () => {});
     this.#track(socket);
-    this.#httpParser().emit('connection', socket);
+    if (this.#secureMode !== SslMode.SecureMode) {
+      this.#httpParser().emit('connection', socket);
+      return;
+    }
+    // SecureMode: TLS first (under the same handshake timeout), then the HTTP upgrade
+    try {
+      this.#tls ??= serverTlsAcceptor(this, this.#sslConfiguration, (secure, raw) => {
+        if (raw !== null) this.#retrack(raw, secure);
+        else this.#track(secure);
+        secure.on('error', () => {});
+        this.#httpParser().emit('connection', secure);
+      });
+    } catch (e) {
+      socket.destroy();
+      this.#setError(SocketError.SslInvalidUserDataError, (e as Error).message);
+      this.emit('acceptError', SocketError.SslInvalidUserDataError);
+      return;
+    }
+    this.#tls.accept(socket);
+  }
+  #tls: TlsAcceptor | null = null;
+
+  /** Moves a handshake timer from the TCP socket to the TLS socket over it. */
+  #retrack(from: Duplex, to: Duplex): void {
+    const e = this.#handshaking.get(from);
+    if (e === undefined || from.destroyed) return;
+    this.#handshaking.delete(from);
+    this.#handshaking.set(to, e);
+    to.once('close', () => this.#untrack(to));
   }
 
   #track(socket: Duplex): void {
@@ -267,7 +308,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       return server.#subprotocols;
     },
     authorizeOrigin: (origin) => server.#authorizeOrigin(origin),
-    accepted: (socket, head, req, origin, subprotocol) => server.#accepted(socket, head, req, origin, subprotocol),
+    negotiateExtensions: (offer) => server.#negotiateExtensions(offer),
+    accepted: (socket, head, req, origin, subprotocol, ext) => server.#accepted(socket, head, req, origin, subprotocol, ext as DeflateSetting | null),
     refused: () => server.emit('serverError', CloseCode.CloseCodeProtocolError),
   }))(this);
 
@@ -277,7 +319,33 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.emit('originAuthenticationRequired', auth);
     return auth.allowed();
   }
-  #accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string): void {
+  #negotiateExtensions(offer: string): { response: string; agreement: DeflateSetting } | null | 'malformed' {
+    const options = this.#deflate;
+    if (options === null) {
+      // RFC 6455 §9.1 grammar is still checked: a broken header is a bad request
+      return parseExtensions(offer) === null ? 'malformed' : null;
+    }
+    const sel = selectDeflateOffer(offer, options);
+    if (sel === null || sel === 'malformed') return sel;
+    return { response: sel.response, agreement: { agreement: sel.agreement, options } };
+  }
+
+  /**
+   * Accepts permessage-deflate (RFC 7692) from clients that offer it: `true` for the defaults,
+   * options, or `false` (the default) to accept no extension. Not in Qt.
+   * @throws InvalidArgumentError for bad options
+   */
+  setPerMessageDeflate(options: boolean | PerMessageDeflateOptions): void {
+    if (typeof options !== 'boolean') validateDeflateOptions(options);
+    this.#deflate = options === false || !deflateSupported ? null : options === true ? {} : { ...options };
+  }
+  /** The permessage-deflate options in force, or null when off. */
+  perMessageDeflate(): PerMessageDeflateOptions | null {
+    return this.#deflate === null ? null : { ...this.#deflate };
+  }
+  #deflate: PerMessageDeflateOptions | null = null;
+
+  #accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
     const host = req.headers.host ?? 'localhost';
     const scheme = this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws';
     let url: URL;
@@ -294,6 +362,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       subprotocol,
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
+      deflate,
     });
     if (this.#outgoingFrameSize !== Limits.DEFAULT_OUTGOING_FRAME_SIZE) ws.setOutgoingFrameSize(this.#outgoingFrameSize);
     if (this.#bufferCap > 0) capBufferedBytes(ws, this.#bufferCap, this.#bufferPolicy);
@@ -477,6 +546,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return { ...this.#sslConfiguration };
   }
   setSslConfiguration(config: SslConfiguration): void {
+    this.#tls = null;
     this.#sslConfiguration = { ...config };
   }
 

@@ -2,6 +2,7 @@
  * QSslConfiguration, mapped onto Node's tls options.
  * @module
  */
+import type { PeerVerifyMode } from '../protocol/enums';
 
 /** The TLS settings users set (Qt's QSslConfiguration, as plain data). */
 export interface SslConfiguration {
@@ -19,6 +20,35 @@ export interface SslConfiguration {
   ciphers?: string;
   /** ALPN protocols to offer. */
   allowedNextProtocols?: string[];
-  /** SNI server name to send (defaults to the URL's host). */
+  /**
+   * The name the peer's certificate must match, also sent as SNI (defaults to the URL's host;
+   * IP literals are matched against IP subjectAltNames and not sent as SNI).
+   */
   peerVerifyName?: string;
+  /**
+   * How the peer's certificate is checked (default AutoVerifyPeer: VerifyPeer for clients,
+   * QueryPeer for servers). VerifyNone/QueryPeer report no certificate errors; a server with
+   * VerifyNone does not ask for a client certificate.
+   */
+  peerVerifyMode?: PeerVerifyMode;
+  /**
+   * Longest certificate chain (leaf and issuers, as verified) accepted, 0 for no limit. Longer
+   * chains are reported as PathLengthExceeded through the usual sslErrors flow.
+   */
+  peerVerifyDepth?: number;
+  /**
+   * Qt's handshakeMustInterruptOnError: certificate-chain errors are reported one by one through
+   * handshakeInterruptedOnError, and the handshake only goes on when the slot calls
+   * continueInterruptedHandshake(). Node verifies the chain inside OpenSSL and exposes the
+   * result only after the TLS handshake, so the interruption happens there, before any
+   * WebSocket byte is sent.
+   */
+  handshakeMustInterruptOnError?: boolean;
+  /**
+   * Client: keep the last TLS session (ticket) per host:port and offer it on the next connection
+   * (default true). Qt's inverse of SslOptionDisableSessionSharing.
+   */
+  sessionReuse?: boolean;
+  /** Server: the PSK identity hint sent to clients of TLS 1.2 PSK cipher suites. */
+  preSharedKeyIdentityHint?: string;
 }

@@ -2,7 +2,10 @@
  * Option and value types of the public API, mapped from Qt's classes.
  * @module
  */
+import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import type { AlertLevel, AlertType, SocketError, SocketState } from '../protocol/enums';
+import type { SslError } from './SslError';
+import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
 
 /** QNetworkRequest: the URL to open and extra headers for the upgrade request. */
 export interface NetworkRequest {
@@ -17,6 +20,11 @@ export interface HandshakeOptions {
   subprotocols?: readonly string[];
   /** Milliseconds the whole opening handshake may take (default 10000). Not in Qt. */
   handshakeTimeoutMs?: number;
+  /**
+   * Offer permessage-deflate (RFC 7692): `true` for the defaults, or options. Off by default.
+   * Not in Qt.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** QMaskGenerator: supplies the 32-bit masking keys of outgoing client frames (RFC 6455 §5.3). */
@@ -69,6 +77,11 @@ export class Authenticator {
 /** The typed signals of {@link WebSocket}, with Qt's names and argument lists. */
 export interface WebSocketSignals {
   aboutToClose: [];
+  /**
+   * TLS alerts (alertReceived from the peer, alertSent by us). Node exposes no alert callback:
+   * only FATAL alerts that end a TLS handshake are observable (derived from OpenSSL's error, see
+   * transport/tlsAlerts); warnings and close_notify are never reported.
+   */
   alertReceived: [level: AlertLevel, type: AlertType, description: string];
   alertSent: [level: AlertLevel, type: AlertType, description: string];
   authenticationRequired: [authenticator: Authenticator];
@@ -78,13 +91,13 @@ export interface WebSocketSignals {
   connected: [];
   disconnected: [];
   errorOccurred: [error: SocketError];
-  handshakeInterruptedOnError: [error: unknown];
-  peerVerifyError: [error: unknown];
+  handshakeInterruptedOnError: [error: SslError];
+  peerVerifyError: [error: SslError];
   pong: [elapsedTime: number, payload: Buffer];
-  preSharedKeyAuthenticationRequired: [authenticator: unknown];
+  preSharedKeyAuthenticationRequired: [authenticator: PreSharedKeyAuthenticator];
   proxyAuthenticationRequired: [proxy: unknown, authenticator: Authenticator];
   readChannelFinished: [];
-  sslErrors: [errors: unknown[]];
+  sslErrors: [errors: SslError[]];
   stateChanged: [state: SocketState];
   textFrameReceived: [frame: string, isLastFrame: boolean];
   textMessageReceived: [message: string];

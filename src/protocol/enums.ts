@@ -50,6 +50,18 @@ export enum PauseMode {
   PauseOnSslErrors = 0x1,
 }
 
+/** QSslSocket::PeerVerifyMode: whether and how the peer's certificate is checked. */
+export enum PeerVerifyMode {
+  /** No certificate is requested (server) or checked (client). */
+  VerifyNone = 0,
+  /** A certificate is requested but its errors are not reported (default of servers). */
+  QueryPeer = 1,
+  /** A valid certificate is required; errors go through sslErrors. */
+  VerifyPeer = 2,
+  /** QueryPeer for servers, VerifyPeer for clients (the default). */
+  AutoVerifyPeer = 3,
+}
+
 /** QWebSocketServer::SslMode. */
 export enum SslMode {
   SecureMode = 0,

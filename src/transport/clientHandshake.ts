@@ -13,6 +13,7 @@ import { ResponseParser, buildRequest, checkResponse, makeKey, type HandshakeRes
 import { socketErrorOf } from './socketErrors';
 import { StreamError, openDirectStream, type StreamOpener, type StreamProgress } from './stream';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
+import type { TlsClientHooks } from './tlsFlow';
 
 /** What to connect to and how. */
 export interface ClientHandshakeParams {
@@ -26,6 +27,8 @@ export interface ClientHandshakeParams {
   handshakeTimeoutMs: number;
   /** Extra TLS options for wss:// (the TLS layer adds Qt's certificate-error flow). */
   tls: ConnectionOptions;
+  /** Qt's certificate-error flow for wss:// (handed to startTls through the StreamProgress). */
+  tlsHooks?: TlsClientHooks;
   /** How to open the stream (default: direct); the proxy layer supplies another. */
   openStream?: StreamOpener;
   /**
@@ -104,6 +107,7 @@ export class ClientHandshake {
         if (this.#done) s.destroy();
       },
       cancelled: () => this.#done,
+      tlsHooks: p.tlsHooks,
     };
     let extra: ReadonlyArray<readonly [string, string]> = [];
     for (let attempt = 0; ; attempt++) {

@@ -27,6 +27,7 @@ const SYNC_FLUSH = zlib.constants.Z_SYNC_FLUSH;
 /** RFC 7692 §7.2.1: a sync flush ends with this empty stored block, which is not sent. */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** Output is produced into this scratch area, then copied out once at its final size. */
+const EMPTY_BLOCK = [0x00];
 const SCRATCH_SIZE = 16 * 1024;
 let scratch: Buffer | null = null;
 /** Input bytes the last {@link run} left unconsumed (the stream had ended: a BFINAL block). */
@@ -129,6 +130,9 @@ export class PerMessageDeflate implements MessageCompressor {
   compress(message: Uint8Array): Buffer | null {
     // RFC 7692 allows any message to go uncompressed (RSV1 clear); with a window of 8 we must
     if (message.length < this.#threshold || this.#sendBits < 9) return null;
+    // an empty message is the first byte of an empty stored block (RFC 7692 §7.2.1); zlib would
+    // emit nothing at all after an earlier flush (Z_BUF_ERROR), which the peer cannot inflate
+    if (message.length === 0) return Buffer.from(EMPTY_BLOCK);
     const z = (this.#deflater ??= this.#open(zlib.createDeflateRaw({ level: this.#level, memLevel: this.#memLevel, windowBits: this.#sendBits })));
     const out = run(z, message, Number.MAX_SAFE_INTEGER);
     if (this.#sendNoContext) this.#drop('deflate');

@@ -9,6 +9,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { SocketError } from '../protocol/enums';
 import { socketErrorOf } from './socketErrors';
+import { secureClientStream, type TlsClientHooks, type TlsStepError } from './tlsFlow';
 
 /** Where the WebSocket server is. */
 export interface StreamTarget {
@@ -26,6 +27,11 @@ export interface StreamProgress {
   track(socket: Socket): void;
   /** True once the attempt was aborted or failed: stop quietly. */
   cancelled(): boolean;
+  /**
+   * Qt's certificate-error flow for wss:// (transport/tlsFlow); when set, startTls verifies
+   * through it instead of letting OpenSSL reject the peer.
+   */
+  tlsHooks?: TlsClientHooks;
 }
 
 /** A failure while opening the stream, already mapped to Qt's SocketError. */
@@ -69,9 +75,17 @@ export function connectTcp(address: string, port: number, progress: StreamProgre
 
 /**
  * Starts TLS over a connected socket (RFC 6455 §4.1: wss:// runs the handshake inside TLS).
+ * With `progress.tlsHooks` the peer is verified by Qt's flow (peerVerifyError, sslErrors,
+ * ignoreSslErrors, pause) in transport/tlsFlow; without, OpenSSL's own checks apply.
  * @param servername the SNI name (omitted for IP literals)
  */
 export function startTls(socket: Socket, servername: string, tls: ConnectionOptions, progress: StreamProgress): Promise<TLSSocket> {
+  const hooks = progress.tlsHooks;
+  if (hooks !== undefined) {
+    return secureClientStream(socket, servername, tls, hooks, (s) => progress.track(s), () => progress.cancelled()).catch((e: TlsStepError) => {
+      throw new StreamError(e.socketError, e.message, { cause: e.cause });
+    });
+  }
   return new Promise((resolve, reject) => {
     const secure = tlsConnect({
       socket,

@@ -1,0 +1,71 @@
+/**
+ * TLS alerts (RFC 8446 §6) as far as Node lets them be seen. Node has no alert callback; what is
+ * observable is the error a failed handshake or connection ends with:
+ * - a FATAL alert RECEIVED from the peer: OpenSSL's error names it ("sslv3 alert bad
+ *   certificate", "tlsv1 alert unknown ca", "tlsv13 alert certificate required", …; codes
+ *   ERR_SSL_SSLV3_ALERT_*, ERR_SSL_TLSV1_ALERT_*, ERR_SSL_TLSV13_ALERT_*) and its message ends
+ *   with "SSL alert number N";
+ * - a FATAL alert SENT by our OpenSSL because the handshake failed locally, for the errors whose
+ *   alert OpenSSL fixes: no shared cipher → handshake_failure, unsupported protocol / wrong
+ *   version → protocol_version, missing certificate → certificate_required (TLS 1.3) or
+ *   handshake_failure, unknown PSK identity → unknown_psk_identity, no ALPN match →
+ *   no_application_protocol, bad record MAC → bad_record_mac.
+ * Warning alerts and close_notify are not observable.
+ * @module
+ */
+import { AlertLevel, AlertType } from '../protocol/enums';
+
+/** One alert derived from an error. */
+export interface TlsAlert {
+  /** True when the peer sent it, false when our side sent it. */
+  received: boolean;
+  level: AlertLevel;
+  type: AlertType;
+  description: string;
+}
+
+/** Local OpenSSL failures (by Node code) and the alert OpenSSL sends for them. */
+const SENT: Readonly<Record<string, AlertType>> = {
+  ERR_SSL_NO_SHARED_CIPHER: AlertType.HandshakeFailure,
+  ERR_SSL_UNSUPPORTED_PROTOCOL: AlertType.ProtocolVersion,
+  ERR_SSL_WRONG_VERSION_NUMBER: AlertType.ProtocolVersion,
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: AlertType.CertificateRequired,
+  ERR_SSL_PSK_IDENTITY_NOT_FOUND: AlertType.UnknownPskIdentity,
+  ERR_SSL_NO_APPLICATION_PROTOCOL: AlertType.NoApplicationProtocol,
+  ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: AlertType.BadRecordMac,
+  ERR_SSL_BAD_RECORD_MAC: AlertType.BadRecordMac,
+  ERR_SSL_UNEXPECTED_MESSAGE: AlertType.UnexpectedMessage,
+  ERR_SSL_RECORD_LENGTH_MISMATCH: AlertType.DecodeError,
+  ERR_SSL_LENGTH_MISMATCH: AlertType.DecodeError,
+  ERR_SSL_BAD_KEY_SHARE: AlertType.IllegalParameter,
+  ERR_SSL_INAPPROPRIATE_FALLBACK: AlertType.InappropriateFallback,
+};
+
+/** AlertType by its upper-snake name ('BAD_CERTIFICATE' → BadCertificate). */
+function alertByName(name: string): AlertType | undefined {
+  const camel = name
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+  const v = (AlertType as unknown as Record<string, unknown>)[camel];
+  return typeof v === 'number' ? (v as AlertType) : undefined;
+}
+
+/** The alert a TLS error shows, or null when it shows none. */
+export function tlsAlertOf(err: unknown): TlsAlert | null {
+  const e = err as { code?: unknown; message?: unknown; reason?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const reason = typeof e?.reason === 'string' ? e.reason : '';
+  const received = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);
+  const number = /SSL alert number (\d+)/.exec(message);
+  if (received !== null || number !== null) {
+    let type: AlertType | undefined = number !== null ? Number(number[1]) : undefined;
+    if (type === undefined || AlertType[type] === undefined) type = received !== null ? alertByName(received[1]) : undefined;
+    return { received: true, level: AlertLevel.Fatal, type: type ?? AlertType.UnknownAlertMessage, description: reason || message };
+  }
+  const sent = SENT[code];
+  if (sent !== undefined) return { received: false, level: AlertLevel.Fatal, type: sent, description: reason || message };
+  return null;
+}

@@ -1,0 +1,29 @@
+/** Alerts derived from the errors OpenSSL reports through Node (see src/transport/tlsAlerts). */
+import { describe, expect, it } from 'vitest';
+import { tlsAlertOf } from '../../../src/transport/tlsAlerts';
+import { AlertLevel, AlertType } from '../../../src/protocol/enums';
+
+const err = (code: string, message: string, reason = ''): Error => Object.assign(new Error(message), { code, reason });
+
+describe('tlsAlertOf', () => {
+  it('a received alert: by "SSL alert number N"', () => {
+    const a = tlsAlertOf(err('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../ssl/record/rec_layer_s3.c:1605:SSL alert number 70', 'tlsv1 alert protocol version'));
+    expect(a).toEqual({ received: true, level: AlertLevel.Fatal, type: AlertType.ProtocolVersion, description: 'tlsv1 alert protocol version' });
+  });
+  it('a received alert: by the code when the number is missing', () => {
+    expect(tlsAlertOf(err('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'sslv3 alert bad certificate'))?.type).toBe(AlertType.BadCertificate);
+    expect(tlsAlertOf(err('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca'))?.type).toBe(AlertType.UnknownCa);
+    expect(tlsAlertOf(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'x'))?.type).toBe(AlertType.CertificateRequired);
+    expect(tlsAlertOf(err('ERR_SSL_TLSV1_ALERT_DECRYPTION_FAILED', 'x'))?.type).toBe(AlertType.UnknownAlertMessage);
+  });
+  it('a sent alert for local failures whose alert OpenSSL fixes', () => {
+    expect(tlsAlertOf(err('ERR_SSL_NO_SHARED_CIPHER', 'no shared cipher'))).toMatchObject({ received: false, level: AlertLevel.Fatal, type: AlertType.HandshakeFailure });
+    expect(tlsAlertOf(err('ERR_SSL_UNSUPPORTED_PROTOCOL', 'unsupported protocol'))?.type).toBe(AlertType.ProtocolVersion);
+    expect(tlsAlertOf(err('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'))?.received).toBe(false);
+  });
+  it('no alert for other errors', () => {
+    expect(tlsAlertOf(err('ECONNRESET', 'socket hang up'))).toBeNull();
+    expect(tlsAlertOf(new Error('plain'))).toBeNull();
+    expect(tlsAlertOf(null)).toBeNull();
+  });
+});
