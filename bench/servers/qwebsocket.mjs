@@ -5,6 +5,8 @@ const { WebSocketServer, SslMode, codecImplementation } = require('../../dist/cj
 
 const server = new WebSocketServer('bench', SslMode.NonSecureMode);
 server.setMaxPendingConnections(1 << 20);
+// DEFLATE=1: accept permessage-deflate; NO_CONTEXT=1 also resets the server's context per message
+if (process.env.DEFLATE === '1') server.setPerMessageDeflate({ serverNoContextTakeover: process.env.NO_CONTEXT === '1' });
 server.on('newConnection', () => {
   let ws;
   while ((ws = server.nextPendingConnection())) {

@@ -2,7 +2,7 @@
 // native helpers (ws reads them at load time). MODE=broadcast: 'go' broadcasts to every client.
 import { WebSocketServer } from 'ws';
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: process.env.DEFLATE === '1' });
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: process.env.DEFLATE === '1' && { serverNoContextTakeover: process.env.NO_CONTEXT === '1' } });
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('error', () => {});
