@@ -39,13 +39,40 @@ export interface ResolvedRequest {
   headers: Array<[string, string]>;
 }
 
+/**
+ * A server-side request as the http parser left it; turned into a {@link ResolvedRequest} only
+ * when asked (most servers never ask, and a URL object costs memory per idle connection).
+ */
+export interface RequestSource {
+  scheme: 'ws' | 'wss';
+  host: string;
+  path: string;
+  /** Node's rawHeaders joined with '\n' (names and values alternate; neither holds a newline). */
+  rawHeaders: string;
+}
+
+function resolveRequest(src: RequestSource): ResolvedRequest {
+  let url: URL;
+  try {
+    url = new URL(`${src.scheme}://${src.host}${src.path}`);
+  } catch {
+    url = new URL(`${src.scheme}://localhost/`);
+  }
+  const headers: Array<[string, string]> = [];
+  const raw = src.rawHeaders === '' ? [] : src.rawHeaders.split('\n');
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
+  return { url, headers };
+}
+
 /** What the server hands over for a socket it accepted (internal). */
 export interface ServerSideInfo {
-  request: ResolvedRequest;
+  request: RequestSource;
   origin: string;
   subprotocol: string;
   maxFrameSize: number;
   maxMessageSize: number;
+  /** Called once when the connection is gone. */
+  onGone?: (ws: WebSocket) => void;
   /** permessage-deflate as the server agreed it, or null. */
   deflate: DeflateSetting | null;
 }
@@ -91,7 +118,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #errorString = '';
   #closeCode: CloseCode = CloseCode.CloseCodeNormal;
   #closeReason = '';
-  #request: ResolvedRequest | null = null;
+  #requestValue: ResolvedRequest | RequestSource | null = null;
+  /** Server side: called once when the connection is gone (instead of a listener per socket). */
+  #onGone: ((ws: WebSocket) => void) | null = null;
   #options: HandshakeOptions = {};
   #subprotocol = '';
   #server = false;
@@ -103,10 +132,20 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #readBufferSize = 0;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
   #pauseMode = PauseMode.PauseNever;
-  #proxy = new NetworkProxy(ProxyType.DefaultProxy);
+  // created on first use: server-side sockets never need them
+  #proxyValue: NetworkProxy | null = null;
+  #sslValue: ClientSslFlow | null = null;
+  get #proxy(): NetworkProxy {
+    return (this.#proxyValue ??= new NetworkProxy(ProxyType.DefaultProxy));
+  }
+  set #proxy(proxy: NetworkProxy) {
+    this.#proxyValue = proxy;
+  }
+  get #ssl(): ClientSslFlow {
+    return (this.#sslValue ??= new ClientSslFlow(this, () => this.#pauseMode));
+  }
   #sslConfiguration: SslConfiguration = {};
   /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
-  #ssl = new ClientSslFlow(this, () => this.#pauseMode);
   #peerName = '';
   /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */
   #failed = false;
@@ -313,6 +352,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #attachServer(socket: Socket, head: Buffer | null, info: ServerSideInfo): void {
     this.#server = true;
     this.#request = info.request;
+    this.#onGone = info.onGone ?? null;
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
     this.#maxFrame = info.maxFrameSize;
@@ -334,7 +374,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#state === SocketState.HostLookupState || this.#state === SocketState.ConnectingState) {
       this.#handshake?.abort();
       this.#handshake = null;
-      this.#ssl.reset();
+      this.#sslValue?.reset();
       this.#setState(SocketState.UnconnectedState);
       return;
     }
@@ -356,7 +396,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#handshake !== null) {
       this.#handshake.abort();
       this.#handshake = null;
-      this.#ssl.reset();
+      this.#sslValue?.reset();
     }
     const conn = this.#conn;
     const wasOpen = this.#state === SocketState.ConnectedState || this.#state === SocketState.ClosingState;
@@ -366,6 +406,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       conn.destroy();
     }
     this.#setState(SocketState.UnconnectedState);
+    this.#gone();
     if (wasOpen) this.emit('disconnected');
   }
 
@@ -511,7 +552,26 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       }
     }
     this.#setState(SocketState.UnconnectedState);
+    this.#gone();
     this.emit('disconnected');
+  }
+
+  #gone(): void {
+    const f = this.#onGone;
+    if (f !== null) {
+      this.#onGone = null;
+      f(this);
+    }
+  }
+
+  /** The request, resolved from the server's raw form on first use. */
+  get #request(): ResolvedRequest | null {
+    const r = this.#requestValue;
+    if (r === null || 'url' in r) return r;
+    return (this.#requestValue = resolveRequest(r));
+  }
+  set #request(value: ResolvedRequest | RequestSource | null) {
+    this.#requestValue = value;
   }
 
   // ---- settings and accessors ----------------------------------------------------------------
@@ -595,7 +655,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
   /** The request used to open this socket (or, server side, the one received). */
   request(): { url: string; headers: Array<[string, string]> } {
-    return { url: this.#request?.url.href ?? '', headers: this.#request?.headers.map(([k, v]) => [k, v] as [string, string]) ?? [] };
+    const r = this.#request;
+    return { url: r?.url.href ?? '', headers: r?.headers.map(([k, v]) => [k, v] as [string, string]) ?? [] };
   }
   /** The URL connected (or to connect) to. */
   requestUrl(): string {

@@ -345,19 +345,22 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   }
   #deflate: PerMessageDeflateOptions | null = null;
 
+  /** One function for every connection of this server: drops a connection that is gone. */
+  readonly #forget = (ws: WebSocket): void => {
+    this.#connections.delete(ws);
+    this.#awaitingPong.delete(ws);
+  };
+
   #accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
-    const host = req.headers.host ?? 'localhost';
-    const scheme = this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws';
-    let url: URL;
-    try {
-      url = new URL(`${scheme}://${host}${req.url ?? '/'}`);
-    } catch {
-      url = new URL(`${scheme}://localhost/`);
-    }
-    const headers: Array<[string, string]> = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
     const ws = adoptServerSocket(socket, head, {
-      request: { url, headers },
+      request: {
+        scheme: this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws',
+        host: req.headers.host ?? 'localhost',
+        path: req.url ?? '/',
+        // one flat string instead of an array of strings per idle connection
+        rawHeaders: req.rawHeaders.join('\n'),
+      },
+      onGone: this.#forget,
       origin,
       subprotocol,
       maxFrameSize: this.#maxFrame,
@@ -367,10 +370,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (this.#outgoingFrameSize !== Limits.DEFAULT_OUTGOING_FRAME_SIZE) ws.setOutgoingFrameSize(this.#outgoingFrameSize);
     if (this.#bufferCap > 0) capBufferedBytes(ws, this.#bufferCap, this.#bufferPolicy);
     this.#connections.add(ws);
-    ws.once('disconnected', () => {
-      this.#connections.delete(ws);
-      this.#awaitingPong.delete(ws);
-    });
     const cb = this.#upgradeCallback;
     this.#pending.push(ws);
     if (this.#pending.length >= this.#maxPending) this.pauseAccepting();

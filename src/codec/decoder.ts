@@ -36,13 +36,34 @@ export function giveRecords(records: Uint32Array): void {
   if (records === shared) sharedBusy = false;
 }
 
+/**
+ * Decoder states are carved from small shared slabs: one ArrayBuffer (and its backing store)
+ * per connection would cost more than the state itself on idle connections. A slab lives as
+ * long as any of its decoders, so slabs stay small to bound what one survivor holds.
+ */
+const STATES_PER_SLAB = 16;
+let slab: ArrayBuffer | null = null;
+let slabNext = STATES_PER_SLAB;
+
+function allocState(): ArrayBuffer {
+  if (slabNext === STATES_PER_SLAB) {
+    slab = new ArrayBuffer(State.BYTES * STATES_PER_SLAB);
+    slabNext = 0;
+  }
+  return slab as ArrayBuffer;
+}
+
 /** One connection's incremental frame decoder. */
 export class FrameDecoder {
-  /** The whole decoder state (layout: {@link State}). */
-  readonly state = new Uint8Array(State.BYTES);
-  readonly #words = new Uint32Array(this.state.buffer);
+  /** The whole decoder state (layout: {@link State}), zeroed. */
+  readonly state: Uint8Array;
+  readonly #words: Uint32Array;
 
   constructor(options: DecoderOptions) {
+    const buffer = allocState();
+    const offset = slabNext++ * State.BYTES;
+    this.state = new Uint8Array(buffer, offset, State.BYTES);
+    this.#words = new Uint32Array(buffer, offset, State.BYTES / 4);
     this.configure(options);
   }
 

@@ -33,6 +33,11 @@ export interface MaskSource {
   nextMask(): number;
 }
 
+/** Told once when the outbox becomes non-empty outside {@link Session.receive}. */
+export interface FlushRequester {
+  requestFlush(): void;
+}
+
 /** Session settings. */
 export interface SessionOptions {
   /** Server side: expects masked frames, sends unmasked ones. */
@@ -42,8 +47,6 @@ export interface SessionOptions {
   outgoingFrameSize: number;
   /** Milliseconds clock for pong round-trip times. */
   now: () => number;
-  /** Called once when the outbox becomes non-empty outside {@link Session.receive}. */
-  requestFlush: () => void;
   /** permessage-deflate, when negotiated (RFC 7692): RSV1 marks compressed messages. */
   compressor?: MessageCompressor | null;
 }
@@ -59,15 +62,16 @@ export class Session {
   #handler: SessionHandler;
   #server: boolean;
   #now: () => number;
-  #requestFlush: () => void;
+  #flusher: FlushRequester;
   #receiving = false;
   #flushRequested = false;
   #maskSource: MaskSource | null = null;
   #outgoingFrameSize: number;
   // incoming message assembly
   #msgOpcode = 0;
-  #msgParts: Buffer[] = [];
-  #frameParts: Buffer[] = [];
+  // allocated when a message spans frames or chunks (idle connections hold none)
+  #msgParts: Buffer[] | null = null;
+  #frameParts: Buffer[] | null = null;
   #frameText: StringDecoder | null = null;
   #compressor: MessageCompressor | null;
   /** The incoming message is compressed (RSV1 on its first frame). */
@@ -81,11 +85,11 @@ export class Session {
   /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
   #stopped = false;
 
-  constructor(handler: SessionHandler, options: SessionOptions) {
+  constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
     this.#server = options.server;
     this.#now = options.now;
-    this.#requestFlush = options.requestFlush;
+    this.#flusher = flusher;
     this.#outgoingFrameSize = options.outgoingFrameSize;
     this.#compressor = options.compressor ?? null;
     this.decoder = new FrameDecoder({
@@ -183,7 +187,7 @@ export class Session {
       return;
     }
     if (opcode !== Opcode.Continuation && flags & R.FLAG_FIRST) this.#msgOpcode = opcode;
-    this.#msgParts.push(piece);
+    (this.#msgParts ??= []).push(piece);
     const last = (flags & R.FLAG_LAST) !== 0;
     const fin = (flags & R.FLAG_FIN) !== 0;
     if (h.wantsFrames) this.#framePiece(piece, last, fin);
@@ -219,14 +223,14 @@ export class Session {
 
   #framePiece(piece: Buffer, last: boolean, fin: boolean): void {
     if (!last) {
-      this.#frameParts.push(piece);
+      (this.#frameParts ??= []).push(piece);
       return;
     }
     let frame = piece;
-    if (this.#frameParts.length > 0) {
+    if (this.#frameParts !== null && this.#frameParts.length > 0) {
       this.#frameParts.push(piece);
       frame = Buffer.concat(this.#frameParts);
-      this.#frameParts = [];
+      this.#frameParts = null;
     }
     if (this.#msgOpcode === Opcode.Text) {
       // a frame may end mid code point: the decoder carries it into the next frame
@@ -240,9 +244,9 @@ export class Session {
   }
 
   #finishMessage(): void {
-    const parts = this.#msgParts;
+    const parts = this.#msgParts ?? [];
     const message = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    this.#msgParts = [];
+    this.#msgParts = null;
     if (this.#msgOpcode === Opcode.Text) {
       let text: string;
       try {
@@ -260,8 +264,8 @@ export class Session {
   }
 
   #dropMessage(): void {
-    this.#msgParts = [];
-    this.#frameParts = [];
+    this.#msgParts = null;
+    this.#frameParts = null;
     this.#frameText = null;
   }
 
@@ -289,7 +293,7 @@ export class Session {
   #queued(): void {
     if (!this.#receiving && !this.#flushRequested) {
       this.#flushRequested = true;
-      this.#requestFlush();
+      this.#flusher.requestFlush();
     }
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import { Session, type SessionHandler, type SessionOptions } from '../protocol/session';
+import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
 import { Timeouts } from '../protocol/constants';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 
@@ -21,8 +21,25 @@ export interface ConnectionEvents {
   onSocketError(err: Error): void;
 }
 
+/** The connection a socket belongs to (listeners are shared functions, not closures per socket). */
+const kConnection = Symbol('qwebsocket.connection');
+type OwnedSocket = Socket & { [kConnection]?: Connection };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]?.receive(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection]?.peerEnded();
+}
+function onSocketError(this: OwnedSocket, err: Error): void {
+  this[kConnection]?.socketError(err);
+}
+function onSocketClose(this: OwnedSocket, hadError: boolean): void {
+  this[kConnection]?.closed(hadError);
+}
+
 /** See the module comment. */
-export class Connection {
+export class Connection implements FlushRequester {
   readonly socket: Socket;
   readonly session: Session;
   #events: ConnectionEvents;
@@ -36,23 +53,42 @@ export class Connection {
   #capPolicy: 'close' | 'pause' = 'close';
   #capPaused = false;
 
-  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: Omit<SessionOptions, 'requestFlush'>) {
+  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions) {
     this.socket = socket;
     this.#events = events;
-    this.session = new Session(handler, { ...options, requestFlush: () => this.#scheduleFlush() });
+    this.session = new Session(handler, options, this);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('end', () => {
-      events.onReadFinished();
-      // the peer closed its side: close ours too (sockets from http servers allow half-open)
-      if (!socket.destroyed && socket.writable) this.end();
-    });
-    socket.on('error', (err) => events.onSocketError(err));
-    socket.on('close', (hadError) => {
-      this.#cancelCloseTimer();
-      this.session.dispose();
-      events.onClosed(hadError);
-    });
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  /** @internal socket 'data' */
+  receive(chunk: Buffer): void {
+    this.#onData(chunk);
+  }
+  /** @internal socket 'end' */
+  peerEnded(): void {
+    this.#events.onReadFinished();
+    // the peer closed its side: close ours too (sockets from http servers allow half-open)
+    const socket = this.socket;
+    if (!socket.destroyed && socket.writable) this.end();
+  }
+  /** @internal socket 'error' */
+  socketError(err: Error): void {
+    this.#events.onSocketError(err);
+  }
+  /** @internal socket 'close' */
+  closed(hadError: boolean): void {
+    this.#cancelCloseTimer();
+    this.session.dispose();
+    this.#events.onClosed(hadError);
+  }
+  /** @internal the session queued output outside a receive */
+  requestFlush(): void {
+    this.#scheduleFlush();
   }
 
   /** Processes bytes that arrived with the handshake, then resumes the socket. */

@@ -114,7 +114,7 @@ const recordArrays = new Map<number, Uint32Array>();
 /** Feeds `chunks` in order to a fresh decoder configured with `opts`; decodes until each is used. */
 export function feed(impl: DecoderImpl, opts: DecoderOptions, chunks: Uint8Array[], capacity: number = Limits.RECORD_CAPACITY): Outcome {
   const state = new FrameDecoder(opts).state;
-  const words = new Uint32Array(state.buffer);
+  const words = new Uint32Array(state.buffer, state.byteOffset, S.BYTES / 4);
   let rec = recordArrays.get(capacity);
   if (rec === undefined) recordArrays.set(capacity, (rec = new Uint32Array(capacity * R.STRIDE)));
   const out: Outcome = { frames: [], partial: null, error: null, recordsAfterError: 0, phase: 0 };
