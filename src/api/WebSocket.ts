@@ -33,6 +33,9 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
   nextMask: nextMaskKey,
 });
 
+/** Shared empty settings (replaced, never mutated): idle sockets hold no object of their own. */
+const NO_OPTIONS = Object.freeze({});
+
 /** A request as this socket keeps it: URL plus header pairs. */
 export interface ResolvedRequest {
   url: URL;
@@ -121,7 +124,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #requestValue: ResolvedRequest | RequestSource | null = null;
   /** Server side: called once when the connection is gone (instead of a listener per socket). */
   #onGone: ((ws: WebSocket) => void) | null = null;
-  #options: HandshakeOptions = {};
+  #options: HandshakeOptions = NO_OPTIONS;
   #subprotocol = '';
   #server = false;
   #conn: Connection | null = null;
@@ -144,7 +147,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   get #ssl(): ClientSslFlow {
     return (this.#sslValue ??= new ClientSslFlow(this, () => this.#pauseMode));
   }
-  #sslConfiguration: SslConfiguration = {};
+  #sslConfiguration: SslConfiguration = NO_OPTIONS;
   /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
   #peerName = '';
   /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */

@@ -19,7 +19,7 @@ let ownerStart = 0;
 /** One connection's queue of outgoing buffers. */
 export class Outbox {
   /** Buffers ready to write, in order. */
-  #queue: Buffer[] = [];
+  #queue: Buffer[] | null = null;
   /** Bytes queued, including this outbox's open batch region. */
   #bytes = 0;
 
@@ -62,23 +62,23 @@ export class Outbox {
   /** Queues a buffer by reference (large payloads: no copy). */
   push(buf: Buffer): void {
     if (owner === this) this.seal();
-    this.#queue.push(buf);
+    (this.#queue ??= []).push(buf);
     this.#bytes += buf.length;
   }
 
   /** Closes this outbox's open batch region into the queue. */
   seal(): void {
     if (owner !== this) return;
-    if (batchPos > ownerStart) this.#queue.push(batch.subarray(ownerStart, batchPos));
+    if (batchPos > ownerStart) (this.#queue ??= []).push(batch.subarray(ownerStart, batchPos));
     owner = null;
   }
 
   /** Takes everything queued; the caller writes it. Returns null when empty. */
   take(): Buffer[] | null {
     this.seal();
-    if (this.#queue.length === 0) return null;
     const q = this.#queue;
-    this.#queue = [];
+    if (q === null || q.length === 0) return null;
+    this.#queue = null;
     this.#bytes = 0;
     return q;
   }
@@ -86,7 +86,7 @@ export class Outbox {
   /** Drops everything queued (abort). */
   clear(): void {
     this.seal();
-    this.#queue = [];
+    this.#queue = null;
     this.#bytes = 0;
   }
 }
