@@ -373,7 +373,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
    * the close timeout. Emits aboutToClose, stateChanged(ClosingState), later disconnected.
    * @throws InvalidArgumentError for a code that may not be sent (RFC 6455 §7.4.1)
    */
-  close(closeCode: CloseCode = CloseCode.CloseCodeNormal, reason = ''): void {
+  close(closeCode: CloseCode | number = CloseCode.CloseCodeNormal, reason = ''): void {
     if (this.#state === SocketState.HostLookupState || this.#state === SocketState.ConnectingState) {
       this.#handshake?.abort();
       this.#handshake = null;
