@@ -170,7 +170,7 @@ export function collectFailures(socket: TLSSocket, verifyMode: PeerVerifyMode, d
  * @param hooks the owner's callbacks
  * @param track registers the TLS socket so that an abort destroys it
  * @param cancelled true once the attempt was aborted
- * @returns the TLS socket, paused in nothing and with nothing written, once the flow accepted it
+ * @returns the TLS socket, with nothing written on it yet, once the flow accepted the peer
  */
 export function secureClientStream(
   socket: Socket,
