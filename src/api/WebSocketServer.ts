@@ -55,6 +55,9 @@ export interface AttachOptions {
   path?: string;
 }
 
+/** Swallows socket errors while nothing else listens (they surface as close events). */
+function ignoreError(): void {}
+
 /** Servers attached to one http server share one 'upgrade' listener that routes by path. */
 class UpgradeDispatcher {
   readonly routes: Array<{ path: string | undefined; server: WebSocketServer }> = [];
@@ -214,7 +217,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
 
   /** Takes over an already-accepted TCP socket: its upgrade request is read and handled here. */
   handleConnection(socket: Socket): void {
-    socket.on('error', () => {});
+    socket.on('error', ignoreError);
     this.#track(socket);
     if (this.#secureMode !== SslMode.SecureMode) {
       this.#httpParser().emit('connection', socket);
@@ -225,7 +228,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       this.#tls ??= serverTlsAcceptor(this, this.#sslConfiguration, (secure, raw) => {
         if (raw !== null) this.#retrack(raw, secure);
         else this.#track(secure);
-        secure.on('error', () => {});
+        secure.on('error', ignoreError);
         this.#httpParser().emit('connection', secure);
       });
     } catch (e) {
@@ -244,8 +247,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (e === undefined || from.destroyed) return;
     this.#handshaking.delete(from);
     this.#handshaking.set(to, e);
-    to.once('close', () => this.#untrack(to));
+    from.off('close', this.#onTrackedClose);
+    to.on('close', this.#onTrackedClose);
   }
+
+  /** One listener for every handshaking socket of this server (no closure per socket). */
+  readonly #onTrackedClose = ((server: WebSocketServer) =>
+    function (this: Duplex): void {
+      server.#untrack(this);
+    })(this);
 
   #track(socket: Duplex): void {
     if (this.#handshaking.has(socket)) return;
@@ -255,7 +265,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       socket.destroy();
     });
     this.#handshaking.set(socket, entry);
-    socket.once('close', () => this.#untrack(socket));
+    socket.on('close', this.#onTrackedClose);
   }
 
   #untrack(socket: Duplex): void {
@@ -263,6 +273,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (e !== undefined) {
       e.queue?.cancel(e);
       this.#handshaking.delete(socket);
+      socket.off('close', this.#onTrackedClose);
     }
   }
 
