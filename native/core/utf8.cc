@@ -79,6 +79,19 @@ __attribute__((target("avx2"))) inline __m256i prev_bytes(__m256i cur, __m256i p
   return _mm256_alignr_epi8(cur, _mm256_permute2x128_si256(prev, cur, 0x21), 16 - N);
 }
 
+// The lookup check of one block against the block before it: non-zero bytes mark errors.
+__attribute__((target("avx2"))) inline __m256i lookup_check(__m256i cur, __m256i before, __m256i T1H, __m256i T1L, __m256i T2H) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i p1 = prev_bytes<1>(cur, before);
+  const __m256i sc = _mm256_and_si256(
+      _mm256_and_si256(_mm256_shuffle_epi8(T1H, _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4)),
+                       _mm256_shuffle_epi8(T1L, _mm256_and_si256(p1, low4))),
+      _mm256_shuffle_epi8(T2H, _mm256_and_si256(_mm256_srli_epi16(cur, 4), low4)));
+  const __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev_bytes<2>(cur, before), _mm256_set1_epi8(static_cast<char>(0xe0 - 0x80))),
+                                         _mm256_subs_epu8(prev_bytes<3>(cur, before), _mm256_set1_epi8(static_cast<char>(0xf0 - 0x80))));
+  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8(static_cast<char>(0x80))), sc);
+}
+
 // Validates whole 32-byte blocks from p while they fit; returns false on an error. `*done` is the
 // number of bytes consumed, always a code-point boundary (a character cut by the last block is
 // left for the scalar machine). The start is assumed to be at a boundary (state 0).
@@ -100,27 +113,26 @@ __attribute__((target("avx2"))) bool blocks_avx2(const uint8_t* p, size_t len, s
                                   TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
                                   TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT};
   const __m256i T1H = table(t1h), T1L = table(t1l), T2H = table(t2h);
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  const __m256i third = _mm256_set1_epi8(static_cast<char>(0xe0 - 0x80));
-  const __m256i fourth = _mm256_set1_epi8(static_cast<char>(0xf0 - 0x80));
-  const __m256i high = _mm256_set1_epi8(static_cast<char>(0x80));
   __m256i prev = _mm256_setzero_si256();
   __m256i err = _mm256_setzero_si256();
   size_t i = 0;
+  // 128 bytes per step: one ASCII test for four blocks (most text), else all four checked
+  for (; i + 128 <= len; i += 128) {
+    const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
+    const __m256i c2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64));
+    const __m256i c3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96));
+    const __m256i any = _mm256_or_si256(_mm256_or_si256(c0, c1), _mm256_or_si256(c2, c3));
+    if (_mm256_movemask_epi8(_mm256_or_si256(any, prev)) != 0) {
+      const __m256i e01 = _mm256_or_si256(lookup_check(c0, prev, T1H, T1L, T2H), lookup_check(c1, c0, T1H, T1L, T2H));
+      const __m256i e23 = _mm256_or_si256(lookup_check(c2, c1, T1H, T1L, T2H), lookup_check(c3, c2, T1H, T1L, T2H));
+      err = _mm256_or_si256(err, _mm256_or_si256(e01, e23));
+    }
+    prev = c3;  // when skipped: all ASCII, and no sequence was open from the block before
+  }
   for (; i + 32 <= len; i += 32) {
     const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-    if (_mm256_movemask_epi8(_mm256_or_si256(cur, prev)) == 0) {
-      prev = cur;  // all ASCII here and no sequence open from the previous block
-      continue;
-    }
-    const __m256i p1 = prev_bytes<1>(cur, prev);
-    const __m256i sc = _mm256_and_si256(
-        _mm256_and_si256(_mm256_shuffle_epi8(T1H, _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4)),
-                         _mm256_shuffle_epi8(T1L, _mm256_and_si256(p1, low4))),
-        _mm256_shuffle_epi8(T2H, _mm256_and_si256(_mm256_srli_epi16(cur, 4), low4)));
-    const __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev_bytes<2>(cur, prev), third),
-                                           _mm256_subs_epu8(prev_bytes<3>(cur, prev), fourth));
-    err = _mm256_or_si256(err, _mm256_xor_si256(_mm256_and_si256(must23, high), sc));
+    if (_mm256_movemask_epi8(_mm256_or_si256(cur, prev)) != 0) err = _mm256_or_si256(err, lookup_check(cur, prev, T1H, T1L, T2H));
     prev = cur;
   }
   if (!_mm256_testz_si256(err, err)) return false;
