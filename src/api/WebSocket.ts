@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { CloseCode, Limits, Timeouts, Version } from '../protocol/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import type { SessionHandler } from '../protocol/session';
-import { closePayload } from '../protocol/closeFrame';
+import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
 import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
 import { Connection, type ConnectionEvents } from '../transport/connection';
 import { ClientHandshake, resourceName } from '../transport/clientHandshake';
@@ -385,7 +385,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     if (this.#state !== SocketState.ConnectedState || conn === null) return;
     closePayload(closeCode, String(reason)); // validates before any state changes
     this.#closeCode = closeCode;
-    this.#closeReason = String(reason);
+    // as sent: cut to 123 bytes on a code-point boundary (Qt keeps the cut reason too)
+    this.#closeReason = truncateUtf8(String(reason)).toString('utf8');
     this.emit('aboutToClose');
     if (this.#conn !== conn) return; // aborted from the slot
     conn.session.sendClose(closeCode, String(reason));
@@ -487,9 +488,11 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   /** @internal */
   onPeerClose(code: number, reason: string): void {
     const conn = this.#conn;
-    this.#closeCode = code;
-    this.#closeReason = reason;
     if (this.#state === SocketState.ConnectedState) {
+      // the peer started the close: its code and reason are why we close (when we started it,
+      // Qt keeps ours and the peer's answer does not replace them)
+      this.#closeCode = code;
+      this.#closeReason = reason;
       this.emit('aboutToClose');
       this.#setState(SocketState.ClosingState);
     }

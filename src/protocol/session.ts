@@ -280,8 +280,9 @@ export class Session {
       this.#closeReceived = true;
       this.#dropMessage();
       const reason = payload.length > 2 ? payload.toString('utf8', 2) : '';
-      // RFC 6455 §5.5.1: reply with a close frame, echoing the status code
-      if (!this.#closeSent) this.sendClose(code, '');
+      // RFC 6455 §5.5.1: reply with a close frame, echoing the status code (and, as Qt does,
+      // the reason)
+      if (!this.#closeSent) this.sendClose(code, reason);
       this.#handler.onPeerClose(code, reason);
     }
   }
