@@ -22,10 +22,13 @@ import { ClientSslFlow, emitAlert } from './sslFlow';
 import { tlsAlertOf } from '../transport/tlsAlerts';
 import type { SslError } from './SslError';
 import { PerMessageDeflate, deflateSupported } from '../transport/deflate';
-import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type DeflateAgreement, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
+import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { serverAuthRetry } from '../transport/serverAuth';
 import { proxyOpenerFor } from './proxyOpener';
 import type { Credentials } from '../protocol/httpAuth';
+import { checkSize, headerPairs, resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from './socketInfo';
+
+export type { DeflateSetting, RequestSource, ResolvedRequest, ServerSideInfo } from './socketInfo';
 
 /** The default mask generator: keys from a crypto-random pool refilled in bulk. */
 export const defaultMaskGenerator: MaskGenerator = Object.freeze({
@@ -35,69 +38,6 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
 
 /** Shared empty settings (replaced, never mutated): idle sockets hold no object of their own. */
 const NO_OPTIONS = Object.freeze({});
-
-/** A request as this socket keeps it: URL plus header pairs. */
-export interface ResolvedRequest {
-  url: URL;
-  headers: Array<[string, string]>;
-}
-
-/**
- * A server-side request as the http parser left it; turned into a {@link ResolvedRequest} only
- * when asked (most servers never ask, and a URL object costs memory per idle connection).
- */
-export interface RequestSource {
-  scheme: 'ws' | 'wss';
-  host: string;
-  path: string;
-  /** Node's rawHeaders joined with '\n' (names and values alternate; neither holds a newline). */
-  rawHeaders: string;
-}
-
-function resolveRequest(src: RequestSource): ResolvedRequest {
-  let url: URL;
-  try {
-    url = new URL(`${src.scheme}://${src.host}${src.path}`);
-  } catch {
-    url = new URL(`${src.scheme}://localhost/`);
-  }
-  const headers: Array<[string, string]> = [];
-  const raw = src.rawHeaders === '' ? [] : src.rawHeaders.split('\n');
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
-  return { url, headers };
-}
-
-/** What the server hands over for a socket it accepted (internal). */
-export interface ServerSideInfo {
-  request: RequestSource;
-  origin: string;
-  subprotocol: string;
-  maxFrameSize: number;
-  maxMessageSize: number;
-  /** Called once when the connection is gone. */
-  onGone?: (ws: WebSocket) => void;
-  /** permessage-deflate as the server agreed it, or null. */
-  deflate: DeflateSetting | null;
-}
-
-/** An agreed permessage-deflate and the options of our side. */
-export interface DeflateSetting {
-  agreement: DeflateAgreement;
-  options: PerMessageDeflateOptions;
-}
-
-function headerPairs(h: NetworkRequest['headers']): Array<[string, string]> {
-  if (h === undefined) return [];
-  if (Array.isArray(h)) return h.map(([k, v]) => [String(k), String(v)]);
-  return Object.entries(h as Record<string, string>).map(([k, v]) => [k, String(v)]);
-}
-
-function checkSize(name: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer between 0 and ${max}, got ${String(value)}`);
-  }
-  return value;
-}
 
 let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;

@@ -17,6 +17,7 @@ import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/up
 import { socketErrorOf } from '../transport/socketErrors';
 import { timerQueue, type TimerEntry } from '../transport/timerQueue';
 import { InvalidArgumentError } from '../errors';
+import { routeUpgrades, unrouteUpgrades } from './upgradeDispatcher';
 import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy, type DeflateSetting } from './WebSocket';
 import { selectDeflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { parseExtensions } from '../protocol/extensions';
@@ -57,23 +58,6 @@ export interface AttachOptions {
 
 /** Swallows socket errors while nothing else listens (they surface as close events). */
 function ignoreError(): void {}
-
-/** Servers attached to one http server share one 'upgrade' listener that routes by path. */
-class UpgradeDispatcher {
-  readonly routes: Array<{ path: string | undefined; server: WebSocketServer }> = [];
-  readonly listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = this.routes.find((r) => r.path === undefined || r.path === path);
-    if (route !== undefined) {
-      route.server.handleUpgrade(req, socket, head);
-      return;
-    }
-    // another 'upgrade' listener (not ours) may want it; otherwise nobody serves this path
-    if (this.http.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'No WebSocket endpoint here');
-  };
-  constructor(readonly http: HttpServer | HttpsServer) {}
-}
-const dispatchers = new WeakMap<HttpServer | HttpsServer, UpgradeDispatcher>();
 
 const MAX_PARKED = 1024;
 
@@ -283,13 +267,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * attach to one http server with different paths; an upgrade no one serves gets 404.
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): this {
-    let d = dispatchers.get(server);
-    if (d === undefined) {
-      d = new UpgradeDispatcher(server);
-      dispatchers.set(server, d);
-      server.on('upgrade', d.listener);
-    }
-    d.routes.push({ path: options.path, server: this });
+    routeUpgrades(server, options.path, this);
     this.#attached.push(server);
     return this;
   }
@@ -478,16 +456,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       s.destroy();
     }
     this.#handshaking.clear();
-    for (const http of this.#attached.splice(0)) {
-      const d = dispatchers.get(http);
-      if (d === undefined) continue;
-      const i = d.routes.findIndex((r) => r.server === this);
-      if (i >= 0) d.routes.splice(i, 1);
-      if (d.routes.length === 0) {
-        http.off('upgrade', d.listener);
-        dispatchers.delete(http);
-      }
-    }
+    for (const http of this.#attached.splice(0)) unrouteUpgrades(http, this);
     this.setHeartbeatInterval(0);
     this.#paused = false;
     this.emit('closed');
