@@ -129,8 +129,11 @@ export class FrameReader {
   }
 }
 
-/** A raw server: accepts one upgrade per connection and hands the socket to `onPeer`. */
-export async function rawServer(onPeer: (socket: Socket, reader: FrameReader) => void): Promise<{ port: number; server: Server; close: () => Promise<void> }> {
+/**
+ * A raw server: accepts one upgrade per connection and hands the socket to `onPeer`.
+ * @param responseHeaders extra header lines for the 101, each ending in CRLF
+ */
+export async function rawServer(onPeer: (socket: Socket, reader: FrameReader) => void, responseHeaders = ''): Promise<{ port: number; server: Server; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -144,7 +147,7 @@ export async function rawServer(onPeer: (socket: Socket, reader: FrameReader) =>
       socket.off('data', onData);
       const key = /sec-websocket-key:\s*(\S+)/i.exec(head.toString('latin1', 0, end))?.[1] ?? '';
       const accept = createHash('sha1').update(key + GUID).digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${responseHeaders}\r\n`);
       onPeer(socket, new FrameReader(socket, head.subarray(end + 4)));
     };
     socket.on('data', onData);

@@ -3,14 +3,13 @@
  * both directions, the wire rules (RSV1 on the first frame only, control frames never
  * compressed), interleaved compressed and uncompressed messages, a zip bomb, bad data.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as WsClient, WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer, SocketError, type PerMessageDeflateOptions } from '../../src/index';
 import { echoServer, rawExchange, upgradeRequest } from '../helpers/server';
-import { FrameReader, frame, rawClient } from '../helpers/rawPeer';
+import { FrameReader, frame, rawClient, rawServer } from '../helpers/rawPeer';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -65,32 +64,23 @@ async function roundTrip(c: WebSocket, msgs: Array<string | Buffer>): Promise<Ar
 
 /** A raw server whose 101 carries `extensions`; `onPeer` reads what the client sends. */
 async function answeringServer(extensions: string, onPeer: (reader: FrameReader) => void = () => {}): Promise<{ port: number }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    let head = Buffer.alloc(0);
-    const onData = (d: Buffer): void => {
-      head = Buffer.concat([head, d]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onData);
-      const key = /sec-websocket-key:\s*(\S+)/i.exec(head.toString('latin1', 0, end))?.[1] ?? '';
-      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: ${extensions}\r\n\r\n`);
-      onPeer(new FrameReader(socket, head.subarray(end + 4)));
-    };
-    socket.on('data', onData);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+  const peer = await rawServer((_s, reader) => onPeer(reader), `Sec-WebSocket-Extensions: ${extensions}\r\n`);
+  cleanups.push(() => peer.close());
+  return peer;
+}
+
+/** Sends every message from a `ws` client and collects the echoes, in order. */
+async function wsRoundTrip(c: WsClient, msgs: Array<string | Buffer>): Promise<Array<string | Buffer>> {
+  const got: Array<string | Buffer> = [];
+  const done = new Promise<void>((r) =>
+    c.on('message', (m: Buffer, bin: boolean) => {
+      got.push(bin ? Buffer.from(m) : m.toString());
+      if (got.length === msgs.length) r();
+    }),
   );
-  return { port: (server.address() as { port: number }).port };
+  for (const m of msgs) c.send(m, { binary: typeof m !== 'string' });
+  await done;
+  return got;
 }
 
 const combos: PerMessageDeflateOptions[] = [];
@@ -135,16 +125,7 @@ describe('permessage-deflate against ws', () => {
     });
     expect(c.extensions).toContain('permessage-deflate');
     const msgs = messages();
-    const got: Array<string | Buffer> = [];
-    const done = new Promise<void>((r) =>
-      c.on('message', (m: Buffer, bin: boolean) => {
-        got.push(bin ? Buffer.from(m) : m.toString());
-        if (got.length === msgs.length) r();
-      }),
-    );
-    for (const m of msgs) c.send(m, { binary: typeof m !== 'string' });
-    await done;
-    expect(got).toEqual(msgs);
+    expect(await wsRoundTrip(c, msgs)).toEqual(msgs);
   });
 
   it.each([
@@ -166,16 +147,7 @@ describe('permessage-deflate against ws', () => {
     if (o.serverNoContextTakeover) expect(ext).toContain('server_no_context_takeover');
     if (o.clientMaxWindowBits) expect(ext).toContain(`client_max_window_bits=${o.clientMaxWindowBits}`);
     const msgs = messages();
-    const got: Array<string | Buffer> = [];
-    const done = new Promise<void>((r) =>
-      c.on('message', (m: Buffer, bin: boolean) => {
-        got.push(bin ? Buffer.from(m) : m.toString());
-        if (got.length === msgs.length) r();
-      }),
-    );
-    for (const m of msgs) c.send(m, { binary: typeof m !== 'string' });
-    await done;
-    expect(got).toEqual(msgs);
+    expect(await wsRoundTrip(c, msgs)).toEqual(msgs);
   });
 
   it('ws server with its own limits ↔ our client', async () => {
