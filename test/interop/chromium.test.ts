@@ -2,7 +2,8 @@
  * Interop with a real browser: headless Chromium (Debian's `chromium`) loads a page from an http
  * server that our WebSocketServer is attached to; the page's script talks WebSocket to it
  * (subprotocol, text with multibyte UTF-8, ArrayBuffers up to 1 MiB, close codes and reasons
- * both ways) and POSTs what it saw to /result.
+ * both ways), once with permessage-deflate declined and once accepted, and POSTs what it saw to
+ * /result.
  *
  * The demo page (examples/demo-page.html) is not loaded here: it sends nothing until a button is
  * clicked, so a page load alone would prove nothing about it.
@@ -55,10 +56,12 @@ describe.skipIf(!available)('interop: a Chromium page ↔ our server', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('echoes text and ArrayBuffers, negotiates a subprotocol, and closes with codes and reasons both ways', async () => {
+  // Chromium always offers permessage-deflate: once declined (the default), once accepted
+  it.each([false, true])('echoes text and ArrayBuffers, negotiates a subprotocol, and closes with codes and reasons both ways (permessage-deflate accepted: %s)', async (deflate) => {
     const { http, result } = resultServer(readFileSync(`${here}peers/chromium_page.html`));
     const wss = new WebSocketServer('chromium-interop').attach(http, { path: '/ws' });
     wss.setSupportedSubprotocols(['chat.v1']);
+    if (deflate) wss.setPerMessageDeflate({ threshold: 0 });
     const serverSide: Array<{ subprotocol: string; origin: string; code: number; reason: string; messages: number }> = [];
     wss.on('newConnection', () => {
       let ws: WebSocket | null;
@@ -105,6 +108,9 @@ describe.skipIf(!available)('interop: a Chromium page ↔ our server', () => {
 
       expect(r.error).toBeUndefined();
       expect(r.protocol).toBe('chat.v1');
+      // what the browser says was negotiated
+      if (deflate) expect(String(r.extensions)).toMatch(/^permessage-deflate(;|$)/);
+      else expect(r.extensions).toBe('');
       const echo = r.echo as Array<{ kind: string; size: number; ok: boolean }>;
       expect(echo).toHaveLength(13);
       expect(echo.filter((x) => !x.ok)).toEqual([]);
