@@ -13,7 +13,8 @@ const host = process.env.HOST ?? '127.0.0.1';
 const page = readFileSync(new URL('./demo-page.html', import.meta.url));
 
 const http = createServer((req, res) => {
-  if (req.url === '/' || req.url === '/index.html') {
+  const path = (req.url ?? '/').split('?')[0]; // the page takes a query (?auto=1)
+  if (path === '/' || path === '/index.html') {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(page);
   } else {
