@@ -111,10 +111,15 @@ export class Connection implements FlushRequester {
         setImmediate(() => {
           this.#paused = false;
           this.#readThisTurn = 0;
-          if (!this.socket.destroyed) this.socket.resume();
+          this.#resumeIfFree();
         });
       }
     }
+  }
+
+  /** Resumes reading unless the other pause (read budget or write cap) still holds. */
+  #resumeIfFree(): void {
+    if (!this.#paused && !this.#capPaused && !this.socket.destroyed) this.socket.resume();
   }
 
   /** Sets the per-turn read budget (0 = unlimited). */
@@ -191,7 +196,7 @@ export class Connection implements FlushRequester {
       s.pause();
       s.once('drain', () => {
         this.#capPaused = false;
-        if (!s.destroyed) s.resume();
+        this.#resumeIfFree();
       });
     }
   }
