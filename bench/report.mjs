@@ -36,11 +36,13 @@ export function renderMarkdown(r) {
     for (const [n, v] of Object.entries(m)) md += `| ${n} | ${v.bytesPerConnection} |\n`;
     if (m.qwebsocket && m['ws+bufferutil']) md += `\nqwebsocket / ws: ${ratio(m.qwebsocket.bytesPerConnection, m['ws+bufferutil'].bytesPerConnection)}\n`;
   }
-  const c = r.scenarios.client;
-  if (c) {
-    md += `\n### Client throughput (Node client, 16 in flight, 16 B, against the raw echo server)\n\n| client | messages/s |\n|---|---|\n`;
-    for (const [n, v] of Object.entries(c)) md += `| ${n} | ${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)}) |\n`;
-    if (c.qwebsocket && c.ws) md += `\nqwebsocket / ws: ${ratio(c.qwebsocket.median, c.ws.median)}\n`;
+  const cs = r.scenarios.client;
+  if (cs) {
+    md += `\n### Client throughput (Node client process, 16 in flight per connection, 16 B, against the raw echo server)\n\n| connections | qwebsocket | ws | qwebsocket / ws |\n|---|---|---|---|\n`;
+    for (const [conns, c] of Object.entries(cs)) {
+      const cell = (v) => (v ? `${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)})` : '–');
+      md += `| ${conns} | ${cell(c.qwebsocket)} | ${cell(c.ws)} | ${c.qwebsocket && c.ws ? ratio(c.qwebsocket.median, c.ws.median) : '–'} |\n`;
+    }
   }
   return md;
 }

@@ -178,16 +178,21 @@ if (scenarios.includes('client')) {
   results.scenarios.client = {};
   const raw = await startServer(ALL.find((c) => c.name === 'raw'));
   const libs = haveDist ? ['qwebsocket', 'ws'] : ['ws'];
-  const rates = Object.fromEntries(libs.map((l) => [l, []]));
-  for (let r = 0; r < reps; r++) {
-    for (const lib of libs) {
-      progress(`client throughput: ${lib} rep ${r + 1}/${reps}`);
-      const out = execFileSync('node', [join(here, 'clients/client.mjs'), lib, String(raw.port), String(duration + 0.5), String(inflight)], { encoding: 'utf8' });
-      rates[lib].push(JSON.parse(out).msgsPerSec);
+  // one connection (latency-bound ping-pong) and 16 connections from one client process
+  for (const conns of [1, 16]) {
+    const rates = Object.fromEntries(libs.map((l) => [l, []]));
+    for (let r = 0; r < reps; r++) {
+      for (const lib of libs) {
+        progress(`client throughput: ${lib}, ${conns} conn(s), rep ${r + 1}/${reps}`);
+        const out = execFileSync('node', [join(here, 'clients/client.mjs'), lib, String(raw.port), String(duration + 0.5), String(inflight), String(conns)], { encoding: 'utf8' });
+        rates[lib].push(JSON.parse(out).msgsPerSec);
+      }
     }
+    const row = {};
+    for (const lib of libs) row[lib] = { median: median(rates[lib]), min: Math.min(...rates[lib]), max: Math.max(...rates[lib]) };
+    results.scenarios.client[conns] = row;
   }
   raw.stop();
-  for (const lib of libs) results.scenarios.client[lib] = { median: median(rates[lib]), min: Math.min(...rates[lib]), max: Math.max(...rates[lib]) };
 }
 
 progress('');

@@ -1,8 +1,10 @@
-// Client-side throughput: `node client.mjs <qwebsocket|ws> PORT SECONDS INFLIGHT` against an echo
-// server; one connection keeps INFLIGHT 16-byte binary messages in flight; prints JSON.
+// Client-side throughput: `node client.mjs <qwebsocket|ws> PORT SECONDS INFLIGHT [CONNS]` against
+// an echo server; each of CONNS connections (default 1) keeps INFLIGHT 16-byte binary messages in
+// flight; prints JSON.
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-const [lib, port, seconds, inflightArg] = process.argv.slice(2);
+const [lib, port, seconds, inflightArg, connsArg] = process.argv.slice(2);
+const conns = Number(connsArg ?? 1);
 const inflight = Number(inflightArg ?? 16);
 const url = `ws://127.0.0.1:${port}/`;
 const payload = Buffer.alloc(16, 0x61);
@@ -16,6 +18,9 @@ function finish() {
   process.exit(0);
 }
 
+for (let k = 0; k < conns; k++) open();
+
+function open() {
 if (lib === 'qwebsocket') {
   const { WebSocket } = require('../../dist/cjs/index.js');
   const c = new WebSocket();
@@ -41,6 +46,7 @@ if (lib === 'qwebsocket') {
   c.on('open', () => {
     for (let i = 0; i < inflight; i++) c.send(payload);
   });
+}
 }
 setTimeout(() => (measuring = true), warm);
 setTimeout(finish, Number(seconds) * 1000);
