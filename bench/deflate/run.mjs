@@ -4,7 +4,7 @@
 //   node bench/deflate/run.mjs [--conns N] [--seconds S] [--rounds R] [--idle N]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,11 @@ async function startServer(file, env) {
   const port = Number((await next()).split(' ')[1]);
   return {
     port,
+    /** CPU seconds (user + system) the server process has used so far (Linux /proc). */
+    cpu() {
+      const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    },
     async mem() {
       p.stdin.write('mem\n');
       const [, rss, count] = (await next()).split(' ');
@@ -56,14 +61,21 @@ async function runClient(args) {
 }
 
 const rates = { qwebsocket: [], ws: [] };
+// server CPU per echo: steadier than the rate when the shared client process is the bottleneck
+const cpuPer = { qwebsocket: [], ws: [] };
 for (let r = 0; r < rounds; r++) {
   for (const name of Object.keys(servers)) {
     const s = await startServer(servers[name], { DEFLATE: '1' });
+    const cpu0 = s.cpu();
     const c = await runClient([s.port, conns, seconds, 'echo']);
     await once(c.p, 'exit');
+    const cpu1 = s.cpu();
     const rate = Number(/RATE (\d+)/.exec(c.out())?.[1] ?? 0);
     rates[name].push(rate);
-    console.error(`round ${r + 1} ${name}: ${rate} echoes/s`);
+    // the client also warms up for 0.5 s: count that time's echoes at the measured rate
+    const us = ((cpu1 - cpu0) * 1e6) / (rate * (seconds + 0.5));
+    cpuPer[name].push(us);
+    console.error(`round ${r + 1} ${name}: ${rate} echoes/s, ${us.toFixed(1)} µs server CPU per echo`);
     s.stop();
   }
 }
@@ -90,8 +102,11 @@ const w = median(rates.ws);
 let md = `# Compressed echo (permessage-deflate)\n\n`;
 md += `\`node bench/deflate/run.mjs --conns ${conns} --seconds ${seconds} --rounds ${rounds} --idle ${idleConns}\` — ${new Date().toISOString()}, Node ${process.version}\n\n`;
 md += `${conns} \`ws\` clients (compression on, ~2 KiB JSON messages, 4 in flight each) against each server; median of ${rounds} alternating rounds.\n\n`;
-md += `| server | echoes/s (median) | rounds | ratio vs ws |\n|---|---:|---|---:|\n`;
-md += `| qwebsocket | ${q} | ${rates.qwebsocket.join(', ')} | ${(q / w).toFixed(2)}x |\n| ws | ${w} | ${rates.ws.join(', ')} | 1.00x |\n\n`;
+const qc = median(cpuPer.qwebsocket);
+const wc = median(cpuPer.ws);
+md += `| server | echoes/s (median) | rounds | ratio vs ws | server CPU per echo (median) | CPU ratio ws / qws |\n|---|---:|---|---:|---:|---:|\n`;
+md += `| qwebsocket | ${q} | ${rates.qwebsocket.join(', ')} | ${(q / w).toFixed(2)}x | ${qc.toFixed(1)} µs | ${(wc / qc).toFixed(2)}x |\n| ws | ${w} | ${rates.ws.join(', ')} | 1.00x | ${wc.toFixed(1)} µs | 1.00x |\n\n`;
+md += `The \`ws\` client process compresses and inflates too and limits the rate; the server's CPU per echo shows the servers' own cost.\n\n`;
 md += `Server RSS per idle compressed connection (${idleConns} connections, each after one message each way):\n\n| server | bytes/connection |\n|---|---:|\n`;
 for (const [k, v] of Object.entries(memory)) md += `| ${k} | ${v.bytesPerConnection} |\n`;
 const outDir = join(here, '../results');
