@@ -36,6 +36,15 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
   nextMask: nextMaskKey,
 });
 
+/**
+ * The permessage-deflate options to offer, or null for none (also when this Node lacks
+ * synchronous zlib, see transport/deflate: the extension is then simply not offered).
+ */
+function deflateOptionsOf(pmd: HandshakeOptions['perMessageDeflate']): PerMessageDeflateOptions | null {
+  if (pmd === undefined || pmd === false || !deflateSupported) return null;
+  return pmd === true ? {} : pmd;
+}
+
 /** Shared empty settings (replaced, never mutated): idle sockets hold no object of their own. */
 const NO_OPTIONS = Object.freeze({});
 
@@ -77,6 +86,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #pauseMode = PauseMode.PauseNever;
   // created on first use: server-side sockets never need them
   #proxyValue: NetworkProxy | null = null;
+  /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
   #sslValue: ClientSslFlow | null = null;
   get #proxy(): NetworkProxy {
     return (this.#proxyValue ??= new NetworkProxy(ProxyType.DefaultProxy));
@@ -88,7 +98,6 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     return (this.#sslValue ??= new ClientSslFlow(this, () => this.#pauseMode));
   }
   #sslConfiguration: SslConfiguration = NO_OPTIONS;
-  /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
   #peerName = '';
   /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */
   #failed = false;
@@ -180,8 +189,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     const rawUrl = req.url instanceof URL ? req.url.href : String(req.url);
     const pmd = options.perMessageDeflate;
     if (pmd !== undefined && typeof pmd !== 'boolean') validateDeflateOptions(pmd);
-    // without synchronous zlib (see transport/deflate) the extension is simply not offered
-    const deflate = pmd !== undefined && pmd !== false && deflateSupported;
+    const deflate = deflateOptionsOf(pmd);
     this.#options = { ...options, subprotocols: [...(options.subprotocols ?? [])] };
     this.#server = false;
     this.#subprotocol = '';
@@ -223,8 +231,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
         headers: this.#request.headers,
         origin: this.#origin,
         subprotocols: this.#options.subprotocols ?? [],
-        extensionOffer: deflate ? deflateOffer(this.#options.perMessageDeflate === true ? {} : (this.#options.perMessageDeflate as PerMessageDeflateOptions)) : '',
-        extensionNames: deflate ? [PERMESSAGE_DEFLATE] : [],
+        extensionOffer: deflate !== null ? deflateOffer(deflate) : '',
+        extensionNames: deflate !== null ? [PERMESSAGE_DEFLATE] : [],
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
         tls: clientTlsOptions(this.#sslConfiguration),
         tlsHooks: this.#ssl.hooks(this.#sslConfiguration, `${url.hostname}:${url.port !== '' ? url.port : url.protocol === 'wss:' ? 443 : 80}`),
@@ -255,9 +263,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#handshake = null;
     this.#subprotocol = result.subprotocol;
     let deflate: DeflateSetting | null = null;
-    const offered = this.#options.perMessageDeflate;
-    if (offered !== undefined && offered !== false) {
-      const options = offered === true ? {} : offered;
+    const options = deflateOptionsOf(this.#options.perMessageDeflate);
+    if (options !== null) {
       try {
         const agreement = acceptDeflateResponse(result.extensions, options);
         if (agreement !== null) deflate = { agreement, options };
