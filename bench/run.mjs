@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark harness: starts every contender's echo server on loopback, drives them with the
 // C load generator, interleaved in ONE run with repetitions, and reports ratios.
-//   node bench/run.mjs [--scenario echo,broadcast,memory,client] [--contenders a,b] [--duration S]
+//   node bench/run.mjs [--scenario echo,broadcast,memory,client,tls,deflate] [--contenders a,b] [--duration S]
 //                      [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const quick = args.includes('--quick');
-const scenarios = opt('scenario', 'echo,broadcast,memory,client').split(',');
+const scenarios = opt('scenario', 'echo,broadcast,memory,client,tls,deflate').split(',');
 const duration = Number(opt('duration', quick ? 0.5 : 1));
 const reps = Number(opt('reps', quick ? 1 : 2));
 const connsList = opt('conns', '1,16,256').split(',').map(Number);
@@ -195,10 +195,24 @@ if (scenarios.includes('client')) {
   raw.stop();
 }
 
+// wss:// and permessage-deflate: their own harnesses (a Node client drives both servers, since
+// the C load generator speaks neither TLS nor deflate); their tables are appended to the report
+const extra = [];
+for (const [name, script, args] of [
+  ['tls', 'tls/run.mjs', ['--reps', String(reps), '--duration', String(Math.max(1, duration * 2))]],
+  ['deflate', 'deflate/run.mjs', ['--rounds', String(reps), '--seconds', String(Math.max(1, duration * 2)), '--idle', '500']],
+]) {
+  if (!scenarios.includes(name)) continue;
+  progress(`${name}: ${script}`);
+  const out = execFileSync('node', [join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  results.scenarios[name] = out;
+  extra.push(name === 'tls' ? `\n### Echo over wss:// (bench/tls/run.mjs)\n\n${out}` : `\n${out.replace(/^# /m, '### ')}`);
+}
+
 progress('');
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results/latest.json'), JSON.stringify(results, null, 2));
-const md = renderMarkdown(results);
+const md = renderMarkdown(results) + extra.join('');
 writeFileSync(join(here, 'results/latest.md'), md);
 writeFileSync(join(here, 'results/latest.svg'), renderSvg(results));
 console.log(md);
