@@ -1,6 +1,8 @@
-// Incremental UTF-8 validation. The scalar state machine is the reference; vector paths skip
-// ASCII 16 or 32 bytes at a time (most text is mostly ASCII) and hand every non-ASCII stretch to
-// the scalar machine, so results (including where validation fails) are identical by design.
+// Incremental UTF-8 validation. The scalar state machine is the reference. Where the CPU has
+// them, AVX-512BW and AVX2 validate whole 64- and 32-byte blocks with the nibble-lookup method
+// (two ASCII blocks tested at once), leaving a character cut at the end and the tail to the
+// scalar machine; SSE2 only skips ASCII 16 bytes at a time. Every path returns the same state or
+// UTF8_INVALID (the fuzz target and the differential tests compare them with the scalar machine).
 #include "utf8.h"
 
 #include "constants.h"
@@ -66,6 +68,22 @@ constexpr uint8_t TOO_LARGE_1000 = 1 << 6;
 constexpr uint8_t OVERLONG_4 = 1 << 6;  // F0 80..8F
 constexpr uint8_t TWO_CONTS = 1 << 7;   // continuation after continuation (checked against must23)
 constexpr uint8_t CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS;
+// the three lookup tables (high nibble of the previous byte, its low nibble, high nibble of this one)
+constexpr uint8_t t1h[16] = {TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+                             TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
+                             TOO_SHORT | OVERLONG_3 | SURROGATE, TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4};
+constexpr uint8_t t1l[16] = {CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4, CARRY | OVERLONG_2, CARRY, CARRY,
+                             CARRY | TOO_LARGE, CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                             CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                             CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                             CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                             CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE, CARRY | TOO_LARGE | TOO_LARGE_1000,
+                             CARRY | TOO_LARGE | TOO_LARGE_1000};
+constexpr uint8_t t2h[16] = {TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+                             TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
+                             TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+                             TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+                             TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT};
 }  // namespace lookup
 
 __attribute__((target("avx2"))) inline __m256i table(const uint8_t t[16]) {
@@ -92,26 +110,26 @@ __attribute__((target("avx2"))) inline __m256i lookup_check(__m256i cur, __m256i
   return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8(static_cast<char>(0x80))), sc);
 }
 
+// Backs `i` up to the start of a character the last block may have cut (RFC 3629 lengths).
+inline size_t char_start(const uint8_t* p, size_t i) {
+  size_t b = i;
+  for (size_t k = 1; k <= 3 && k <= b; k++) {
+    const uint8_t c = p[b - k];
+    if (c < 0x80) break;
+    if (c >= 0xc0) {
+      const size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      if (k < need) b -= k;
+      break;
+    }
+  }
+  return b;
+}
+
 // Validates whole 32-byte blocks from p while they fit; returns false on an error. `*done` is the
 // number of bytes consumed, always a code-point boundary (a character cut by the last block is
 // left for the scalar machine). The start is assumed to be at a boundary (state 0).
 __attribute__((target("avx2"))) bool blocks_avx2(const uint8_t* p, size_t len, size_t* done) {
   using namespace lookup;
-  static const uint8_t t1h[16] = {TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
-                                  TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
-                                  TOO_SHORT | OVERLONG_3 | SURROGATE, TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4};
-  static const uint8_t t1l[16] = {CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4, CARRY | OVERLONG_2, CARRY, CARRY,
-                                  CARRY | TOO_LARGE, CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
-                                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
-                                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
-                                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
-                                  CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE, CARRY | TOO_LARGE | TOO_LARGE_1000,
-                                  CARRY | TOO_LARGE | TOO_LARGE_1000};
-  static const uint8_t t2h[16] = {TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
-                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
-                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
-                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
-                                  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT};
   const __m256i T1H = table(t1h), T1L = table(t1l), T2H = table(t2h);
   __m256i prev = _mm256_setzero_si256();
   __m256i err = _mm256_setzero_si256();
@@ -136,19 +154,77 @@ __attribute__((target("avx2"))) bool blocks_avx2(const uint8_t* p, size_t len, s
     prev = cur;
   }
   if (!_mm256_testz_si256(err, err)) return false;
-  // back up to the start of a character the last block may have cut (RFC 3629 lengths)
-  size_t b = i;
-  for (size_t k = 1; k <= 3 && k <= b; k++) {
-    const uint8_t c = p[b - k];
-    if (c < 0x80) break;
-    if (c >= 0xc0) {
-      const size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-      if (k < need) b -= k;
-      break;
-    }
-  }
-  *done = b;
+  *done = char_start(p, i);
   return true;
+}
+
+// The same check on 64-byte blocks (AVX-512BW): _mm512_shuffle_epi8 looks up within 128-bit
+// lanes like its AVX2 form, and the previous-bytes vector is built from lane-shifted qwords.
+template <int N>
+__attribute__((target("avx512f,avx512bw"))) inline __m512i prev_bytes512(__m512i cur, __m512i prev) {
+  // lanes [prev.3, cur.0, cur.1, cur.2]: lane j of the result takes its top N bytes from it
+  const __m512i idx = _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6);
+  return _mm512_alignr_epi8(cur, _mm512_permutex2var_epi64(prev, idx, cur), 16 - N);
+}
+
+__attribute__((target("avx512f,avx512bw"))) inline __m512i table512(const uint8_t t[16]) {
+  return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t)));
+}
+
+// The lookup check of one 64-byte block against the one before it: non-zero bytes mark errors.
+__attribute__((target("avx512f,avx512bw"))) inline __m512i lookup_check512(__m512i cur, __m512i before, __m512i T1H, __m512i T1L, __m512i T2H) {
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  const __m512i p1 = prev_bytes512<1>(cur, before);
+  const __m512i sc = _mm512_and_si512(
+      _mm512_and_si512(_mm512_shuffle_epi8(T1H, _mm512_and_si512(_mm512_srli_epi16(p1, 4), low4)),
+                       _mm512_shuffle_epi8(T1L, _mm512_and_si512(p1, low4))),
+      _mm512_shuffle_epi8(T2H, _mm512_and_si512(_mm512_srli_epi16(cur, 4), low4)));
+  const __m512i must23 = _mm512_or_si512(_mm512_subs_epu8(prev_bytes512<2>(cur, before), _mm512_set1_epi8(static_cast<char>(0xe0 - 0x80))),
+                                         _mm512_subs_epu8(prev_bytes512<3>(cur, before), _mm512_set1_epi8(static_cast<char>(0xf0 - 0x80))));
+  return _mm512_xor_si512(_mm512_and_si512(must23, _mm512_set1_epi8(static_cast<char>(0x80))), sc);
+}
+
+__attribute__((target("avx512f,avx512bw"))) bool blocks_avx512(const uint8_t* p, size_t len, size_t* done) {
+  const __m512i T1H = table512(lookup::t1h), T1L = table512(lookup::t1l), T2H = table512(lookup::t2h);
+  __m512i prev = _mm512_setzero_si512();
+  __m512i err = _mm512_setzero_si512();
+  size_t i = 0;
+  // 128 bytes per step: one ASCII test for two blocks, else both checked
+  for (; i + 128 <= len; i += 128) {
+    const __m512i c0 = _mm512_loadu_si512(reinterpret_cast<const void*>(p + i));
+    const __m512i c1 = _mm512_loadu_si512(reinterpret_cast<const void*>(p + i + 64));
+    if (_mm512_movepi8_mask(_mm512_or_si512(_mm512_or_si512(c0, c1), prev)) != 0) {
+      err = _mm512_or_si512(err, _mm512_or_si512(lookup_check512(c0, prev, T1H, T1L, T2H), lookup_check512(c1, c0, T1H, T1L, T2H)));
+    }
+    prev = c1;  // when skipped: all ASCII, and no sequence was open from the block before
+  }
+  for (; i + 64 <= len; i += 64) {
+    const __m512i cur = _mm512_loadu_si512(reinterpret_cast<const void*>(p + i));
+    if (_mm512_movepi8_mask(_mm512_or_si512(cur, prev)) != 0) err = _mm512_or_si512(err, lookup_check512(cur, prev, T1H, T1L, T2H));
+    prev = cur;
+  }
+  if (_mm512_test_epi8_mask(err, err) != 0) return false;
+  *done = char_start(p, i);
+  return true;
+}
+
+__attribute__((target("avx512f,avx512bw"))) uint32_t step_avx512(uint32_t state, const uint8_t* buf, size_t len) {
+  const uint8_t* p = buf;
+  const uint8_t* end = buf + len;
+  if (state != 0) {
+    state = run_scalar(state, p, end, true);
+    if (state != 0) return state;
+  }
+  size_t done = 0;
+  if (!blocks_avx512(p, static_cast<size_t>(end - p), &done)) return UTF8_INVALID;
+  p += done;
+  // fewer than 64 (+3) bytes left: 32-byte blocks, then the scalar machine
+  if (end - p >= 32) {
+    size_t more = 0;
+    if (!blocks_avx2(p, static_cast<size_t>(end - p), &more)) return UTF8_INVALID;
+    p += more;
+  }
+  return run_scalar(0, p, end, false);
 }
 
 __attribute__((target("avx2"))) uint32_t step_avx2(uint32_t state, const uint8_t* buf, size_t len) {
@@ -186,6 +262,11 @@ bool have_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
   return yes;
 }
+
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && have_avx2();
+  return yes;
+}
 #endif
 
 // Portable path: ASCII skipped 8 bytes at a time.
@@ -217,6 +298,7 @@ uint32_t utf8_step_scalar(uint32_t state, const uint8_t* buf, size_t len) {
 uint32_t utf8_step(uint32_t state, const uint8_t* buf, size_t len) {
   if (state == UTF8_INVALID) return UTF8_INVALID;
 #ifdef QWS_X86
+  if (len >= 64 && have_avx512()) return step_avx512(state, buf, len);
   if (len >= 32 && have_avx2()) return step_avx2(state, buf, len);
   return step_sse2(state, buf, len);
 #else
@@ -226,7 +308,7 @@ uint32_t utf8_step(uint32_t state, const uint8_t* buf, size_t len) {
 
 const char* simd_name() {
 #ifdef QWS_X86
-  return have_avx2() ? "avx2" : "sse2";
+  return have_avx512() ? "avx512" : have_avx2() ? "avx2" : "sse2";
 #else
   return "scalar";
 #endif
