@@ -1,5 +1,5 @@
-// Masking 32/16/8 bytes at a time: the key is rotated to the phase once, widened to a vector,
-// and XORed over the buffer; the tail is done bytewise.
+// Masking 64/32/16/8 bytes at a time (AVX-512F, AVX2, SSE2, words): the key is rotated to the
+// phase once, widened to a vector, and XORed over the buffer; the tail is done bytewise.
 #include "mask.h"
 
 #include <cstring>
@@ -35,6 +35,27 @@ __attribute__((target("avx2"))) size_t xor_avx2(const uint8_t* src, uint8_t* dst
   return i;
 }
 
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
+__attribute__((target("avx512f"))) size_t xor_avx512(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+  const __m512i kv = _mm512_set1_epi32(static_cast<int>(k));
+  size_t i = 0;
+  for (; i + 128 <= len; i += 128) {
+    const __m512i a = _mm512_loadu_si512(reinterpret_cast<const void*>(src + i));
+    const __m512i b = _mm512_loadu_si512(reinterpret_cast<const void*>(src + i + 64));
+    _mm512_storeu_si512(reinterpret_cast<void*>(dst + i), _mm512_xor_si512(a, kv));
+    _mm512_storeu_si512(reinterpret_cast<void*>(dst + i + 64), _mm512_xor_si512(b, kv));
+  }
+  for (; i + 64 <= len; i += 64) {
+    const __m512i a = _mm512_loadu_si512(reinterpret_cast<const void*>(src + i));
+    _mm512_storeu_si512(reinterpret_cast<void*>(dst + i), _mm512_xor_si512(a, kv));
+  }
+  return i;
+}
+
 size_t xor_sse2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
   const __m128i kv = _mm_set1_epi32(static_cast<int>(k));
   size_t i = 0;
@@ -51,7 +72,8 @@ size_t xor_sse2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
 void xor_key(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
   size_t i = 0;
 #ifdef QWS_X86
-  if (len >= 64 && have_avx2()) i = xor_avx2(src, dst, len, k);
+  if (len >= 256 && have_avx512()) i = xor_avx512(src, dst, len, k);
+  else if (len >= 64 && have_avx2()) i = xor_avx2(src, dst, len, k);
   else if (len >= 16) i = xor_sse2(src, dst, len, k);
 #endif
   const uint64_t k8 = (static_cast<uint64_t>(k) << 32) | k;
