@@ -6,7 +6,7 @@
  * @module
  */
 import { StringDecoder } from 'node:string_decoder';
-import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, maskInto, utf8Step } from '../codec';
+import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, utf8Step } from '../codec';
 import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from './constants';
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
@@ -54,6 +54,21 @@ export interface SessionOptions {
 /** Frames up to this size (header + payload) are copied into the shared batch; larger go by reference. */
 const BATCH_FRAME_LIMIT = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Writes a short string (≤ 41 UTF-16 units, so ≤ 123 UTF-8 bytes) as UTF-8 at `p`: ASCII by a
+ * plain loop (cheaper than a native call for a few bytes), anything else by Node's encoder.
+ * @returns the bytes written
+ */
+function writeShortText(buf: Buffer, p: number, s: string): number {
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return buf.write(s, p, 'utf8');
+    buf[p + i] = c;
+  }
+  return len;
+}
 
 /** See the module comment. */
 export class Session {
@@ -166,9 +181,17 @@ export class Session {
       this.#control(opcode, payload, rec[o + R.AUX]);
       return;
     }
-    let piece = chunk.subarray(start, start + len);
     const h = this.#handler;
-    if (opcode !== Opcode.Continuation && flags & R.FLAG_FIRST) this.#msgCompressed = (flags & R.FLAG_RSV1) !== 0;
+    const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
+    if (first) this.#msgCompressed = (flags & R.FLAG_RSV1) !== 0;
+    if (first && opcode === Opcode.Text && (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN) && !this.#msgCompressed) {
+      // fastest path: a whole uncompressed text message, decoded straight from the chunk (no view)
+      const text = chunk.toString(undefined, start, start + len);
+      if (h.wantsFrames) h.onTextFrame(text, true);
+      h.onTextMessage(text);
+      return;
+    }
+    let piece = chunk.subarray(start, start + len);
     if (this.#msgCompressed) {
       const inflated = this.#inflate(piece, opcode, flags);
       if (inflated === null) return;
@@ -177,7 +200,7 @@ export class Session {
     if ((flags & (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN) && opcode !== Opcode.Continuation) {
       // fast path: a whole single-frame message in this chunk
       if (opcode === Opcode.Text) {
-        const text = piece.toString('utf8');
+        const text = piece.toString();
         if (h.wantsFrames) h.onTextFrame(text, true);
         h.onTextMessage(text);
       } else {
@@ -364,13 +387,14 @@ export class Session {
       const batch = out.reserve(6 + message.length * 3);
       const at = out.offset;
       const p = at + (masked ? 6 : 2);
-      const n = batch.write(message, p, 'utf8');
+      const n = writeShortText(batch, p, message);
       batch[at] = 0x80 | Opcode.Text;
       batch[at + 1] = (masked ? 0x80 : 0) | n;
       if (masked) {
         const key = this.#nextKey();
         batch.writeUInt32LE(key, at + 2);
-        maskInto(batch.subarray(p, p + n), batch, p, key);
+        // at most 123 bytes: a loop beats a native call and a view (bench/codec crossover)
+        for (let i = 0; i < n; i++) batch[p + i] ^= batch[at + 2 + (i & 3)];
       }
       out.commit(p + n);
       this.#queued();
