@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from '../../src/index';
 import { findBinary, peerAvailable, startGroup } from '../helpers/spawnPeer';
+import { until } from '../helpers/wait';
 
 const root = new URL('../../', import.meta.url).pathname;
 const chromium = findBinary('chromium') ?? findBinary('chromium-browser') ?? findBinary('google-chrome');
@@ -44,13 +45,6 @@ async function stopGroup(g: Group): Promise<void> {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
 }
 
-async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Stats {
   connections: number;

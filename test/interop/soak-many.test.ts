@@ -17,10 +17,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { SocketState, SslMode, WebSocket, WebSocketServer } from '../../src/index';
+import { getGc, heapNow, until } from '../helpers/wait';
 
 const SECONDS = Number(process.env.QWS_SOAK_MANY_SECONDS ?? 25);
 const WANTED_CLIENTS = Number(process.env.QWS_SOAK_MANY_CLIENTS ?? 2000);
@@ -101,36 +100,8 @@ function describeMessage(m: string | Buffer): string {
   return `binary of ${m.length} bytes${m.length >= 4 ? ` seq ${m.readUInt32BE(0)}` : ''}`;
 }
 
-/** global.gc, exposed at runtime when the worker was not started with --expose-gc. */
-function getGc(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    setFlagsFromString('--expose-gc');
-    const fn = runInNewContext('gc') as unknown;
-    return typeof fn === 'function' ? (fn as () => void) : null;
-  } catch {
-    return null;
-  }
-}
 
-async function heapNow(gc: (() => void) | null): Promise<number> {
-  if (gc !== null) {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  return process.memoryUsage().heapUsed;
-}
 
-async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const stats = {
   opened: 0,

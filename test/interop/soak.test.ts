@@ -5,11 +5,10 @@
  * order, every close must be clean, the server must end with no connection, and the heap must not
  * keep growing. Duration: QWS_SOAK_SECONDS (default 20). Nothing here asserts a duration.
  */
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { WebSocket as WsClient } from 'ws';
 import { SslMode, WebSocket, WebSocketServer } from '../../src/index';
+import { getGc, heapNow, until } from '../helpers/wait';
 
 const SECONDS = Number(process.env.QWS_SOAK_SECONDS ?? 20);
 const OUR_CLIENTS = 200;
@@ -65,36 +64,8 @@ function same(a: string | Buffer, b: string | Buffer): boolean {
   return Buffer.isBuffer(b) && a.equals(b);
 }
 
-/** global.gc, exposing it at runtime when vitest's worker was not started with --expose-gc. */
-function getGc(): (() => void) | null {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    setFlagsFromString('--expose-gc');
-    const fn = runInNewContext('gc') as unknown;
-    return typeof fn === 'function' ? (fn as () => void) : null;
-  } catch {
-    return null;
-  }
-}
 
-async function heapNow(gc: (() => void) | null): Promise<number> {
-  if (gc !== null) {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  return process.memoryUsage().heapUsed;
-}
 
-async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Stats {
   sent: number;
