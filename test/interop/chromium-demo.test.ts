@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from '../../src/index';
-import { findBinary, peerAvailable, startGroup } from '../helpers/spawnPeer';
+import { findBinary, headlessChromiumArgs, peerAvailable, startGroup } from '../helpers/spawnPeer';
 import { until } from '../helpers/wait';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -97,20 +97,7 @@ describe.skipIf(!available)('interop: the demo page (npm start) in Chromium', ()
       await until(() => connected || errors.length > 0, 10000, () => 'observer did not connect');
       expect(errors).toEqual([]);
 
-      browser = startGroup(chromium!, [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--no-default-browser-check',
-        '--disable-extensions',
-        '--disable-background-networking',
-        '--disable-breakpad',
-        '--disable-crash-reporter',
-        `--user-data-dir=${profile}`,
-        `http://127.0.0.1:${port}/?auto=1`,
-      ]);
+      browser = startGroup(chromium!, headlessChromiumArgs(profile, `http://127.0.0.1:${port}/?auto=1`));
       const b = browser;
       const resultLine = (): string | undefined => broadcasts.find((m) => m.startsWith('auto-result:'));
       await until(() => resultLine() !== undefined, 60000, () => `no auto-result from the page; broadcasts so far ${JSON.stringify(broadcasts)}; chromium said:\n${b.output().slice(-3000)}`);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type CloseCode, type WebSocket } from '../../src/index';
-import { findBinary, peerAvailable, startGroup } from '../helpers/spawnPeer';
+import { findBinary, headlessChromiumArgs, peerAvailable, startGroup } from '../helpers/spawnPeer';
 
 const here = new URL('.', import.meta.url).pathname;
 const chromium = findBinary('chromium') ?? findBinary('chromium-browser') ?? findBinary('google-chrome');
@@ -83,20 +83,7 @@ describe.skipIf(!available)('interop: a Chromium page ↔ our server', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as { port: number }).port;
 
-    const browser = startGroup(chromium!, [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--no-first-run',
-      '--no-default-browser-check',
-      '--disable-extensions',
-      '--disable-background-networking',
-      '--disable-breakpad',
-      '--disable-crash-reporter',
-      `--user-data-dir=${profile}`,
-      `http://127.0.0.1:${port}/test.html`,
-    ]);
+    const browser = startGroup(chromium!, headlessChromiumArgs(profile, `http://127.0.0.1:${port}/test.html`));
     try {
       let timer: NodeJS.Timeout | undefined;
       const r = await Promise.race([

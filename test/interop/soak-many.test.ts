@@ -20,6 +20,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { SocketState, SslMode, WebSocket, WebSocketServer } from '../../src/index';
 import { getGc, heapNow, until } from '../helpers/wait';
+import { seededRandom } from '../helpers/prng';
 
 const SECONDS = Number(process.env.QWS_SOAK_MANY_SECONDS ?? 25);
 const WANTED_CLIENTS = Number(process.env.QWS_SOAK_MANY_CLIENTS ?? 2000);
@@ -51,16 +52,7 @@ const PACE = Number(process.env.QWS_SOAK_MANY_PACE ?? Math.max(1, CLIENTS / 400)
 
 /** mulberry32: QWS_SOAK_MANY_SEED repeats the choices (not the exact interleaving). */
 const seed = Number(process.env.QWS_SOAK_MANY_SEED ?? Date.now() % 1e9);
-let rngState = seed >>> 0;
-function rand(): number {
-  rngState = (rngState + 0x6d2b79f5) >>> 0;
-  let t = rngState;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const randInt = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
-const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)];
+const { rand, randInt, pick } = seededRandom(seed);
 
 /** Payload sizes in bytes: a few empty, mostly small, some up to 64 KiB. */
 function randomSize(): number {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket as WsClient } from 'ws';
 import { SslMode, WebSocket, WebSocketServer } from '../../src/index';
 import { getGc, heapNow, until } from '../helpers/wait';
+import { seededRandom } from '../helpers/prng';
 
 const SECONDS = Number(process.env.QWS_SOAK_SECONDS ?? 20);
 const OUR_CLIENTS = 200;
@@ -22,16 +23,7 @@ const FRAME_SIZES = [64, 1000, 4096, 65536, 512 * 1024];
  * sizes, closes), though not its exact interleaving, which depends on timing.
  */
 const seed = Number(process.env.QWS_SOAK_SEED ?? Date.now() % 1e9);
-let rngState = seed >>> 0;
-function rand(): number {
-  rngState = (rngState + 0x6d2b79f5) >>> 0;
-  let t = rngState;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const randInt = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
-const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)];
+const { rand, randInt, pick } = seededRandom(seed);
 
 /** Mostly small messages, some large, a few empty: sizes in bytes. */
 function randomSize(): number {
