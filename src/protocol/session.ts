@@ -120,6 +120,12 @@ export class Session {
     this.#compressor?.setMaxMessageSize(bytes);
   }
 
+  /** The compressor when it keeps no context between messages (a publish shares its output). */
+  get sharedCompressor(): MessageCompressor | null {
+    const c = this.#compressor;
+    return c !== null && c.sharedKey !== null ? c : null;
+  }
+
   /** Frees the compression contexts (the connection is gone). */
   dispose(): void {
     this.#compressor?.close();

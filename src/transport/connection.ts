@@ -183,14 +183,31 @@ export class Connection implements FlushRequester {
     this.#capPolicy = policy;
   }
 
+  /**
+   * Queues frames encoded once for many connections (a publish), by reference. Over the write
+   * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this
+   * peer (pausing its reads cannot slow a publisher down). @returns true when queued
+   */
+  sendShared(frames: readonly Buffer[]): boolean {
+    if (this.#writeCap !== 0 && this.bytesToWrite > this.#writeCap) {
+      if (this.#capPolicy === 'close') this.#failOverCap();
+      return false;
+    }
+    return this.session.sendEncoded(frames);
+  }
+
+  #failOverCap(): void {
+    this.#writeCap = 0;
+    // the close frame queues behind the backlog; the close timeout destroys the socket if the
+    // peer never reads it. Nothing more is accepted for sending meanwhile.
+    this.session.fail(1008, 'Too much unread data');
+  }
+
   #checkCap(): void {
     const s = this.socket;
     if (this.#writeCap === 0 || s.writableLength <= this.#writeCap) return;
     if (this.#capPolicy === 'close') {
-      this.#writeCap = 0;
-      // the close frame queues behind the backlog; the close timeout destroys the socket if the
-      // peer never reads it. Nothing more is accepted for sending meanwhile.
-      this.session.fail(1008, 'Too much unread data');
+      this.#failOverCap();
     } else if (!this.#capPaused) {
       this.#capPaused = true;
       s.pause();
