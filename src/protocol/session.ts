@@ -7,7 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, utf8Step } from '../codec';
-import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from './constants';
+import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from '../codec/constants';
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
 import { Outbox } from './outbox';

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
-import { Timeouts } from '../protocol/constants';
+import { Timeouts } from '../codec/constants';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 
 /** Socket-level events a connection reports to its owner. */

@@ -15,7 +15,7 @@
  * @module
  */
 import * as zlib from 'node:zlib';
-import { CloseCode } from '../protocol/constants';
+import { CloseCode } from '../codec/constants';
 import { InflateError, type DeflateAgreement, type MessageCompressor, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 
 interface ZlibHandle {

@@ -10,7 +10,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Limits, Opcode, Timeouts, Version } from '../protocol/constants';
+import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
 import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
@@ -25,7 +25,7 @@ import { selectDeflateOffer, validateDeflateOptions, type PerMessageDeflateOptio
 import { parseExtensions } from '../protocol/extensions';
 import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
-import type { SslConfiguration } from './sslConfiguration';
+import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
 import { serverTlsAcceptor } from './sslFlow';

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, Limits, Timeouts, Version } from '../protocol/constants';
+import { CloseCode, Limits, Timeouts, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import type { SessionHandler } from '../protocol/session';
 import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
@@ -16,7 +16,7 @@ import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
 import { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
 import { NetworkProxy, ProxyType } from './networkProxy';
-import type { SslConfiguration } from './sslConfiguration';
+import type { SslConfiguration } from '../transport/sslConfiguration';
 import { clientTlsOptions } from '../transport/tls';
 import { ClientSslFlow, emitAlert } from './sslFlow';
 import { tlsAlertOf } from '../transport/tlsAlerts';
@@ -92,7 +92,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #pauseMode = PauseMode.PauseNever;
   // created on first use: server-side sockets never need them
   #proxyValue: NetworkProxy | null = null;
-  /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
+  /** Qt's certificate-error flow state (ignored errors, pause); see qt/sslFlow. */
   #sslValue: ClientSslFlow | null = null;
   get #proxy(): NetworkProxy {
     return (this.#proxyValue ??= new NetworkProxy(ProxyType.DefaultProxy));
