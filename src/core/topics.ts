@@ -10,7 +10,7 @@
  * queued in call order, and a subscribe or unsubscribe applies to every later publish.
  * @module
  */
-import { Opcode } from '../protocol/constants';
+import { Opcode } from '../codec/constants';
 import { encodeFrame } from '../codec';
 import { InvalidArgumentError } from '../errors';
 
