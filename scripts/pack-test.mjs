@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkSourceMaps } from './sourcemap-check.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'qws-pack-'));
@@ -37,11 +38,14 @@ try {
   });
   const pkg = join(app, 'node_modules', 'qwebsocket');
   if (existsSync(join(pkg, 'build'))) fail('a build/ folder appeared: something compiled');
+  const sourceMaps = checkSourceMaps(pkg);
+  if (sourceMaps.maps === 0) fail('no source maps in the tarball (tsconfig sourceMap is on)');
+  if (sourceMaps.missing.length > 0) fail(`source maps point to files not in the tarball: ${sourceMaps.missing.slice(0, 5).join(', ')}`);
   const cjs = execFileSync(process.execPath, ['-e', "const q = require('qwebsocket'); console.log(q.codecImplementation(), typeof q.WebSocket, typeof q.WebSocketServer)"], { cwd: app, env, encoding: 'utf8' }).trim();
   const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import { codecImplementation, WebSocket } from 'qwebsocket'; console.log(codecImplementation(), typeof WebSocket)"], { cwd: app, env, encoding: 'utf8' }).trim();
   if (cjs !== 'native function function') fail(`require: ${cjs}`);
   if (esm !== 'native function') fail(`import: ${esm}`);
-  console.log(`pack-test: OK — ${info.filename} (${files.length} files, ${(info.size / 1024).toFixed(0)} KiB); require → ${cjs}; import → ${esm}; installed with --ignore-scripts and only node on PATH, prebuilds: ${readdirSync(join(pkg, 'prebuilds')).join(',')}`);
+  console.log(`pack-test: OK — ${info.filename} (${files.length} files, ${(info.size / 1024).toFixed(0)} KiB); require → ${cjs}; import → ${esm}; installed with --ignore-scripts and only node on PATH, prebuilds: ${readdirSync(join(pkg, 'prebuilds')).join(',')}; ${sourceMaps.maps} source maps resolve`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

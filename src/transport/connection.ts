@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
-import { Timeouts } from '../protocol/constants';
+import { Timeouts } from '../codec/constants';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 
 /** Socket-level events a connection reports to its owner. */
@@ -183,14 +183,31 @@ export class Connection implements FlushRequester {
     this.#capPolicy = policy;
   }
 
+  /**
+   * Queues frames encoded once for many connections (a publish), by reference. Over the write
+   * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this
+   * peer (pausing its reads cannot slow a publisher down). @returns true when queued
+   */
+  sendShared(frames: readonly Buffer[]): boolean {
+    if (this.#writeCap !== 0 && this.bytesToWrite > this.#writeCap) {
+      if (this.#capPolicy === 'close') this.#failOverCap();
+      return false;
+    }
+    return this.session.sendEncoded(frames);
+  }
+
+  #failOverCap(): void {
+    this.#writeCap = 0;
+    // the close frame queues behind the backlog; the close timeout destroys the socket if the
+    // peer never reads it. Nothing more is accepted for sending meanwhile.
+    this.session.fail(1008, 'Too much unread data');
+  }
+
   #checkCap(): void {
     const s = this.socket;
     if (this.#writeCap === 0 || s.writableLength <= this.#writeCap) return;
     if (this.#capPolicy === 'close') {
-      this.#writeCap = 0;
-      // the close frame queues behind the backlog; the close timeout destroys the socket if the
-      // peer never reads it. Nothing more is accepted for sending meanwhile.
-      this.session.fail(1008, 'Too much unread data');
+      this.#failOverCap();
     } else if (!this.#capPaused) {
       this.#capPaused = true;
       s.pause();
