@@ -1,5 +1,5 @@
-// Protocol constants shared with TypeScript: mirrors src/protocol/constants.ts.
-// test/unit/protocol/constants.test.ts parses this file and checks every value against the TS one.
+// Protocol constants shared with TypeScript: mirrors src/codec/constants.ts.
+// test/unit/codec/constants.test.ts parses this file and checks every value against the TS one.
 #ifndef QWS_CONSTANTS_H
 #define QWS_CONSTANTS_H
 

@@ -4,7 +4,7 @@
  * no object per piece, no re-copying of what came before except when the buffer doubles.
  * @module
  */
-import { Limits } from './constants';
+import { Limits } from '../codec/constants';
 
 const EMPTY = Buffer.alloc(0);
 /** Pieces shorter than this are copied by a loop (cheaper than a native call for a few bytes). */

@@ -7,7 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, utf8Step } from '../codec';
-import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from './constants';
+import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from '../codec/constants';
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
 import { Outbox } from './outbox';
@@ -119,6 +119,12 @@ export class Session {
   /** Limits the inflated size of compressed messages (the decoder limits wire sizes). */
   setMaxMessageSize(bytes: number): void {
     this.#compressor?.setMaxMessageSize(bytes);
+  }
+
+  /** The compressor when it keeps no context between messages (a publish shares its output). */
+  get sharedCompressor(): MessageCompressor | null {
+    const c = this.#compressor;
+    return c !== null && c.sharedKey !== null ? c : null;
   }
 
   /** Frees the compression contexts (the connection is gone). */

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
-import { CloseCode, Limits, Timeouts } from '../protocol/constants';
+import { CloseCode, Limits, Timeouts } from '../codec/constants';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 
 /** Socket-level events a connection reports to its owner. */
@@ -229,6 +229,20 @@ export class Connection implements FlushRequester {
   sendEncoded(frames: readonly Buffer[]): boolean {
     const before = this.bytesToWrite;
     return this.#admit(before, this.session.sendEncoded(frames) ? 1 : 0) !== 0;
+  }
+
+  /**
+   * Queues frames encoded once for many connections (a publish), by reference. Over the write
+   * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this
+   * peer (pausing its reads cannot slow a publisher down). @returns true when queued
+   */
+  sendShared(frames: readonly Buffer[]): boolean {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
+    if (cap !== 0 && this.bytesToWrite > cap + this.#lone) {
+      if (policy === 'close') this.#overflow();
+      return false;
+    }
+    return this.session.sendEncoded(frames);
   }
 
   /**

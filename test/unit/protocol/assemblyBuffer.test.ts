@@ -1,7 +1,7 @@
 /** The reassembly buffer: memory proportional to the message, not to its pieces (issue #14). */
 import { describe, expect, it } from 'vitest';
 import { AssemblyBuffer } from '../../../src/protocol/assemblyBuffer';
-import { Limits } from '../../../src/protocol/constants';
+import { Limits } from '../../../src/codec/constants';
 
 describe('AssemblyBuffer', () => {
   it('4,000,000 one-byte pieces: the bytes in order, capacity at most 2x the message plus the minimum', () => {

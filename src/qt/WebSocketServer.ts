@@ -10,20 +10,22 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Limits, Opcode, Timeouts, Version } from '../protocol/constants';
+import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
-import { encodeFrame } from '../codec';
 import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
 import { timerQueue, type TimerEntry } from '../transport/timerQueue';
 import { InvalidArgumentError } from '../errors';
 import { routeUpgrades, unrouteUpgrades } from './upgradeDispatcher';
-import { WebSocket, adoptServerSocket, queueEncodedFrames, type BufferPolicy, type DeflateSetting } from './WebSocket';
+import { WebSocket, adoptServerSocket, queueEncodedFrames, topicDelivery, type BufferPolicy, type DeflateSetting } from './WebSocket';
+import { TopicHub, type PublishOptions } from '../core/topicHub';
+import { frameMessage, publishMessageOf } from '../core/topics';
+import type { PubSubBroker } from '../core/broker';
 import { selectDeflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { parseExtensions } from '../protocol/extensions';
 import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
-import type { SslConfiguration } from './sslConfiguration';
+import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
 import { serverTlsAcceptor } from './sslFlow';
@@ -91,6 +93,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #awaitingPong = new Set<WebSocket>();
   #sslConfiguration: SslConfiguration = {};
   #attached: Array<HttpServer | HttpsServer> = [];
+  readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => this.#outgoingFrameSize);
 
   /**
    * @param serverName sent as the Server header of handshake responses
@@ -361,6 +364,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
       deflate,
+      topics: this.#topics,
     });
     if (this.#outgoingFrameSize !== Limits.DEFAULT_OUTGOING_FRAME_SIZE) ws.setOutgoingFrameSize(this.#outgoingFrameSize);
     if (this.#bufferCap !== Limits.DEFAULT_MAX_BUFFERED_BYTES || this.#bufferPolicy !== 'close') ws.setMaxBufferedBytes(this.#bufferCap, this.#bufferPolicy);
@@ -595,22 +599,38 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * @returns the number of connections it was queued on
    */
   broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
-    const text = typeof message === 'string';
-    const payload = text ? Buffer.from(message, 'utf8') : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const max = this.#outgoingFrameSize;
-    const opcode = text ? Opcode.Text : Opcode.Binary;
-    const frames: Buffer[] = [];
-    if (payload.length <= max) {
-      frames.push(encodeFrame(0x80 | opcode, payload, false, 0));
-    } else {
-      for (let off = 0; off < payload.length; off += max) {
-        const end = Math.min(off + max, payload.length);
-        frames.push(encodeFrame((end === payload.length ? 0x80 : 0) | (off === 0 ? opcode : Opcode.Continuation), payload.subarray(off, end), false, 0));
-      }
-    }
+    const m = publishMessageOf(message);
+    const frames = frameMessage(m.payload, m.text ? Opcode.Text : Opcode.Binary, 0, this.#outgoingFrameSize);
     let n = 0;
     for (const ws of sockets) if (queueEncodedFrames(ws, frames)) n++;
     return n;
+  }
+
+  // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
+
+  /**
+   * Publishes a message (string: text, Buffer/Uint8Array: binary) to every connection subscribed
+   * to the topic, framed once (and compressed once per zlib setting for peers without context
+   * takeover); with a broker, also to the subscribers on every other server. Not in Qt.
+   * @param options `local: true` keeps it on this server
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message, or one larger than the broker takes
+   */
+  publish(topic: string, message: string | Uint8Array, options?: PublishOptions): number {
+    return this.#topics.publish(topic, message, options, null);
+  }
+
+  /**
+   * Carries this server's topics to other processes and machines (e.g. `new RedisBroker(…)`
+   * from `qwebsocket/redis`); null goes back to this server alone. Not in Qt.
+   * @throws InvalidArgumentError for an object that is not a broker
+   */
+  setPubSubBroker(broker: PubSubBroker | null): void {
+    this.#topics.setBroker(broker);
+  }
+  /** The broker set by setPubSubBroker, or null. Not in Qt. */
+  pubSubBroker(): PubSubBroker | null {
+    return this.#topics.broker();
   }
 }
 

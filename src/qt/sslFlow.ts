@@ -8,14 +8,14 @@
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { CloseCode } from '../protocol/constants';
+import { CloseCode } from '../codec/constants';
 import { PauseMode, type AlertLevel, type AlertType } from '../protocol/enums';
 import type { TlsClientHooks, TlsVerifyFailure } from '../transport/tlsFlow';
 import { effectiveVerifyMode, serverTlsOptions } from '../transport/tls';
 import { TlsAcceptor } from '../transport/tlsServer';
 import { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
 import { SslError } from './SslError';
-import type { SslConfiguration } from './sslConfiguration';
+import type { SslConfiguration } from '../transport/sslConfiguration';
 
 /** Emits a TLS signal on a WebSocket or WebSocketServer (both have these signals). */
 function emitOn(owner: EventEmitter, name: string, ...args: unknown[]): void {

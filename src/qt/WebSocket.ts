@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, Limits, Timeouts, Version } from '../protocol/constants';
+import { CloseCode, Limits, Timeouts, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import type { SessionHandler } from '../protocol/session';
 import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
@@ -13,10 +13,10 @@ import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../p
 import { Connection, DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionEvents, type WriteLimits } from '../transport/connection';
 import { ClientHandshake, resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, InvalidStateError } from '../errors';
 import { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
 import { NetworkProxy, ProxyType } from './networkProxy';
-import type { SslConfiguration } from './sslConfiguration';
+import type { SslConfiguration } from '../transport/sslConfiguration';
 import { clientTlsOptions } from '../transport/tls';
 import { ClientSslFlow, emitAlert } from './sslFlow';
 import { tlsAlertOf } from '../transport/tlsAlerts';
@@ -26,6 +26,8 @@ import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflat
 import { serverAuthRetry } from '../transport/serverAuth';
 import { proxyOpenerFor } from './proxyOpener';
 import type { Credentials } from '../protocol/httpAuth';
+import type { TopicHub } from '../core/topicHub';
+import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import { checkSize, headerPairs, resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from './socketInfo';
 
 export type { DeflateSetting, RequestSource, ResolvedRequest, ServerSideInfo } from './socketInfo';
@@ -50,6 +52,8 @@ const NO_OPTIONS = Object.freeze({});
 
 let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
+let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
+let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
 export type { BufferPolicy } from '../transport/connection';
 
@@ -71,6 +75,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #requestValue: ResolvedRequest | RequestSource | null = null;
   /** Server side: called once when the connection is gone (instead of a listener per socket). */
   #onGone: ((ws: WebSocket) => void) | null = null;
+  /** Server side: the server's topics; null on client sockets. */
+  #topics: TopicHub<WebSocket> | null = null;
   #options: HandshakeOptions = NO_OPTIONS;
   #subprotocol = '';
   #server = false;
@@ -86,7 +92,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #pauseMode = PauseMode.PauseNever;
   // created on first use: server-side sockets never need them
   #proxyValue: NetworkProxy | null = null;
-  /** Qt's certificate-error flow state (ignored errors, pause); see api/sslFlow. */
+  /** Qt's certificate-error flow state (ignored errors, pause); see qt/sslFlow. */
   #sslValue: ClientSslFlow | null = null;
   get #proxy(): NetworkProxy {
     return (this.#proxyValue ??= new NetworkProxy(ProxyType.DefaultProxy));
@@ -106,6 +112,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
     sendEncodedFrames = (ws, frames) =>
       ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
+    sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
+    sharedCompressorOf = (ws) => (ws.#conn?.session.sharedCompressor ?? null) as SharedCompressor | null;
   }
 
   /**
@@ -302,6 +310,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#server = true;
     this.#request = info.request;
     this.#onGone = info.onGone ?? null;
+    this.#topics = info.topics;
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
     this.#maxFrame = info.maxFrameSize;
@@ -400,6 +409,49 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   /** Writes queued data now. @returns true when anything was written */
   flush(): boolean {
     return this.#conn?.flush() ?? false;
+  }
+
+  // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
+
+  /** The server's topics, for a connection it accepted. */
+  #hub(): TopicHub<WebSocket> {
+    if (this.#topics === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
+    return this.#topics;
+  }
+
+  /**
+   * Subscribes this connection to a topic: it receives every later publish on it, from this
+   * server or (with a broker) any other. Not in Qt.
+   * @returns true when newly subscribed; false when it already was or is not connected
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  subscribe(topic: string): boolean {
+    const hub = this.#hub();
+    return this.#state === SocketState.ConnectedState && hub.registry.subscribe(this, topic);
+  }
+  /**
+   * Leaves a topic. Not in Qt. @returns true when it was subscribed
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  unsubscribe(topic: string): boolean {
+    return this.#hub().registry.unsubscribe(this, topic);
+  }
+  /** True when this connection is subscribed to the topic (false on a client socket). Not in Qt. */
+  isSubscribed(topic: string): boolean {
+    return this.#topics?.registry.isSubscribed(this, topic) ?? false;
+  }
+  /** The topics this connection is subscribed to, in subscription order. Not in Qt. */
+  subscriptions(): string[] {
+    return this.#topics?.registry.subscriptions(this) ?? [];
+  }
+  /**
+   * Publishes a message (string: text, Buffer/Uint8Array: binary) to every subscriber of the
+   * topic but this connection, here and through the server's broker. Not in Qt.
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message; InvalidStateError on a client socket
+   */
+  publish(topic: string, message: string | Uint8Array): number {
+    return this.#hub().publish(topic, message, undefined, this);
   }
 
   // ---- SessionHandler (called by the protocol layer) ---------------------------------------
@@ -514,6 +566,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
 
   #gone(): void {
+    this.#topics?.registry.leaveAll(this);
     const f = this.#onGone;
     if (f !== null) {
       this.#onGone = null;
@@ -747,6 +800,12 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
 export function queueEncodedFrames(ws: WebSocket, frames: readonly Buffer[]): boolean {
   return sendEncodedFrames(ws, frames);
 }
+
+/** @internal How a server's topics reach its connections (write caps apply, see Connection). */
+export const topicDelivery: TopicDelivery<WebSocket> = {
+  write: (ws, frames) => sendShared(ws, frames),
+  sharedCompressor: (ws) => sharedCompressorOf(ws),
+};
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
 export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo): WebSocket {

@@ -1,7 +1,7 @@
-/** The C++ header native/core/constants.h must mirror src/protocol/constants.ts value for value. */
+/** The C++ header native/core/constants.h must mirror src/codec/constants.ts value for value. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DECODE_ERROR_CLOSE_CODE, DecodeError, Limits, Opcode, Record, State, Utf8State } from '../../../src/protocol/constants';
+import { DECODE_ERROR_CLOSE_CODE, DecodeError, Limits, Opcode, Record, State, Utf8State } from '../../../src/codec/constants';
 
 const header = readFileSync(new URL('../../../native/core/constants.h', import.meta.url), 'utf8');
 const cpp = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * Protocol constants shared by every layer: opcodes, close codes, limits, timeouts and the
  * native decoder's record/state layout. Mirrored by `native/core/constants.h`; the test
- * `test/unit/protocol/constants.test.ts` parses that header and asserts both agree.
+ * `test/unit/codec/constants.test.ts` parses that header and asserts both agree.
  *
  * Nothing else in the project writes these numbers bare (house rule 2).
  * @module
