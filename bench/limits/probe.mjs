@@ -33,6 +33,8 @@ async function serve(mode) {
     };
     tick();
   };
+  const closeCodes = new Map();
+  const ended = (ws) => ws.once('disconnected', () => closeCodes.set(ws.closeCode(), (closeCodes.get(ws.closeCode()) ?? 0) + 1));
   let port;
   if (mode === 'upgrade') {
     // a framework owns the http server and hands every upgrade over with a callback
@@ -45,6 +47,7 @@ async function serve(mode) {
       let ws;
       while ((ws = server.nextPendingConnection()) !== null) {
         const s = ws;
+        ended(s);
         if (mode === 'noread') sendForever(s);
         s.on('binaryMessageReceived', (m) => s.sendBinaryMessage(m));
       }
@@ -56,7 +59,7 @@ async function serve(mode) {
     if (m === 'report') {
       let pending = 0;
       if (mode === 'upgrade') while (server.nextPendingConnection() !== null) pending++;
-      process.send({ growth: peak - base, pending, open: server.connections().length });
+      process.send({ growth: peak - base, pending, open: server.connections().length, closeCodes: [...closeCodes].map(([c, n]) => (n > 1 ? `${n}x ${c}` : `${c}`)) });
     }
   });
   process.send({ port });
@@ -112,7 +115,19 @@ function outcome(s) {
   return () => (closed ? `closed${code !== null ? ` with ${code}` : ''}` : `still open${code !== null ? ` (close ${code} sent)` : ''}`);
 }
 
-const writeAll = (s, b) => (s.write(b) ? Promise.resolve() : new Promise((r) => s.once('drain', r)));
+/** Writes and waits for the socket to take more (or to close: the server may hang up on us). */
+function writeAll(s, b) {
+  if (s.destroyed || s.write(b)) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      r();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const probes = {
@@ -148,16 +163,14 @@ const probes = {
     await sleep(1000);
     return end;
   },
-  /** Never reads while the server sends 1 MiB messages, one per setImmediate, for 5 s. */
+  /** Never reads while the server sends 1 MiB messages, one per setImmediate, for 7 s. */
   async noread(port) {
     const s = await upgraded(port);
     s.pause();
-    let closed = false;
-    s.on('close', () => (closed = true));
-    await sleep(5000);
-    const r = closed ? 'closed' : 'still open';
+    s.on('error', () => {});
+    await sleep(7000);
     s.destroy();
-    return () => r;
+    return () => 'never read by the client';
   },
   /** handleUpgrade(req, socket, head, cb) 2,000 times, clients close, nobody calls nextPendingConnection. */
   async upgrade(port) {
@@ -178,7 +191,8 @@ async function run(name) {
   const rep = await new Promise((r) => child.once('message', r));
   child.kill();
   const extra = name === 'upgrade' ? `, ${rep.pending} left in the pending queue` : '';
-  console.log(`${name.padEnd(8)} RSS +${(rep.growth / MiB).toFixed(0)} MiB at the peak; connection ${end()}${extra}`);
+  const server = rep.closeCodes.length > 0 ? `; server closed it (${rep.closeCodes.join(', ')})` : `; server: ${rep.open} open`;
+  console.log(`${name.padEnd(8)} RSS +${(rep.growth / MiB).toFixed(0)} MiB at the peak; client: ${end()}${server}${extra}`);
 }
 
 const argv = process.argv.slice(2);
