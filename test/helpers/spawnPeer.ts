@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 /** Debian's python3 (which has python3-websockets), not a pyenv shim earlier on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -12,6 +13,18 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 export function hasPythonWebsockets(): boolean {
   if (!existsSync(SYSTEM_PYTHON)) return false;
   return spawnSync(SYSTEM_PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0;
+}
+
+/** A port free right now (bound, then released): for programs that take a port, not 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** Runs `cmd args` and resolves with its port once it prints 'PORT <n>'. */
@@ -113,20 +126,5 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv =
   return { child, output: () => out, stop };
 }
 
-/** Arguments for a headless Chromium that loads `url` with a throwaway profile and no background traffic. */
-export function headlessChromiumArgs(profile: string, url: string): string[] {
-  return [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-extensions',
-    '--disable-background-networking',
-    '--disable-breakpad',
-    '--disable-crash-reporter',
-    `--user-data-dir=${profile}`,
-    url,
-  ];
-}
+/** Arguments for a headless Chromium (shared with the screenshot script). */
+export { headlessChromiumArgs } from '../../scripts/headless-chromium.mjs';
