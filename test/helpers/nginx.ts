@@ -3,24 +3,12 @@
  * temp dirs) inside a temp dir, listening on a free loopback port, in front of a backend port.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, startGroup } from './spawnPeer';
+import { accepts, findBinary, freePort, startGroup } from './spawnPeer';
 
 /** nginx's path, or null when it is not installed. */
 export const NGINX = findBinary('nginx');
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
 
 function config(port: number, backendPort: number): string {
   return `daemon off;

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 
 /** Debian's python3 (which has python3-websockets), not a pyenv shim earlier on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -13,18 +13,6 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 export function hasPythonWebsockets(): boolean {
   if (!existsSync(SYSTEM_PYTHON)) return false;
   return spawnSync(SYSTEM_PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0;
-}
-
-/** A port free right now (bound, then released): for programs that take a port, not 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs `cmd args` and resolves with its port once it prints 'PORT <n>'. */
@@ -128,3 +116,27 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv =
 
 /** Arguments for a headless Chromium (shared with the screenshot script). */
 export { headlessChromiumArgs } from '../../scripts/headless-chromium.mjs';
+
+/** A port that was free a moment ago (for servers that cannot report the port they got for 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
