@@ -10,7 +10,7 @@ import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import type { SessionHandler } from '../protocol/session';
 import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
 import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
-import { Connection, type ConnectionEvents } from '../transport/connection';
+import { Connection, DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionEvents, type WriteLimits } from '../transport/connection';
 import { ClientHandshake, resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
@@ -19,7 +19,7 @@ import { NetworkProxy, ProxyType } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import { clientTlsOptions } from '../transport/tls';
 import { ClientSslFlow, emitAlert } from './sslFlow';
-import { tlsAlertOf } from '../transport/tlsAlerts';
+import { isTlsError, tlsAlertOf, tlsErrorText } from '../transport/tlsAlerts';
 import type { SslError } from './SslError';
 import { PerMessageDeflate, deflateSupported } from '../transport/deflate';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
@@ -52,12 +52,10 @@ const NO_OPTIONS = Object.freeze({});
 
 let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
-let setBufferCap: (ws: WebSocket, maxBytes: number, policy: BufferPolicy) => void;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
-/** What a server connection does when its unsent bytes exceed the cap. */
-export type BufferPolicy = 'close' | 'pause';
+export type { BufferPolicy } from '../transport/connection';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -84,8 +82,10 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #server = false;
   #conn: Connection | null = null;
   #handshake: ClientHandshake | null = null;
-  #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
-  #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
+  // our defaults, not Qt's 2 GiB (README "Limits and defaults")
+  #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
+  #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
+  #writeLimits: WriteLimits = DEFAULT_WRITE_LIMITS;
   #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
   #readBufferSize = 0;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
@@ -111,8 +111,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   static {
     attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
     sendEncodedFrames = (ws, frames) =>
-      ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.session.sendEncoded(frames);
-    setBufferCap = (ws, maxBytes, policy) => ws.#conn?.setWriteCap(maxBytes, policy);
+      ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
     sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
     sharedCompressorOf = (ws) => (ws.#conn?.session.sharedCompressor ?? null) as SharedCompressor | null;
   }
@@ -301,7 +300,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
         deflate === null
           ? null
           : new PerMessageDeflate(deflate.agreement, deflate.options, { server: this.#server, maxMessageSize: this.#maxMessage }),
-    });
+    }, this.#writeLimits);
     if (!this.#server && this.#maskGenerator !== defaultMaskGenerator) conn.session.setMaskSource(this.#maskGenerator);
     conn.setReadBufferSize(this.#readBufferSize);
     this.#conn = conn;
@@ -379,18 +378,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   sendTextMessage(message: string): number {
     if (typeof message !== 'string') throw new InvalidArgumentError('sendTextMessage expects a string');
     if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
-    return this.#conn.session.sendText(message);
+    return this.#conn.sendText(message);
   }
 
   /**
    * Queues a binary message (fragmented above outgoingFrameSize()). The buffer is written by
    * reference when large: do not modify it until bytesWritten.
-   * @returns the number of payload bytes queued; 0 when not connected
+   * @returns the number of payload bytes queued; 0 when not connected, or when the message would
+   * take the unsent bytes over maxBufferedBytes() (the connection is then failed with 1008)
    */
   sendBinaryMessage(data: Uint8Array): number {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('sendBinaryMessage expects a Buffer or Uint8Array');
     if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
-    return this.#conn.session.sendBinary(data);
+    return this.#conn.sendBinary(data);
   }
 
   /** Sends a ping; the payload is clipped to 125 bytes. The answer emits pong(elapsedMs, payload). */
@@ -528,6 +528,10 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.emit('bytesWritten', bytes);
   }
   /** @internal */
+  onDrained(): void {
+    this.emit('drained');
+  }
+  /** @internal */
   onReadFinished(): void {
     this.emit('readChannelFinished');
   }
@@ -553,7 +557,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       }
       if (!conn.session.closeSent) {
         const err = this.#pendingSocketError;
-        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${err.message}` : 'The remote host closed the connection');
+        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${isTlsError(err) ? tlsErrorText(err) : err.message}` : 'The remote host closed the connection');
       }
     }
     this.#setState(SocketState.UnconnectedState);
@@ -620,6 +624,44 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   setReadBufferSize(size: number): void {
     this.#readBufferSize = checkSize('readBufferSize', size, Number.MAX_SAFE_INTEGER);
     this.#conn?.setReadBufferSize(size);
+  }
+  /** Cap on unsent bytes (frame bytes); 0 = none. Not in Qt (README "Limits and defaults"). */
+  maxBufferedBytes(): number {
+    return this.#writeLimits.maxBufferedBytes;
+  }
+  /**
+   * Caps this socket's unsent bytes (default 16 MiB; 0 = no cap). A send that would go over it
+   * fails the connection with 1008 and frees every unsent byte ('close', the default) unless
+   * nothing was waiting: one message larger than the cap still goes out alone. 'pause' instead
+   * stops reading from the peer until the socket drains. Not in Qt.
+   * @throws InvalidArgumentError for a negative size or another policy
+   */
+  setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
+    const cap = checkSize('maxBufferedBytes', maxBytes, Number.MAX_SAFE_INTEGER);
+    if (policy !== 'close' && policy !== 'pause') throw new InvalidArgumentError("policy must be 'close' or 'pause'");
+    this.#setWriteLimits({ ...this.#writeLimits, maxBufferedBytes: cap, policy });
+  }
+  /** The high-water mark of the drained signal (default 1 MiB). Not in Qt. */
+  writeHighWatermark(): number {
+    return this.#writeLimits.highWater;
+  }
+  /** The low-water mark of the drained signal (default 256 KiB). Not in Qt. */
+  writeLowWatermark(): number {
+    return this.#writeLimits.lowWater;
+  }
+  /**
+   * Sets the marks of the drained signal: emitted once when bytesToWrite() falls to `low` or
+   * below after exceeding `high`. Not in Qt.
+   * @throws InvalidArgumentError unless 0 <= low <= high
+   */
+  setWriteWatermarks(high: number, low: number): void {
+    const h = checkSize('writeHighWatermark', high, Number.MAX_SAFE_INTEGER);
+    const l = checkSize('writeLowWatermark', low, h);
+    this.#setWriteLimits({ ...this.#writeLimits, highWater: h, lowWater: l });
+  }
+  #setWriteLimits(limits: WriteLimits): void {
+    this.#writeLimits = Object.freeze(limits);
+    this.#conn?.setWriteLimits(this.#writeLimits);
   }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
@@ -764,11 +806,6 @@ export const topicDelivery: TopicDelivery<WebSocket> = {
   write: (ws, frames) => sendShared(ws, frames),
   sharedCompressor: (ws) => sharedCompressorOf(ws),
 };
-
-/** @internal Used by WebSocketServer: caps a connection's unsent bytes with a policy. */
-export function capBufferedBytes(ws: WebSocket, maxBytes: number, policy: BufferPolicy): void {
-  setBufferCap(ws, maxBytes, policy);
-}
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
 export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo): WebSocket {
