@@ -99,6 +99,8 @@ export class Session {
   #pingSentAt = 0;
   /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
   #stopped = false;
+  /** The chunk being dispatched is reused after the call: what outlives it is copied out. */
+  #borrowed = false;
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
@@ -161,6 +163,22 @@ export class Session {
     }
   }
 
+  /**
+   * Dispatches `count` records decoded elsewhere (the native transport decodes each read in
+   * C++) from `chunk`, a read buffer that is reused after this call: payloads that outlive it
+   * are copied. The caller flushes the outbox afterwards.
+   */
+  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): void {
+    this.#receiving = true;
+    this.#borrowed = true;
+    try {
+      for (let i = 0; i < count && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+    } finally {
+      this.#receiving = false;
+      this.#borrowed = false;
+    }
+  }
+
   #dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {
     if (rec[o + R.KIND] === R.KIND_ERROR) {
       const id = rec[o + R.OPCODE];
@@ -177,7 +195,8 @@ export class Session {
     const len = rec[o + R.LENGTH];
     if (opcode >= Opcode.Close) {
       // control payloads split across chunks sit in the decoder's state buffer: copy them out
-      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : chunk.subarray(start, start + len);
+      const payload =
+        flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : this.#borrowed ? Buffer.from(chunk.subarray(start, start + len)) : chunk.subarray(start, start + len);
       this.#control(opcode, payload, rec[o + R.AUX]);
       return;
     }
@@ -192,6 +211,8 @@ export class Session {
       return;
     }
     let piece = chunk.subarray(start, start + len);
+    // inflating copies anyway; an uncompressed piece of a borrowed chunk is copied out here
+    if (this.#borrowed && !this.#msgCompressed) piece = Buffer.from(piece);
     if (this.#msgCompressed) {
       const inflated = this.#inflate(piece, opcode, flags);
       if (inflated === null) return;
