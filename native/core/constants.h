@@ -1,5 +1,5 @@
-// Protocol constants shared with TypeScript: mirrors src/protocol/constants.ts.
-// test/unit/protocol/constants.test.ts parses this file and checks every value against the TS one.
+// Protocol constants shared with TypeScript: mirrors src/codec/constants.ts.
+// test/unit/codec/constants.test.ts parses this file and checks every value against the TS one.
 #ifndef QWS_CONSTANTS_H
 #define QWS_CONSTANTS_H
 
@@ -20,6 +20,9 @@ constexpr uint32_t LIMIT_MAX_CONTROL_PAYLOAD = 125;
 constexpr uint32_t LIMIT_MAX_CLOSE_REASON = 123;
 constexpr uint32_t LIMIT_MAX_INCOMING_FRAME_SIZE = 2147483646;
 constexpr uint32_t LIMIT_MAX_INCOMING_MESSAGE_SIZE = 2147483646;
+// our defaults (64 MiB each): TS writes them into the decoder state, which is all the decoder reads
+constexpr uint32_t LIMIT_DEFAULT_MAX_INCOMING_FRAME_SIZE = 67108864;
+constexpr uint32_t LIMIT_DEFAULT_MAX_INCOMING_MESSAGE_SIZE = 67108864;
 constexpr uint32_t LIMIT_MAX_HEADER_SIZE = 14;
 constexpr uint32_t LIMIT_RECORD_CAPACITY = 1024;
 

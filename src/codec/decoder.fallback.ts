@@ -7,7 +7,7 @@
  * piece. It stops early only when the record array is full; `words[State.RESUME]` tells where.
  * @module
  */
-import { DECODE_ERROR_CLOSE_CODE, DecodeError, Opcode, Record as R, State as S, isValidReceivedCloseCode } from '../protocol/constants';
+import { DECODE_ERROR_CLOSE_CODE, DecodeError, Opcode, Record as R, State as S, isValidReceivedCloseCode } from './constants';
 import { unmaskRange } from './mask.fallback';
 import { utf8Step } from './utf8.fallback';
 

@@ -4,7 +4,7 @@
  * {@link takeRecords}) so decoding allocates nothing per frame.
  * @module
  */
-import { Limits, Record, State } from '../protocol/constants';
+import { Limits, Record, State } from './constants';
 import { decode as decodeFallback } from './decoder.fallback';
 import { native } from './native';
 

@@ -3,7 +3,7 @@
  * call), masking through the native addon above a size threshold measured by bench/codec.
  * @module
  */
-import { Limits } from '../protocol/constants';
+import { Limits } from './constants';
 import { native } from './native';
 import * as fallback from './mask.fallback';
 

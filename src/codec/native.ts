@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Record } from '../protocol/constants';
+import { Record } from './constants';
 
 /** The functions the N-API addon exports (native/binding/binding.cc). */
 export interface NativeBinding {

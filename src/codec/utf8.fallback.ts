@@ -4,7 +4,7 @@
  * `need | lo << 8 | hi << 16` for the next continuation byte.
  * @module
  */
-import { Utf8State } from '../protocol/constants';
+import { Utf8State } from './constants';
 
 const INVALID = Utf8State.INVALID;
 

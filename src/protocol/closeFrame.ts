@@ -3,7 +3,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors';
-import { CloseCode, Limits } from './constants';
+import { CloseCode, Limits } from '../codec/constants';
 
 /** Codes an endpoint may put in a close frame it sends (RFC 6455 §7.4.1: not 1005, 1006, 1015). */
 export function isSendableCloseCode(code: number): boolean {

@@ -3,7 +3,7 @@
  * Node errors onto SocketError); `api/enums` re-exports them.
  * @module
  */
-export { CloseCode, Version } from './constants';
+export { CloseCode, Version } from '../codec/constants';
 
 /** QAbstractSocket::SocketState. */
 export enum SocketState {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HandshakeError } from '../errors';
-import { Limits } from './constants';
+import { Limits } from '../codec/constants';
 
 /** RFC 6455 §1.3: the GUID appended to the key before hashing. */
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

@@ -6,9 +6,9 @@
  */
 import type { Socket } from 'node:net';
 import type { SessionHandler, SessionOptions } from '../protocol/session';
-import { ConnectionBase, type ConnectionEvents } from './connectionBase';
+import { ConnectionBase, DEFAULT_WRITE_LIMITS, type ConnectionEvents, type WriteLimits } from './connectionBase';
 
-export type { ConnectionEvents } from './connectionBase';
+export { DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionEvents, type WriteLimits } from './connectionBase';
 
 /** The connection a socket belongs to (listeners are shared functions, not closures per socket). */
 const kConnection = Symbol('qwebsocket.connection');
@@ -31,8 +31,8 @@ function onSocketClose(this: OwnedSocket, hadError: boolean): void {
 export class Connection extends ConnectionBase {
   readonly socket: Socket;
 
-  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions) {
-    super(handler, events, options);
+  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits = DEFAULT_WRITE_LIMITS) {
+    super(handler, events, options, limits);
     this.socket = socket;
     socket.setNoDelay(true);
     (socket as OwnedSocket)[kConnection] = this;
@@ -48,7 +48,7 @@ export class Connection extends ConnectionBase {
     this.session.receive(chunk);
     this.afterRead(chunk.length);
   }
-  /** @internal socket 'end' (sockets from http servers allow half-open: ours is closed here) */
+  /** @internal socket 'end' */
   peerEnded(): void {
     this.peerEndedSocket();
   }
@@ -75,29 +75,13 @@ export class Connection extends ConnectionBase {
   protected get socketBacklog(): number {
     return this.socket.writableLength;
   }
-  protected writeOut(q: Buffer[], written: ((bytes: number) => void) | null): void {
+  protected writeOut(q: Buffer[], each: (() => void) | undefined, last: (() => void) | undefined): void {
     const s = this.socket;
-    if (q.length === 1) {
-      if (written !== null) {
-        const n = q[0].length;
-        s.write(q[0], () => written(n));
-      } else {
-        s.write(q[0]);
-      }
-      return;
-    }
-    s.cork();
-    let total = 0;
-    for (let i = 0; i < q.length; i++) {
-      total += q[i].length;
-      if (i === q.length - 1 && written !== null) {
-        const n = total;
-        s.write(q[i], () => written(n));
-      } else {
-        s.write(q[i]);
-      }
-    }
-    s.uncork();
+    const end = q.length - 1;
+    if (end > 0) s.cork();
+    for (let i = 0; i < end; i++) s.write(q[i], each);
+    s.write(q[end], last);
+    if (end > 0) s.uncork();
   }
   protected setReading(on: boolean): void {
     if (on) this.socket.resume();

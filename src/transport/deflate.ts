@@ -15,7 +15,7 @@
  * @module
  */
 import * as zlib from 'node:zlib';
-import { CloseCode } from '../protocol/constants';
+import { CloseCode } from '../codec/constants';
 import { InflateError, type DeflateAgreement, type MessageCompressor, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 
 interface ZlibHandle {
@@ -125,6 +125,11 @@ export class PerMessageDeflate implements MessageCompressor {
 
   get threshold(): number {
     return this.#threshold;
+  }
+
+  get sharedKey(): string | null {
+    if (!this.#sendNoContext || this.#sendBits < 9) return null;
+    return `${this.#sendBits}/${this.#level}/${this.#memLevel}/${this.#threshold}`;
   }
 
   compress(message: Uint8Array): Buffer | null {

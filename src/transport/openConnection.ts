@@ -7,10 +7,10 @@
 import type { Socket } from 'node:net';
 import type { SessionHandler, SessionOptions } from '../protocol/session';
 import { Connection } from './connection';
-import type { ConnectionBase, ConnectionEvents } from './connectionBase';
+import type { ConnectionBase, ConnectionEvents, WriteLimits } from './connectionBase';
 import { NativeConnection } from './native/NativeConnection';
 
 /** A connection for `socket` on the best transport available. */
-export function openConnection(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions): ConnectionBase {
-  return NativeConnection.open(socket, handler, events, options) ?? new Connection(socket, handler, events, options);
+export function openConnection(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): ConnectionBase {
+  return NativeConnection.open(socket, handler, events, options, limits) ?? new Connection(socket, handler, events, options, limits);
 }

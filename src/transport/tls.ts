@@ -1,10 +1,10 @@
 /**
- * TLS settings: Qt's QSslConfiguration (api/sslConfiguration) mapped onto Node's tls options.
+ * TLS settings: Qt's QSslConfiguration (transport/sslConfiguration) mapped onto Node's tls options.
  * @module
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions, SecureContextOptions, TlsOptions } from 'node:tls';
-import type { SslConfiguration } from '../api/sslConfiguration';
+import type { SslConfiguration } from './sslConfiguration';
 import { PeerVerifyMode } from '../protocol/enums';
 
 /** The options both sides share: trust, own certificate, protocol range, ciphers. */

@@ -10,6 +10,7 @@ import { createServer as createTlsServer, type Server as TlsServer, type TLSSock
 import type { PeerVerifyMode } from '../protocol/enums';
 import { collectFailures, type TlsVerifyFailure } from './tlsFlow';
 import { tlsAlertOf, type TlsAlert } from './tlsAlerts';
+import { trustAnchors } from './trustStore';
 
 /** What the owner decides and learns. */
 export interface TlsAcceptorEvents {
@@ -39,7 +40,7 @@ export class TlsAcceptor {
   /**
    * @param options from transport/tls.serverTlsOptions
    * @param verifyMode the resolved verify mode (QueryPeer/VerifyNone report nothing)
-   * @param verifyDepth longest accepted client chain, 0 for any
+   * @param verifyDepth the verify depth for client chains (OpenSSL's meaning), 0 for the default
    * @param events the owner's callbacks
    * @throws Error when the key/certificate cannot be loaded (from tls.createServer)
    */
@@ -54,7 +55,7 @@ export class TlsAcceptor {
       const usedPsk = psk !== undefined && /PSK/.test(secure.getCipher()?.name ?? '');
       let failures: TlsVerifyFailure[];
       try {
-        failures = collectFailures(secure, verifyMode, verifyDepth, null, usedPsk);
+        failures = collectFailures(secure, verifyMode, verifyDepth, null, usedPsk, () => trustAnchors(options.ca));
       } catch {
         secure.destroy();
         return;

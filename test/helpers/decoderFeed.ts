@@ -7,7 +7,7 @@
 import { native } from '../../src/codec/native';
 import { decode as decodeFallback } from '../../src/codec/decoder.fallback';
 import { FrameDecoder, type DecoderOptions } from '../../src/codec/decoder';
-import { Limits, Record as R, State as S } from '../../src/protocol/constants';
+import { Limits, Record as R, State as S } from '../../src/codec/constants';
 
 /** One decoder implementation: decode(state, chunk, offset, records) → record count. */
 export interface DecoderImpl {

@@ -73,7 +73,9 @@ describe('WebSocketServer on Node http servers', () => {
     const r = new Promise((res) => c.once('textMessageReceived', res));
     c.sendTextMessage('hi');
     expect(await r).toBe('cb:hi');
-    expect(wss.nextPendingConnection()).not.toBeNull();
+    // handed over to the callback: not queued
+    expect(wss.hasPendingConnections()).toBe(false);
+    expect(wss.nextPendingConnection()).toBeNull();
   });
 
   it('handleConnection(socket) takes over an accepted net.Socket', async () => {

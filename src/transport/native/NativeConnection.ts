@@ -7,7 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import type { SessionHandler, SessionOptions } from '../../protocol/session';
-import { ConnectionBase, type ConnectionEvents } from '../connectionBase';
+import { ConnectionBase, type ConnectionEvents, type WriteLimits } from '../connectionBase';
 import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo';
 import { takeOver } from './takeOver';
 
@@ -21,18 +21,17 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
   #early: Buffer | null = null;
   /** Native backlog after the last write (0 after a drain). */
   #backlog = 0;
-  /** Queued bytes not yet reported by bytesWritten. */
-  #unreported = 0;
-  #drained: (() => void) | null = null;
+  /** Called when the native queue has drained (write callbacks, lone-message and pause waiters). */
+  #drained: Array<() => void> | null = null;
 
   /**
    * Takes `socket` over; null when it cannot be (TLS, a descriptor Node cannot give up, bytes
    * still unsent): then the caller keeps it on {@link Connection}.
    */
-  static open(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions): NativeConnection | null {
+  static open(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): NativeConnection | null {
     const shared = ioShared();
     if (shared === null) return null;
-    const c = new NativeConnection(shared, handler, events, options);
+    const c = new NativeConnection(shared, handler, events, options, limits);
     const taken = takeOver(socket, shared.io, c.session.decoder.state);
     if (taken === null) return null;
     c.#id = taken.id;
@@ -41,8 +40,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
     return c;
   }
 
-  private constructor(shared: IoShared, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions) {
-    super(handler, events, options);
+  private constructor(shared: IoShared, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
+    super(handler, events, options, limits);
     this.#shared = shared;
   }
 
@@ -69,14 +68,9 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
   }
   onDrain(_bytes: number): void {
     this.#backlog = 0;
-    if (this.#unreported > 0) {
-      const n = this.#unreported;
-      this.#unreported = 0;
-      if (this.events.wantsBytesWritten) this.events.onBytesWritten(n);
-    }
-    const fn = this.#drained;
+    const waiters = this.#drained;
     this.#drained = null;
-    fn?.();
+    if (waiters !== null) for (const fn of waiters) fn();
   }
   onError(err: Error): void {
     this.events.onSocketError(err);
@@ -97,22 +91,22 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
   protected get socketBacklog(): number {
     return this.#backlog;
   }
-  protected writeOut(q: Buffer[], written: ((bytes: number) => void) | null): void {
+  protected writeOut(q: Buffer[], _each: (() => void) | undefined, last: (() => void) | undefined): void {
     const r = this.#shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
     // a failed write closes the connection natively (ERROR, then CLOSED follow)
     if (r < 0) return;
     this.#backlog = r;
-    if (written === null) return;
-    let total = 0;
-    for (let i = 0; i < q.length; i++) total += q[i].length;
-    if (r === 0 && this.#unreported === 0) process.nextTick(written, total);
-    else this.#unreported += total;
+    // all in the kernel: reported on the next tick, as Node reports a write that completed at once
+    if (last !== undefined) {
+      if (r === 0) process.nextTick(last);
+      else this.onceDrained(last);
+    }
   }
   protected setReading(on: boolean): void {
     if (!this.#gone) this.#shared.io.ioRead(this.#id, on);
   }
   protected onceDrained(fn: () => void): void {
-    this.#drained = fn;
+    (this.#drained ??= []).push(fn);
   }
   protected endSocket(): void {
     if (this.#ended) return;

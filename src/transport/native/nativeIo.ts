@@ -7,7 +7,7 @@
  */
 import { getSystemErrorName } from 'node:util';
 import { native } from '../../codec/native';
-import { IoEvent, Limits, Record } from '../../protocol/constants';
+import { IoEvent, Limits, Record } from '../../codec/constants';
 
 /** The native transport's functions (native/binding/io.cc). */
 export interface NativeIo {

@@ -7,7 +7,7 @@ import { native } from '../../../src/codec/native';
 import { decode as decodeFallback } from '../../../src/codec/decoder.fallback';
 import { mask as maskFallback, unmask as unmaskFallback } from '../../../src/codec/mask.fallback';
 import { utf8Step as utf8Fallback } from '../../../src/codec/utf8.fallback';
-import { Record as R, State as S, Limits } from '../../../src/protocol/constants';
+import { Record as R, State as S, Limits } from '../../../src/codec/constants';
 
 /** xorshift32: seeded so a failure reproduces. */
 function rng(seed: number): () => number {

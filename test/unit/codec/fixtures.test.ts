@@ -5,7 +5,7 @@
  * every pair of offsets, by the native decoder AND the TS fallback, with fixed expected values.
  */
 import { describe, expect, it } from 'vitest';
-import { DecodeError as E, State as S } from '../../../src/protocol/constants';
+import { DecodeError as E, State as S } from '../../../src/codec/constants';
 import type { DecoderOptions } from '../../../src/codec/decoder';
 import { IMPLS, diffFrames, feed, fresh, payloadOf, splits, wire, type DecodedFrame, type FrameSpec } from '../../helpers/decoderFeed';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, takeRecords, giveRecords } from '../../../src/codec';
-import { Record as R } from '../../../src/protocol/constants';
+import { Record as R } from '../../../src/codec/constants';
 
 describe('decoder smoke', () => {
   it('decodes RFC 6455 §5.7 masked "Hello"', () => {

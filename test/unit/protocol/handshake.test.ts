@@ -8,7 +8,7 @@ import {
   type ResponseHead, type RequestSpec,
 } from '../../../src/protocol/handshake';
 import { HandshakeError } from '../../../src/errors';
-import { Limits } from '../../../src/protocol/constants';
+import { Limits } from '../../../src/codec/constants';
 
 /** RFC 6455 §1.3's example nonce and its accept value. */
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
