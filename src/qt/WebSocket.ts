@@ -20,7 +20,7 @@ import { NetworkProxy, ProxyType } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import { clientTlsOptions } from '../transport/tls';
 import { ClientSslFlow, emitAlert } from './sslFlow';
-import { tlsAlertOf } from '../transport/tlsAlerts';
+import { isTlsError, tlsAlertOf, tlsErrorText } from '../transport/tlsAlerts';
 import type { SslError } from './SslError';
 import { PerMessageDeflate, deflateSupported } from '../transport/deflate';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
@@ -558,7 +558,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       }
       if (!conn.session.closeSent) {
         const err = this.#pendingSocketError;
-        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${err.message}` : 'The remote host closed the connection');
+        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${isTlsError(err) ? tlsErrorText(err) : err.message}` : 'The remote host closed the connection');
       }
     }
     this.#setState(SocketState.UnconnectedState);

@@ -196,11 +196,13 @@ describe('every chain error is reported, with the certificate it concerns, as Op
     expect(ourChainErrors(o)).toEqual(await openSslReports(port, trust(), extra));
   });
 
-  it('a complete, trusted chain reports nothing (and OpenSSL agrees)', async () => {
+  it('a complete, trusted chain reports nothing (and OpenSSL agrees), also at peerVerifyDepth 2', async () => {
     const { port } = await secureServer({ localCertificate: c.deepLeaf.cert + c.intermediate2 + c.intermediate, privateKey: c.deepLeaf.key });
-    const o = await open(port, { caCertificates: c.root });
-    expect(o.connected).toBe(true);
-    expect(o.sslErrors).toEqual([]);
+    for (const depth of [undefined, 2]) {
+      const o = await open(port, { caCertificates: c.root, peerVerifyDepth: depth });
+      expect(o.connected).toBe(true);
+      expect(o.sslErrors).toEqual([]);
+    }
     expect(await openSslReports(port, c.root)).toEqual([]);
   });
 });
