@@ -7,11 +7,11 @@
 // that is not counted). Reports echoes
 // per second and the server's CPU per echo (the steadier figure: the client shares the machine).
 //   node bench/fragments/run.mjs [--seconds S] [--warmup S] [--rounds R] [--conns N]
-import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { upgraded } from '../clients/rawUpgrade.mjs';
 import { startServer } from '../servers/process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,24 +59,6 @@ const CASES = {
   frames1k: { size: 1 << 16, write: (s, wire) => s.write(wire), wire: fragmented(1 << 16, 1024) },
 };
 
-/** Upgrades a raw connection. */
-function upgraded(port) {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    s.setNoDelay(true);
-    s.on('error', reject);
-    s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    let head = Buffer.alloc(0);
-    const onData = (d) => {
-      head = Buffer.concat([head, d]);
-      const i = head.indexOf('\r\n\r\n');
-      if (i < 0) return;
-      s.off('data', onData);
-      resolve(s);
-    };
-    s.on('data', onData);
-  });
-}
 
 /** Echoes one case on one connection until `until` (ms): @returns echoes completed after `from` */
 function drive(s, c, from, until) {

@@ -6,9 +6,8 @@
 // connection ended.
 //   node bench/limits/probe.mjs [--only stream,onebyte,noread,upgrade]
 import { fork } from 'node:child_process';
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { upgraded } from '../clients/rawUpgrade.mjs';
 
 const MiB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
@@ -67,23 +66,6 @@ async function serve(mode) {
 
 // ---- the hostile client (this process) -------------------------------------------------------
 
-function upgraded(port) {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    s.on('error', reject);
-    s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    let head = Buffer.alloc(0);
-    const onData = (d) => {
-      head = Buffer.concat([head, d]);
-      const i = head.indexOf('\r\n\r\n');
-      if (i < 0) return;
-      s.off('data', onData);
-      if (!head.subarray(0, 12).toString().includes('101')) reject(new Error(head.toString()));
-      else resolve(s);
-    };
-    s.on('data', onData);
-  });
-}
 
 /** A masked frame header (the zero mask key leaves the payload as is). */
 function header(b0, len) {

@@ -14,7 +14,7 @@ import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { PeerVerifyMode, SocketError, type AlertLevel, type AlertType } from '../protocol/enums';
 import { verifyChain } from './chainVerifier';
-import { tlsAlertOf } from './tlsAlerts';
+import { tlsAlertOf, tlsErrorText } from './tlsAlerts';
 import { trustAnchors } from './trustStore';
 
 /** One verification problem, by the OpenSSL/Node code it was reported with. */
@@ -91,6 +91,11 @@ function sessionCacheKey(hooks: TlsClientHooks, host: string, tls: ConnectionOpt
     h.update(text(part)).update('\0');
   }
   return `${hooks.sessionKey}|${h.digest('base64')}`;
+}
+
+/** errorString() of a failed TLS handshake, in Qt's words (the OpenSSL detail stays in `cause`). */
+export function handshakeFailureText(err: unknown): string {
+  return `Error during SSL handshake: ${tlsErrorText(err)}`;
 }
 
 /** Forgets every kept TLS session (e.g. after changing trust settings). */
@@ -232,7 +237,7 @@ export function secureClientStream(
     const onError = (err: Error): void => {
       const alert = tlsAlertOf(err);
       if (alert !== null && !cancelled()) hooks.alert?.(alert.received, alert.level, alert.type, alert.description);
-      fail(SocketError.SslHandshakeFailedError, err.message, err);
+      fail(SocketError.SslHandshakeFailedError, handshakeFailureText(err), err);
     };
     secure.once('error', onError);
     secure.once('secureConnect', () => {

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { PeerVerifyMode } from '../protocol/enums';
 import { collectFailures, type TlsVerifyFailure } from './tlsFlow';
-import { tlsAlertOf, type TlsAlert } from './tlsAlerts';
+import { isTlsError, tlsAlertOf, type TlsAlert } from './tlsAlerts';
 import { trustAnchors } from './trustStore';
 
 /** What the owner decides and learns. */
@@ -25,12 +25,6 @@ export interface TlsAcceptorEvents {
   failed(err: Error, alert: TlsAlert | null): void;
   /** TLS-PSK: the key for the identity the client sent, or null to refuse. */
   psk?(identity: string): Buffer | null;
-}
-
-/** True for errors of the TLS protocol itself (OpenSSL's), false for disconnects and timeouts. */
-function isTlsFailure(err: Error & { code?: unknown; library?: unknown }): boolean {
-  const code = typeof err.code === 'string' ? err.code : '';
-  return code.startsWith('ERR_SSL_') || err.library === 'SSL routines';
 }
 
 /** Runs server-side TLS on accepted sockets. */
@@ -68,7 +62,8 @@ export class TlsAcceptor {
     });
     this.#server.on('tlsClientError', (err: Error, secure: TLSSocket) => {
       secure.destroy();
-      if (isTlsFailure(err)) events.failed(err, tlsAlertOf(err));
+      // errors of the TLS protocol itself (OpenSSL's), not disconnects and timeouts
+      if (isTlsError(err)) events.failed(err, tlsAlertOf(err));
     });
   }
 

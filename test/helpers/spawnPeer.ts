@@ -114,23 +114,8 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv =
   return { child, output: () => out, stop };
 }
 
-/** Arguments for a headless Chromium that loads `url` with a throwaway profile and no background traffic. */
-export function headlessChromiumArgs(profile: string, url: string): string[] {
-  return [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-extensions',
-    '--disable-background-networking',
-    '--disable-breakpad',
-    '--disable-crash-reporter',
-    `--user-data-dir=${profile}`,
-    url,
-  ];
-}
+/** Arguments for a headless Chromium (shared with the screenshot script). */
+export { headlessChromiumArgs } from '../../scripts/headless-chromium.mjs';
 
 /** A port that was free a moment ago (for servers that cannot report the port they got for 0). */
 export function freePort(): Promise<number> {
