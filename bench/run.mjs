@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark harness: starts every contender's echo server on loopback, drives them with the
 // C load generator, interleaved in ONE run with repetitions, and reports ratios.
-//   node bench/run.mjs [--scenario echo,latency,accept,broadcast,memory,client,tls,deflate] [--contenders a,b]
+//   node bench/run.mjs [--scenario echo,latency,accept,broadcast,publish,memory,client,tls,deflate,topics] [--contenders a,b]
 //                      [--duration S] [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const quick = args.includes('--quick');
-const scenarios = opt('scenario', 'echo,latency,accept,broadcast,memory,client,tls,deflate').split(',');
+const scenarios = opt('scenario', 'echo,latency,accept,broadcast,publish,memory,client,tls,deflate,topics').split(',');
 const duration = Number(opt('duration', quick ? 0.5 : 1));
 const reps = Number(opt('reps', quick ? 1 : 2));
 const connsList = opt('conns', '1,16,256').split(',').map(Number);
@@ -34,6 +34,7 @@ const NEED_DIST = 'run `npm run build` first (dist/ missing)';
 const NEED_UWS = `build it with bench/uws/build.sh (no ${uwsAddon}; uWebSockets.js is a bench-only contender)`;
 const ALL = [
   { name: 'qwebsocket', script: 'qwebsocket.mjs', env: {}, needs: haveDist, why: NEED_DIST },
+  { name: 'qwebsocket-node', script: 'qwebsocket.mjs', env: { QWS_TRANSPORT: 'node' }, needs: haveDist, why: NEED_DIST },
   { name: 'qwebsocket-fallback', script: 'qwebsocket.mjs', env: { QWS_NO_NATIVE: '1' }, needs: haveDist, why: NEED_DIST },
   { name: 'uws', script: 'uws.mjs', env: {}, needs: haveUws, why: NEED_UWS },
   { name: 'uws-text', script: 'uws.mjs', env: { UWS_TEXT: '1' }, needs: haveUws, why: NEED_UWS },
@@ -180,28 +181,43 @@ if (scenarios.includes('accept')) {
 
 const pick = (names) => active.filter((c) => names.includes(c.name));
 
+/** Messages delivered per second when the server sends one 16 B message ×10 to `bigN` connections. */
+async function fanOutRates(c, times = reps) {
+  const msgsPerBroadcast = 10;
+  const rates = [];
+  for (let r = 0; r < times; r++) {
+    progress(`fan-out to ${bigN} connections: ${c.name} rep ${r + 1}/${times}`);
+    const s = await startServer(c);
+    const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--sink', String(bigN * msgsPerBroadcast), '--duration', '60']);
+    let out = '';
+    lg.stdout.on('data', (d) => (out += d.toString()));
+    while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 300));
+    s.send(`broadcast ${msgsPerBroadcast} 16`);
+    const start = BigInt((await s.line('START')).split(' ')[1]);
+    await new Promise((res) => lg.on('exit', res));
+    const m = /DONE (\d+) (\d+)/.exec(out);
+    if (m) rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
+    s.stop();
+  }
+  return { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), connections: bigN };
+}
+
 if (scenarios.includes('broadcast')) {
   results.scenarios.broadcast = {};
-  const msgsPerBroadcast = 10;
-  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) {
-    const rates = [];
-    for (let r = 0; r < reps; r++) {
-      progress(`broadcast to ${bigN} connections: ${c.name} rep ${r + 1}/${reps}`);
-      const s = await startServer(c);
-      const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--sink', String(bigN * msgsPerBroadcast), '--duration', '60']);
-      let out = '';
-      lg.stdout.on('data', (d) => (out += d.toString()));
-      while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
-      await new Promise((res) => setTimeout(res, 300));
-      s.send(`broadcast ${msgsPerBroadcast} 16`);
-      const start = BigInt((await s.line('START')).split(' ')[1]);
-      await new Promise((res) => lg.on('exit', res));
-      const m = /DONE (\d+) (\d+)/.exec(out);
-      if (m) rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
-      s.stop();
-    }
-    results.scenarios.broadcast[c.name] = { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), connections: bigN };
-  }
+  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) results.scenarios.broadcast[c.name] = await fanOutRates(c);
+}
+
+// topics: server.publish to a topic every connection subscribed to, against our own broadcast()
+// and ws's loop over its clients (the three interleaved, rep by rep)
+if (scenarios.includes('publish') && haveDist) {
+  const publishers = [
+    { name: 'qwebsocket publish', script: 'qwebsocket.mjs', env: { TOPICS: '1' } },
+    ...pick(['qwebsocket', 'ws+bufferutil']).map((c) => ({ ...c, name: c.name === 'qwebsocket' ? 'qwebsocket broadcast' : `${c.name} loop` })),
+  ];
+  const all = publishers.map((c) => ({ c, runs: [] }));
+  for (let r = 0; r < reps; r++) for (const x of all) x.runs.push((await fanOutRates(x.c, 1)).deliveredPerSec);
+  results.scenarios.publish = Object.fromEntries(all.map(({ c, runs }) => [c.name, { deliveredPerSec: median(runs), min: Math.min(...runs), max: Math.max(...runs), connections: bigN }]));
 }
 
 if (scenarios.includes('memory')) {
@@ -253,6 +269,7 @@ const extra = [];
 for (const [name, script, args] of [
   ['tls', 'tls/run.mjs', ['--reps', String(reps), '--duration', String(Math.max(1, duration * 2))]],
   ['deflate', 'deflate/run.mjs', ['--rounds', String(reps), '--seconds', String(Math.max(1, duration * 2)), '--idle', '500']],
+  ['topics', 'topics/cross.mjs', ['--reps', String(reps)]],
 ]) {
   if (!scenarios.includes(name)) continue;
   progress(`${name}: ${script}`);
