@@ -100,6 +100,9 @@ export class Session {
   #pingSentAt = 0;
   /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
   #stopped = false;
+  /** The read buffer being dispatched by {@link receiveDecoded}, and whether views of it went out. */
+  #borrowed: Buffer | null = null;
+  #lent = false;
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
@@ -168,6 +171,31 @@ export class Session {
     }
   }
 
+  /**
+   * Dispatches `count` records decoded elsewhere (the native transport decodes each read in
+   * C++) from `chunk`, a read buffer the transport reuses unless told otherwise. The caller
+   * flushes the outbox afterwards.
+   * @returns true when views of `chunk` went to handlers (its bytes must then stay as they are)
+   */
+  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): boolean {
+    this.#receiving = true;
+    this.#borrowed = chunk;
+    this.#lent = false;
+    try {
+      for (let i = 0; i < count && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+    } finally {
+      this.#receiving = false;
+      this.#borrowed = null;
+    }
+    return this.#lent;
+  }
+
+  /** Bytes of `src` handed to a handler, as a view (noted when `src` is a borrowed read buffer). */
+  #own(src: Buffer, at: number, size: number): Buffer {
+    if (src === this.#borrowed) this.#lent = true;
+    return src.subarray(at, at + size);
+  }
+
   #dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {
     if (rec[o + R.KIND] === R.KIND_ERROR) {
       const id = rec[o + R.OPCODE];
@@ -184,7 +212,7 @@ export class Session {
     const len = rec[o + R.LENGTH];
     if (opcode >= Opcode.Close) {
       // control payloads split across chunks sit in the decoder's state buffer: copy them out
-      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : chunk.subarray(start, start + len);
+      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : this.#own(chunk, start, len);
       this.#control(opcode, payload, rec[o + R.AUX]);
       return;
     }
@@ -213,7 +241,7 @@ export class Session {
     }
     if (whole) {
       // fast path: a whole single-frame message in this chunk
-      const piece = src.subarray(at, at + size);
+      const piece = opcode === Opcode.Text ? src.subarray(at, at + size) : this.#own(src, at, size);
       if (opcode === Opcode.Text) {
         const text = piece.toString();
         if (h.wantsFrames) h.onTextFrame(text, true);
@@ -264,7 +292,7 @@ export class Session {
   #framePiece(src: Buffer, at: number, size: number, more: number, whole: boolean, last: boolean, fin: boolean): void {
     let frame: Buffer;
     if (whole) {
-      frame = src.subarray(at, at + size);
+      frame = this.#own(src, at, size);
     } else {
       const f = (this.#frame ??= new AssemblyBuffer());
       f.append(src, at, size, more);

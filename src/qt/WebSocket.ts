@@ -10,7 +10,8 @@ import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import type { SessionHandler } from '../protocol/session';
 import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
 import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
-import { Connection, DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionEvents, type WriteLimits } from '../transport/connection';
+import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionBase, type ConnectionEvents, type WriteLimits } from '../transport/connectionBase';
+import { openConnection } from '../transport/openConnection';
 import { ClientHandshake, resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
@@ -55,7 +56,7 @@ let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
-export type { BufferPolicy } from '../transport/connection';
+export type { BufferPolicy } from '../transport/connectionBase';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -80,7 +81,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #options: HandshakeOptions = NO_OPTIONS;
   #subprotocol = '';
   #server = false;
-  #conn: Connection | null = null;
+  #conn: ConnectionBase | null = null;
   #handshake: ClientHandshake | null = null;
   // our defaults, not Qt's 2 GiB (README "Limits and defaults")
   #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
@@ -290,7 +291,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
 
   #startConnection(socket: Socket, _head: Buffer | null, deflate: DeflateSetting | null): void {
-    const conn = new Connection(socket, this, this, {
+    const conn = openConnection(socket, this, this, {
       server: this.#server,
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
@@ -716,19 +717,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {
-    return this.#conn?.socket.localAddress ?? '';
+    return this.#conn?.localAddress ?? '';
   }
   /** Local port (0 when not connected). */
   localPort(): number {
-    return this.#conn?.socket.localPort ?? 0;
+    return this.#conn?.localPort ?? 0;
   }
   /** The peer's IP address ('' when not connected). */
   peerAddress(): string {
-    return this.#conn?.socket.remoteAddress ?? '';
+    return this.#conn?.remoteAddress ?? '';
   }
   /** The peer's port (0 when not connected). */
   peerPort(): number {
-    return this.#conn?.socket.remotePort ?? 0;
+    return this.#conn?.remotePort ?? 0;
   }
   /** The peer's host name as given in the URL (client); '' on the server side. */
   peerName(): string {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from '../../../src/index';
-import { redisAvailable, startRedis, type RedisProcess } from '../../helpers/redis';
+import { redisAvailable, settledSubscriberCount, startRedis, type RedisProcess } from '../../helpers/redis';
 import { startGroup } from '../../helpers/spawnPeer';
 import { until } from '../../helpers/wait';
 
@@ -45,12 +45,6 @@ async function client(port: number): Promise<Client> {
   return c;
 }
 
-async function expectNumsub(redis: RedisProcess, channel: string, n: number): Promise<void> {
-  const count = async (): Promise<number> => Number((await redis.cli('pubsub', 'numsub', channel)).trim().split('\n')[1]);
-  for (let i = 0; i < 200 && (await count()) !== n; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(await count()).toBe(n);
-}
-
 describe.skipIf(!HAVE_REDIS)('topics across server processes on one redis-server', () => {
   let redis: RedisProcess;
   beforeAll(async () => {
@@ -65,7 +59,7 @@ describe.skipIf(!HAVE_REDIS)('topics across server processes on one redis-server
     const clients: Client[] = [];
     for (const port of ports) for (let i = 0; i < 2; i++) clients.push(await client(port));
     for (const c of clients) await c.ask('sub room', 'subbed room');
-    await expectNumsub(redis, 'qws:room', 3);
+    expect(await settledSubscriberCount(redis, 'qws:room', 3)).toBe(3);
     for (let i = 0; i < 100; i++) clients[0].sendTextMessage(`pub room m${i}`);
     clients[5].sendTextMessage('spub room last');
     const want = Array.from({ length: 100 }, (_, i) => `m${i}`);
@@ -90,7 +84,7 @@ describe.skipIf(!HAVE_REDIS)('topics across server processes on one redis-server
     }
     expect(pids.size).toBeGreaterThan(1); // the primary spread the connections over workers
     for (const c of clients) await c.ask('sub chat', 'subbed chat');
-    await expectNumsub(redis, 'qws:chat', pids.size);
+    expect(await settledSubscriberCount(redis, 'qws:chat', pids.size)).toBe(pids.size);
     clients[0].sendTextMessage('pub chat hello');
     clients[8].sendTextMessage('spub chat bye');
     await until(() => clients.slice(1).every((c) => c.got.length === 2) && clients[0].got.length === 1, 10000, () => JSON.stringify(clients.map((c) => c.got)));
