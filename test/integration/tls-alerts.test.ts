@@ -134,3 +134,25 @@ describe("Qt's alert descriptions on both sides", () => {
     expect(sent).toEqual(['Fatal:ProtocolVersion:protocol version']);
   });
 });
+
+describe('TLS settings that cannot be used', () => {
+  it('a private key that does not parse: SslInvalidUserDataError with a readable text, on both sides', async () => {
+    const server = new WebSocketServer('bad-key', SslMode.SecureMode);
+    server.setSslConfiguration({ localCertificate: certs.server.cert, privateKey: 'not a key' });
+    expect(await server.listen('127.0.0.1', 0)).toBe(true);
+    cleanups.push(() => server.close());
+    const acceptErrors: SocketError[] = [];
+    server.on('acceptError', (e) => acceptErrors.push(e));
+    // the client's own bad key fails before anything is sent
+    const o = await open(server.serverPort(), { caCertificates: certs.ca, localCertificate: certs.client.cert, privateKey: 'not a key' });
+    expect(o.error).toBe(SocketError.SslInvalidUserDataError);
+    expect(o.errorString).toBe('Invalid TLS configuration: unsupported (DECODER routines)');
+    expect(o.alerts).toEqual([]);
+    // a good client reaches the server, whose key fails when TLS starts (for every accepted
+    // TCP connection, the first client's included)
+    await open(server.serverPort(), { caCertificates: certs.ca });
+    expect(acceptErrors.length).toBeGreaterThan(0);
+    expect(new Set(acceptErrors)).toEqual(new Set([SocketError.SslInvalidUserDataError]));
+    expect(server.errorString()).toBe('Invalid TLS configuration: unsupported (DECODER routines)');
+  });
+});
