@@ -14,4 +14,4 @@ export { PreSharedKeyAuthenticator } from './qt/PreSharedKeyAuthenticator';
 export { clearTlsSessionCache } from './transport/tlsFlow';
 export type { PerMessageDeflateOptions } from './protocol/permessageDeflate';
 export { WebSocketError, InvalidArgumentError, InvalidStateError, HandshakeError, ProtocolError } from './errors';
-export { codecImplementation } from './codec';
+export { codecImplementation, nativeStatus, type NativeStatus } from './codec';
