@@ -10,7 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 platform="$1"
-cache="$(mkdir -p "${2:-build/emulated}" && cd "${2:-build/emulated}" && pwd)"
+# not under build/: node-gyp rebuild empties that
+cache="${2:-node_modules/.cache/qws-emulated}"
+cache="$(mkdir -p "$cache" && cd "$cache" && pwd)"
 fetch() { scripts/fetch-package.sh "$1" "$cache"; }
 version() { node -p "require('./node_modules/$1/package.json').version"; }
 
