@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkSourceMaps } from './sourcemap-check.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'qws-pack-'));
@@ -52,7 +53,7 @@ function installAndProbe(name, tgz, extraArgs) {
   const esm = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', PROBE_ESM], { cwd: app, env, encoding: 'utf8' }));
   if (cjs.ws !== 'function' || cjs.server !== 'function' || esm.ws !== 'function') fail(`${name}: exports missing: ${JSON.stringify({ cjs, esm })}`);
   for (const k of ['impl', 'loaded', 'simd', 'error']) if (cjs[k] !== esm[k]) fail(`${name}: require and import disagree on ${k}: ${cjs[k]} / ${esm[k]}`);
-  return { log, status: cjs, pkg };
+  return { log, status: cjs, pkg, app };
 }
 
 const here = `${process.platform}-${process.arch}`;
@@ -61,7 +62,7 @@ try {
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
   const files = info.files.map((f) => f.path);
   const prebuilds = ['linux-x64', 'linux-arm64', 'win32-x64'].map((p) => `prebuilds/${p}/qwebsocket.node`);
-  for (const want of [...prebuilds, 'scripts/install.js', 'binding.gyp', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'dist/esm/index.d.mts']) {
+  for (const want of [...prebuilds, 'scripts/install.js', 'binding.gyp', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'dist/esm/index.d.mts', 'dist/cjs/brokers/redis.js', 'dist/esm/redis.mjs', 'dist/esm/redis.d.mts']) {
     if (!files.includes(want)) fail(`tarball lacks ${want}`);
   }
   const tgz = join(dir, info.filename);
@@ -69,6 +70,16 @@ try {
   const withPrebuilds = installAndProbe('app-prebuilt', tgz, []);
   const s1 = withPrebuilds.status;
   if (s1.impl !== 'native' || !s1.loaded || s1.error !== null || typeof s1.simd !== 'string') fail(`with prebuilds: ${JSON.stringify(s1)}`);
+  const sourceMaps = checkSourceMaps(withPrebuilds.pkg);
+  if (sourceMaps.maps === 0) fail('no source maps in the tarball (tsconfig sourceMap is on)');
+  if (sourceMaps.missing.length > 0) fail(`source maps point to files not in the tarball: ${sourceMaps.missing.slice(0, 5).join(', ')}`);
+  // qwebsocket/redis loads without its optional peer `redis` and says what is missing when used
+  const redisProbe = "try { new RedisBroker({ url: 'redis://127.0.0.1:1' }); console.log('constructed'); } catch (e) { console.log(typeof RedisBroker, /npm install redis/.test(e.message)); }";
+  const probe = (args) => execFileSync(process.execPath, args, { cwd: withPrebuilds.app, env, encoding: 'utf8' }).trim();
+  const redisCjs = probe(['-e', `const { RedisBroker } = require('qwebsocket/redis'); ${redisProbe}`]);
+  const redisEsm = probe(['--input-type=module', '-e', `import { RedisBroker } from 'qwebsocket/redis'; ${redisProbe}`]);
+  if (redisCjs !== 'function true') fail(`require qwebsocket/redis: ${redisCjs}`);
+  if (redisEsm !== 'function true') fail(`import qwebsocket/redis: ${redisEsm}`);
 
   // the same tarball without its prebuilds: as on a platform none was made for
   const unpacked = join(dir, 'unpacked');
@@ -87,7 +98,7 @@ try {
 
   console.log(
     `pack-test: OK — ${info.filename} (${files.length} files, ${(info.size / 1024).toFixed(0)} KiB, prebuilds ${readdirSync(join(withPrebuilds.pkg, 'prebuilds')).join(', ')}); ` +
-      `only node and sh on PATH, ${here}: with prebuilds → native (${s1.simd}); without → fallback ("${s2.error}"); --ignore-scripts → native`,
+      `only node and sh on PATH, ${here}: with prebuilds → native (${s1.simd}); without → fallback ("${s2.error}"); --ignore-scripts → native; qwebsocket/redis without redis → clear error; ${sourceMaps.maps} source maps resolve`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

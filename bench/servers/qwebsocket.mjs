@@ -1,5 +1,6 @@
 // qwebsocket echo server (QWS_NO_NATIVE=1 selects the pure-TS codec).
 import { createRequire } from 'node:module';
+import { serveControl } from './control.mjs';
 const require = createRequire(import.meta.url);
 const { WebSocketServer, SslMode, codecImplementation } = require('../../dist/cjs/index.js');
 
@@ -7,10 +8,13 @@ const server = new WebSocketServer('bench', SslMode.NonSecureMode);
 server.setMaxPendingConnections(1 << 20);
 // DEFLATE=1: accept permessage-deflate; NO_CONTEXT=1 also resets the server's context per message
 if (process.env.DEFLATE === '1') server.setPerMessageDeflate({ serverNoContextTakeover: process.env.NO_CONTEXT === '1' });
+// TOPICS=1: every connection subscribes to one topic, and "broadcast" publishes to it
+const topics = process.env.TOPICS === '1';
 server.on('newConnection', () => {
   let ws;
   while ((ws = server.nextPendingConnection())) {
     const s = ws;
+    if (topics) s.subscribe('all');
     s.on('textMessageReceived', (m) => s.sendTextMessage(m));
     s.on('binaryMessageReceived', (m) => s.sendBinaryMessage(m));
   }
@@ -18,18 +22,12 @@ server.on('newConnection', () => {
 if (!(await server.listen('127.0.0.1', 0))) throw new Error(server.errorString());
 console.error(`codec: ${codecImplementation()}`);
 console.log(`PORT ${server.serverPort()}`);
-process.stdin.on('data', (d) => {
-  const cmd = d.toString().trim();
-  if (cmd.startsWith('broadcast')) {
-    const [, n, size] = cmd.split(' ');
-    const msg = 'a'.repeat(Number(size));
-    const t0 = process.hrtime.bigint();
-    console.log(`START ${t0}`);
+serveControl({
+  broadcast: (n, size) => {
+    const msg = 'a'.repeat(size);
     let sent = 0;
-    for (let i = 0; i < Number(n); i++) sent += server.broadcast(msg);
-    console.log(`BROADCAST ${sent} ${Number(process.hrtime.bigint() - t0) / 1e6}`);
-  } else if (cmd === 'mem') {
-    global.gc?.();
-    console.log(`MEM ${process.memoryUsage().rss} ${server.connections().length}`);
-  }
+    for (let i = 0; i < n; i++) sent += topics ? server.publish('all', msg) : server.broadcast(msg);
+    return sent;
+  },
+  connections: () => server.connections().length,
 });

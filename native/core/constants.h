@@ -20,6 +20,9 @@ constexpr uint32_t LIMIT_MAX_CONTROL_PAYLOAD = 125;
 constexpr uint32_t LIMIT_MAX_CLOSE_REASON = 123;
 constexpr uint32_t LIMIT_MAX_INCOMING_FRAME_SIZE = 2147483646;
 constexpr uint32_t LIMIT_MAX_INCOMING_MESSAGE_SIZE = 2147483646;
+// our defaults (64 MiB each): TS writes them into the decoder state, which is all the decoder reads
+constexpr uint32_t LIMIT_DEFAULT_MAX_INCOMING_FRAME_SIZE = 67108864;
+constexpr uint32_t LIMIT_DEFAULT_MAX_INCOMING_MESSAGE_SIZE = 67108864;
 constexpr uint32_t LIMIT_MAX_HEADER_SIZE = 14;
 constexpr uint32_t LIMIT_RECORD_CAPACITY = 1024;
 
@@ -93,6 +96,16 @@ constexpr uint32_t STATE_FRAME_MASKED = 0x200;
 // Incremental UTF-8 state
 constexpr uint32_t UTF8_ACCEPT = 0;
 constexpr uint32_t UTF8_INVALID = 0xffffffff;
+
+// Native transport events (native/io → src/transport/native), one JS call each
+constexpr uint32_t IO_EVENT_BATCH = 1;
+constexpr uint32_t IO_EVENT_EOF = 2;
+constexpr uint32_t IO_EVENT_DRAIN = 3;
+constexpr uint32_t IO_EVENT_ERROR = 4;
+constexpr uint32_t IO_EVENT_CLOSED = 5;
+constexpr uint32_t IO_EVENT_SLAB = 6;
+constexpr uint32_t IO_READ_BUFFER_SIZE = 524288;
+constexpr uint32_t IO_MIN_READ = 65536;
 
 }  // namespace qws
 

@@ -57,6 +57,23 @@ export const Limits = {
   MAX_INCOMING_FRAME_SIZE: 2147483646,
   MAX_INCOMING_MESSAGE_SIZE: 2147483646,
   MAX_OUTGOING_FRAME_SIZE: 2147483646,
+  /**
+   * Our default incoming frame and message limits (64 MiB; Qt's default is the maximum above).
+   * A deliberate deviation from Qt: one peer must not make a default server buffer 2 GiB.
+   * Over it the connection fails with 1009 at the frame header, before the excess is buffered.
+   */
+  DEFAULT_MAX_INCOMING_FRAME_SIZE: 67108864,
+  DEFAULT_MAX_INCOMING_MESSAGE_SIZE: 67108864,
+  /**
+   * Our default cap on one connection's unsent bytes (16 MiB; Qt has none): over it, a send
+   * fails the connection with 1008. One message larger than the cap still goes out alone.
+   */
+  DEFAULT_MAX_BUFFERED_BYTES: 16777216,
+  /** Default high- and low-water marks of the `drained` signal (an addition to Qt). */
+  DEFAULT_WRITE_HIGH_WATER_MARK: 1048576,
+  DEFAULT_WRITE_LOW_WATER_MARK: 262144,
+  /** Smallest capacity of a message reassembly buffer (it then doubles as needed). */
+  MIN_ASSEMBLY_BUFFER: 1024,
   /** Qt's default outgoing frame size: 512 KiB. */
   DEFAULT_OUTGOING_FRAME_SIZE: 524288,
   /** Largest frame header: 2 + 8 (64-bit length) + 4 (mask), RFC 6455 §5.2. */
@@ -202,4 +219,24 @@ export const Utf8State = {
   ACCEPT: 0,
   /** Returned by the incremental validator when the input is not UTF-8. */
   INVALID: 0xffffffff,
+} as const;
+
+/**
+ * Events of the native transport (native/io → src/transport/native): each is one JS call
+ * `(kind, id, a, b)`. BATCH: `a` records decoded from the shared read buffer (`b` bytes); EOF: the peer
+ * ended; DRAIN: the native write queue emptied after `a` bytes went out asynchronously; ERROR:
+ * `a` is the negated libuv error code; CLOSED: the socket is gone (`a` = 1 after an error).
+ */
+export const IoEvent = {
+  BATCH: 1,
+  EOF: 2,
+  DRAIN: 3,
+  ERROR: 4,
+  CLOSED: 5,
+  /** The read buffer has less than MIN_READ bytes left: JS hands C++ a fresh one (ioReadBuffer). */
+  SLAB: 6,
+  /** The size of each shared read buffer. */
+  READ_BUFFER_SIZE: 524288,
+  /** The least room a read is given. */
+  MIN_READ: 65536,
 } as const;

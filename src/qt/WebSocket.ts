@@ -10,22 +10,25 @@ import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import type { SessionHandler } from '../protocol/session';
 import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
 import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
-import { Connection, type ConnectionEvents } from '../transport/connection';
+import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionBase, type ConnectionEvents, type WriteLimits } from '../transport/connectionBase';
+import { openConnection } from '../transport/openConnection';
 import { ClientHandshake, resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, InvalidStateError } from '../errors';
 import { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
 import { NetworkProxy, ProxyType } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import { clientTlsOptions } from '../transport/tls';
 import { ClientSslFlow, emitAlert } from './sslFlow';
-import { tlsAlertOf } from '../transport/tlsAlerts';
+import { isTlsError, tlsAlertOf, tlsErrorText } from '../transport/tlsAlerts';
 import type { SslError } from './SslError';
 import { PerMessageDeflate, deflateSupported } from '../transport/deflate';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { serverAuthRetry } from '../transport/serverAuth';
 import { proxyOpenerFor } from './proxyOpener';
 import type { Credentials } from '../protocol/httpAuth';
+import type { TopicHub } from '../core/topicHub';
+import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import { checkSize, headerPairs, resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from './socketInfo';
 
 export type { DeflateSetting, RequestSource, ResolvedRequest, ServerSideInfo } from './socketInfo';
@@ -50,10 +53,10 @@ const NO_OPTIONS = Object.freeze({});
 
 let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
-let setBufferCap: (ws: WebSocket, maxBytes: number, policy: BufferPolicy) => void;
+let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
+let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
-/** What a server connection does when its unsent bytes exceed the cap. */
-export type BufferPolicy = 'close' | 'pause';
+export type { BufferPolicy } from '../transport/connectionBase';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -73,13 +76,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #requestValue: ResolvedRequest | RequestSource | null = null;
   /** Server side: called once when the connection is gone (instead of a listener per socket). */
   #onGone: ((ws: WebSocket) => void) | null = null;
+  /** Server side: the server's topics; null on client sockets. */
+  #topics: TopicHub<WebSocket> | null = null;
   #options: HandshakeOptions = NO_OPTIONS;
   #subprotocol = '';
   #server = false;
-  #conn: Connection | null = null;
+  #conn: ConnectionBase | null = null;
   #handshake: ClientHandshake | null = null;
-  #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
-  #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
+  // our defaults, not Qt's 2 GiB (README "Limits and defaults")
+  #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
+  #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
+  #writeLimits: WriteLimits = DEFAULT_WRITE_LIMITS;
   #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
   #readBufferSize = 0;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
@@ -105,8 +112,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   static {
     attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
     sendEncodedFrames = (ws, frames) =>
-      ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.session.sendEncoded(frames);
-    setBufferCap = (ws, maxBytes, policy) => ws.#conn?.setWriteCap(maxBytes, policy);
+      ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
+    sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
+    sharedCompressorOf = (ws) => (ws.#conn?.session.sharedCompressor ?? null) as SharedCompressor | null;
   }
 
   /**
@@ -283,7 +291,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
 
   #startConnection(socket: Socket, _head: Buffer | null, deflate: DeflateSetting | null): void {
-    const conn = new Connection(socket, this, this, {
+    const conn = openConnection(socket, this, this, {
       server: this.#server,
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
@@ -293,7 +301,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
         deflate === null
           ? null
           : new PerMessageDeflate(deflate.agreement, deflate.options, { server: this.#server, maxMessageSize: this.#maxMessage }),
-    });
+    }, this.#writeLimits);
     if (!this.#server && this.#maskGenerator !== defaultMaskGenerator) conn.session.setMaskSource(this.#maskGenerator);
     conn.setReadBufferSize(this.#readBufferSize);
     this.#conn = conn;
@@ -303,6 +311,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#server = true;
     this.#request = info.request;
     this.#onGone = info.onGone ?? null;
+    this.#topics = info.topics;
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
     this.#maxFrame = info.maxFrameSize;
@@ -370,18 +379,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   sendTextMessage(message: string): number {
     if (typeof message !== 'string') throw new InvalidArgumentError('sendTextMessage expects a string');
     if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
-    return this.#conn.session.sendText(message);
+    return this.#conn.sendText(message);
   }
 
   /**
    * Queues a binary message (fragmented above outgoingFrameSize()). The buffer is written by
    * reference when large: do not modify it until bytesWritten.
-   * @returns the number of payload bytes queued; 0 when not connected
+   * @returns the number of payload bytes queued; 0 when not connected, or when the message would
+   * take the unsent bytes over maxBufferedBytes() (the connection is then failed with 1008)
    */
   sendBinaryMessage(data: Uint8Array): number {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('sendBinaryMessage expects a Buffer or Uint8Array');
     if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
-    return this.#conn.session.sendBinary(data);
+    return this.#conn.sendBinary(data);
   }
 
   /** Sends a ping; the payload is clipped to 125 bytes. The answer emits pong(elapsedMs, payload). */
@@ -400,6 +410,49 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   /** Writes queued data now. @returns true when anything was written */
   flush(): boolean {
     return this.#conn?.flush() ?? false;
+  }
+
+  // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
+
+  /** The server's topics, for a connection it accepted. */
+  #hub(): TopicHub<WebSocket> {
+    if (this.#topics === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
+    return this.#topics;
+  }
+
+  /**
+   * Subscribes this connection to a topic: it receives every later publish on it, from this
+   * server or (with a broker) any other. Not in Qt.
+   * @returns true when newly subscribed; false when it already was or is not connected
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  subscribe(topic: string): boolean {
+    const hub = this.#hub();
+    return this.#state === SocketState.ConnectedState && hub.registry.subscribe(this, topic);
+  }
+  /**
+   * Leaves a topic. Not in Qt. @returns true when it was subscribed
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  unsubscribe(topic: string): boolean {
+    return this.#hub().registry.unsubscribe(this, topic);
+  }
+  /** True when this connection is subscribed to the topic (false on a client socket). Not in Qt. */
+  isSubscribed(topic: string): boolean {
+    return this.#topics?.registry.isSubscribed(this, topic) ?? false;
+  }
+  /** The topics this connection is subscribed to, in subscription order. Not in Qt. */
+  subscriptions(): string[] {
+    return this.#topics?.registry.subscriptions(this) ?? [];
+  }
+  /**
+   * Publishes a message (string: text, Buffer/Uint8Array: binary) to every subscriber of the
+   * topic but this connection, here and through the server's broker. Not in Qt.
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message; InvalidStateError on a client socket
+   */
+  publish(topic: string, message: string | Uint8Array): number {
+    return this.#hub().publish(topic, message, undefined, this);
   }
 
   // ---- SessionHandler (called by the protocol layer) ---------------------------------------
@@ -476,6 +529,10 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.emit('bytesWritten', bytes);
   }
   /** @internal */
+  onDrained(): void {
+    this.emit('drained');
+  }
+  /** @internal */
   onReadFinished(): void {
     this.emit('readChannelFinished');
   }
@@ -501,7 +558,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       }
       if (!conn.session.closeSent) {
         const err = this.#pendingSocketError;
-        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${err.message}` : 'The remote host closed the connection');
+        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${isTlsError(err) ? tlsErrorText(err) : err.message}` : 'The remote host closed the connection');
       }
     }
     this.#setState(SocketState.UnconnectedState);
@@ -510,6 +567,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
 
   #gone(): void {
+    this.#topics?.registry.leaveAll(this);
     const f = this.#onGone;
     if (f !== null) {
       this.#onGone = null;
@@ -568,6 +626,44 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#readBufferSize = checkSize('readBufferSize', size, Number.MAX_SAFE_INTEGER);
     this.#conn?.setReadBufferSize(size);
   }
+  /** Cap on unsent bytes (frame bytes); 0 = none. Not in Qt (README "Limits and defaults"). */
+  maxBufferedBytes(): number {
+    return this.#writeLimits.maxBufferedBytes;
+  }
+  /**
+   * Caps this socket's unsent bytes (default 16 MiB; 0 = no cap). A send that would go over it
+   * fails the connection with 1008 and frees every unsent byte ('close', the default) unless
+   * nothing was waiting: one message larger than the cap still goes out alone. 'pause' instead
+   * stops reading from the peer until the socket drains. Not in Qt.
+   * @throws InvalidArgumentError for a negative size or another policy
+   */
+  setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
+    const cap = checkSize('maxBufferedBytes', maxBytes, Number.MAX_SAFE_INTEGER);
+    if (policy !== 'close' && policy !== 'pause') throw new InvalidArgumentError("policy must be 'close' or 'pause'");
+    this.#setWriteLimits({ ...this.#writeLimits, maxBufferedBytes: cap, policy });
+  }
+  /** The high-water mark of the drained signal (default 1 MiB). Not in Qt. */
+  writeHighWatermark(): number {
+    return this.#writeLimits.highWater;
+  }
+  /** The low-water mark of the drained signal (default 256 KiB). Not in Qt. */
+  writeLowWatermark(): number {
+    return this.#writeLimits.lowWater;
+  }
+  /**
+   * Sets the marks of the drained signal: emitted once when bytesToWrite() falls to `low` or
+   * below after exceeding `high`. Not in Qt.
+   * @throws InvalidArgumentError unless 0 <= low <= high
+   */
+  setWriteWatermarks(high: number, low: number): void {
+    const h = checkSize('writeHighWatermark', high, Number.MAX_SAFE_INTEGER);
+    const l = checkSize('writeLowWatermark', low, h);
+    this.#setWriteLimits({ ...this.#writeLimits, highWater: h, lowWater: l });
+  }
+  #setWriteLimits(limits: WriteLimits): void {
+    this.#writeLimits = Object.freeze(limits);
+    this.#conn?.setWriteLimits(this.#writeLimits);
+  }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
     return this.#maskGenerator;
@@ -621,19 +717,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {
-    return this.#conn?.socket.localAddress ?? '';
+    return this.#conn?.localAddress ?? '';
   }
   /** Local port (0 when not connected). */
   localPort(): number {
-    return this.#conn?.socket.localPort ?? 0;
+    return this.#conn?.localPort ?? 0;
   }
   /** The peer's IP address ('' when not connected). */
   peerAddress(): string {
-    return this.#conn?.socket.remoteAddress ?? '';
+    return this.#conn?.remoteAddress ?? '';
   }
   /** The peer's port (0 when not connected). */
   peerPort(): number {
-    return this.#conn?.socket.remotePort ?? 0;
+    return this.#conn?.remotePort ?? 0;
   }
   /** The peer's host name as given in the URL (client); '' on the server side. */
   peerName(): string {
@@ -706,10 +802,11 @@ export function queueEncodedFrames(ws: WebSocket, frames: readonly Buffer[]): bo
   return sendEncodedFrames(ws, frames);
 }
 
-/** @internal Used by WebSocketServer: caps a connection's unsent bytes with a policy. */
-export function capBufferedBytes(ws: WebSocket, maxBytes: number, policy: BufferPolicy): void {
-  setBufferCap(ws, maxBytes, policy);
-}
+/** @internal How a server's topics reach its connections (write caps apply, see Connection). */
+export const topicDelivery: TopicDelivery<WebSocket> = {
+  write: (ws, frames) => sendShared(ws, frames),
+  sharedCompressor: (ws) => sharedCompressorOf(ws),
+};
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
 export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo): WebSocket {

@@ -7,6 +7,7 @@ import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/per
 import { InvalidArgumentError } from '../errors';
 import type { NetworkRequest } from './types';
 import type { WebSocket } from './WebSocket';
+import type { TopicHub } from '../core/topicHub';
 
 /** A request as this socket keeps it: URL plus header pairs. */
 export interface ResolvedRequest {
@@ -50,6 +51,8 @@ export interface ServerSideInfo {
   onGone?: (ws: WebSocket) => void;
   /** permessage-deflate as the server agreed it, or null. */
   deflate: DeflateSetting | null;
+  /** The server's topics (subscribe/publish on this connection). */
+  topics: TopicHub<WebSocket>;
 }
 
 /** An agreed permessage-deflate and the options of our side. */
