@@ -146,7 +146,8 @@ async function build(platform) {
   // loads keeps the addon's needs at GLIBC_2.14/GLIBCXX_3.4 (a static one would need glibc 2.35).
   if (tc.os === 'win') link.push('-static', windowsImportLibrary(objDir));
   else link.push('-pthread');
-  link.push(...(s.libraries ?? []));
+  // gyp's Windows spelling -lfoo.lib is -lfoo to MinGW's ld
+  link.push(...(s.libraries ?? []).map((l) => (tc.os === 'win' ? l.replace(/\.lib$/, '') : l)));
   await run(tc.cxx, link);
   console.log(`build-native: ${platform} → ${out.slice(root.length + 1)}`);
 }

@@ -4,7 +4,8 @@
 //   2. with prebuilds/ taken out: the install still succeeds, says why, and the TypeScript
 //      fallback serves, with nativeStatus() giving the reason;
 //   3. with --ignore-scripts (npm 11 asks before running a dependency's scripts): as in 1.
-// Each time require() and import() are both checked. The tarball must hold the prebuilds for
+// Each time require() and import() are both checked; in 1 also that the source maps resolve and
+// qwebsocket/redis loads without its optional peer. The tarball must hold the prebuilds for
 // linux-x64, linux-arm64 and win32-x64 (their tests run under emulation: scripts/test-emulated.sh).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

