@@ -121,6 +121,22 @@ describe.skipIf(!HAVE_REDIS)('RedisBroker on one redis-server', () => {
     expect(() => new RedisBroker({ url: redis.url, maxMessageSize: -1 })).toThrow(/maxMessageSize/);
   });
 
+  it('publishes beyond maxPendingPublishes awaiting Redis are dropped and counted, never queued', async () => {
+    const ba = await broker({ url: redis.url, maxPendingPublishes: 5 });
+    const a = await node(ba, 1);
+    const b = await node(await broker({ url: redis.url }), 1);
+    a.sockets[0].subscribe('burst');
+    b.sockets[0].subscribe('burst');
+    await expectNumsub(redis, 'qws:burst', 2);
+    for (let i = 0; i < 100; i++) expect(a.server.publish('burst', `m${i}`)).toBe(1);
+    expect(ba.stats()).toMatchObject({ published: 5, dropped: 95, topics: 1 });
+    await until(() => b.clients[0].got.length === 5 && a.clients[0].got.length === 100, 3000, () => `${b.clients[0].got.length}`);
+    expect(b.clients[0].got).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    // once answered, publishing goes on
+    a.server.publish('burst', 'again');
+    await until(() => b.clients[0].got.length === 6, 3000, () => JSON.stringify(b.clients[0].got));
+  });
+
   it('envelopes not from qwebsocket, or text that is not UTF-8, are ignored', async () => {
     const b = await node(await broker({ url: redis.url }), 1);
     b.sockets[0].subscribe('t');
