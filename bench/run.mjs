@@ -211,7 +211,7 @@ async function fanOutRates(c, times = reps) {
 
 if (scenarios.includes('broadcast')) {
   results.scenarios.broadcast = {};
-  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) results.scenarios.broadcast[c.name] = await fanOutRates(c);
+  for (const c of pick(['qwebsocket', 'qwebsocket-node', 'uws', 'ws+bufferutil'])) results.scenarios.broadcast[c.name] = await fanOutRates(c);
 }
 
 // topics: server.publish to a topic every connection subscribed to, against our own broadcast()
@@ -219,6 +219,7 @@ if (scenarios.includes('broadcast')) {
 if (scenarios.includes('publish') && haveDist) {
   const publishers = [
     { name: 'qwebsocket publish', script: 'qwebsocket.mjs', env: { TOPICS: '1' } },
+    ...(wanted.includes('qwebsocket-node') ? [{ name: 'qwebsocket-node publish', script: 'qwebsocket.mjs', env: { TOPICS: '1', QWS_TRANSPORT: 'node' } }] : []),
     ...pick(['qwebsocket', 'ws+bufferutil']).map((c) => ({ ...c, name: c.name === 'qwebsocket' ? 'qwebsocket broadcast' : `${c.name} loop` })),
   ];
   const all = publishers.map((c) => ({ c, runs: [] }));
