@@ -36,3 +36,14 @@ export function writeAll(s, b) {
     s.on('close', done);
   });
 }
+
+/** A client frame header for `len` payload bytes, masked with the zero key (payload goes as is). */
+export function maskedHeader(b0, len) {
+  if (len < 126) return Buffer.from([b0, 0x80 | len, 0, 0, 0, 0]);
+  if (len < 65536) return Buffer.from([b0, 0x80 | 126, len >> 8, len & 255, 0, 0, 0, 0]);
+  const h = Buffer.alloc(14);
+  h[0] = b0;
+  h[1] = 0x80 | 127;
+  h.writeUInt32BE(len, 6);
+  return h;
+}

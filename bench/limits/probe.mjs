@@ -7,7 +7,7 @@
 //   node bench/limits/probe.mjs [--only stream,onebyte,noread,upgrade]
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { upgraded, writeAll } from '../clients/rawSocket.mjs';
+import { maskedHeader as header, upgraded, writeAll } from '../clients/rawSocket.mjs';
 
 const MiB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
@@ -67,16 +67,6 @@ async function serve(mode) {
 // ---- the hostile client (this process) -------------------------------------------------------
 
 
-/** A masked frame header (the zero mask key leaves the payload as is). */
-function header(b0, len) {
-  if (len < 126) return Buffer.from([b0, 0x80 | len, 0, 0, 0, 0]);
-  if (len < 65536) return Buffer.from([b0, 0x80 | 126, len >> 8, len & 255, 0, 0, 0, 0]);
-  const h = Buffer.alloc(14);
-  h[0] = b0;
-  h[1] = 0x80 | 127;
-  h.writeUInt32BE(len, 6);
-  return h;
-}
 
 /** Watches a socket for the server's close frame; returns a getter for the outcome. */
 function outcome(s) {

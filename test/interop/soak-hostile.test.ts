@@ -21,7 +21,7 @@ import { frame, rawClient, type FrameReader } from '../helpers/rawPeer';
 import { rawExchange } from '../helpers/server';
 import { seededRandom } from '../helpers/prng';
 // a plain .mjs module shared with the benchmarks
-import { writeAll } from '../../bench/clients/rawSocket.mjs';
+import { maskedHeader as header, writeAll } from '../../bench/clients/rawSocket.mjs';
 
 const SECONDS = Number(process.env.QWS_SOAK_HOSTILE_SECONDS ?? 60);
 const GOOD = 500;
@@ -113,16 +113,6 @@ async function closeCode(reader: FrameReader, timeoutMs = 20000): Promise<number
   }
 }
 
-/** A masked frame header for `len` payload bytes with the zero key (the payload goes as is). */
-function header(b0: number, len: number): Buffer {
-  if (len < 126) return Buffer.from([b0, 0x80 | len, 0, 0, 0, 0]);
-  if (len < 65536) return Buffer.from([b0, 0x80 | 126, len >> 8, len & 255, 0, 0, 0, 0]);
-  const h = Buffer.alloc(14);
-  h[0] = b0;
-  h[1] = 0x80 | 127;
-  h.writeUInt32BE(len, 6);
-  return h;
-}
 
 /** The 4 MB message as 4,000,000 one-byte frames, in blocks of 16,384 frames (first and last marked). */
 const ONE_BYTE_FRAMES = 4_000_000;
