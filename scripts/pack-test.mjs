@@ -2,7 +2,7 @@
 // pack, install the tarball into an empty folder with --ignore-scripts, then require() and
 // import() it and check that the native addon (from prebuilds/) is the active codec.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,12 @@ try {
   });
   const pkg = join(app, 'node_modules', 'qwebsocket');
   if (existsSync(join(pkg, 'build'))) fail('a build/ folder appeared: something compiled');
+  // the faces' public classes carry no core callbacks (they go through internal objects)
+  const internal = /\b(onTextMessage|onBinaryMessage|onTextFrame|onBinaryFrame|onPeerClose|onProtocolError|onSocketError|onClosed|onReadFinished|onBytesWritten|wantsFrames|wantsBytesWritten)\b/;
+  for (const face of ['dist/cjs/qt/WebSocket.d.ts', 'dist/cjs/qt/WebSocketServer.d.ts']) {
+    const hit = internal.exec(readFileSync(join(pkg, face), 'utf8'));
+    if (hit !== null) fail(`${face} declares the internal member ${hit[1]}`);
+  }
   const cjs = execFileSync(process.execPath, ['-e', "const q = require('qwebsocket'); console.log(q.codecImplementation(), typeof q.WebSocket, typeof q.WebSocketServer)"], { cwd: app, env, encoding: 'utf8' }).trim();
   const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import { codecImplementation, WebSocket } from 'qwebsocket'; console.log(codecImplementation(), typeof WebSocket)"], { cwd: app, env, encoding: 'utf8' }).trim();
   if (cjs !== 'native function function') fail(`require: ${cjs}`);

@@ -6,21 +6,21 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
+import { CloseCode, Limits, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
-import { encodeFrame } from '../codec';
-import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/upgrade';
+import { handleUpgrade, type UpgradeOwner } from '../transport/upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
-import { timerQueue, type TimerEntry } from '../transport/timerQueue';
 import { InvalidArgumentError } from '../errors';
-import { routeUpgrades, unrouteUpgrades } from './upgradeDispatcher';
-import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy, type DeflateSetting } from './WebSocket';
-import { selectDeflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { parseExtensions } from '../protocol/extensions';
+import { routeUpgrades, unrouteUpgrades } from '../core/upgradeRouter';
+import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
+import { serverFrames } from '../core/frames';
+import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy } from './WebSocket';
+import type { DeflateSetting } from '../core/request';
+import { validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
 import type { SslConfiguration } from '../transport/sslConfiguration';
@@ -69,7 +69,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #serverName: string;
   #secureMode: SslMode;
   #net: NetServer | null = null;
-  #http: HttpServer | null = null;
   #error = SocketError.UnknownSocketError;
   #errorString = '';
   #pending: WebSocket[] = [];
@@ -77,7 +76,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #paused = false;
   #parked: Socket[] = [];
   #handshakeTimeoutMs: number = Timeouts.HANDSHAKE_MS;
-  #handshaking = new Map<Duplex, TimerEntry>();
+  readonly #acceptor = new UpgradeAcceptor(
+    {
+      onUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+      onBadRequest: () => this.emit('serverError', CloseCode.CloseCodeProtocolError),
+    },
+    Timeouts.HANDSHAKE_MS,
+  );
   #subprotocols: string[] = [];
   #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
   #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
@@ -93,9 +98,17 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /**
    * @param serverName sent as the Server header of handshake responses
    * @param secureMode NonSecureMode (ws://) or SecureMode (wss://)
+   * @throws TypeError for an options object (ws's `new WebSocketServer({ port })`): listen() is
+   * how this class starts serving; `qwebsocket/ws` has ws's constructor
    */
   constructor(serverName = '', secureMode: SslMode = SslMode.NonSecureMode) {
     super();
+    if (typeof serverName === 'object' && serverName !== null) {
+      throw new TypeError(
+        "new WebSocketServer({ ... }) is ws's constructor; this is Qt's QWebSocketServer(serverName, secureMode). " +
+          "Call listen(address, port) or attach(httpServer) to serve, or use require('qwebsocket/ws') for the ws-style server.",
+      );
+    }
     this.#serverName = String(serverName);
     this.#secureMode = secureMode;
   }
@@ -160,26 +173,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return net;
   }
 
-  /** The internal http parser that every accepted TCP connection is fed to. */
-  #httpParser(): HttpServer {
-    if (this.#http === null) {
-      const http = createHttpServer({ maxHeaderSize: Limits.MAX_HANDSHAKE_SIZE, noDelay: true });
-      http.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
-      http.on('request', (req, res) => {
-        res.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade, close', 'Content-Type': 'text/plain' });
-        res.end('This is a WebSocket endpoint\n');
-      });
-      http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
-        this.#untrack(socket);
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-        refuseUpgrade(socket, status, status === 431 ? 'Request headers too large' : 'Bad request');
-        this.emit('serverError', CloseCode.CloseCodeProtocolError);
-      });
-      this.#http = http;
-    }
-    return this.#http;
-  }
-
   #onTcpConnection(socket: Socket): void {
     socket.on('error', () => {});
     if (this.#paused) {
@@ -202,18 +195,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /** Takes over an already-accepted TCP socket: its upgrade request is read and handled here. */
   handleConnection(socket: Socket): void {
     socket.on('error', ignoreError);
-    this.#track(socket);
+    this.#acceptor.track(socket);
     if (this.#secureMode !== SslMode.SecureMode) {
-      this.#httpParser().emit('connection', socket);
+      this.#acceptor.parse(socket);
       return;
     }
     // SecureMode: TLS first (under the same handshake timeout), then the HTTP upgrade
     try {
       this.#tls ??= serverTlsAcceptor(this, this.#sslConfiguration, (secure, raw) => {
-        if (raw !== null) this.#retrack(raw, secure);
-        else this.#track(secure);
+        if (raw !== null) this.#acceptor.retrack(raw, secure);
+        else this.#acceptor.track(secure);
         secure.on('error', ignoreError);
-        this.#httpParser().emit('connection', secure);
+        this.#acceptor.parse(secure);
       });
     } catch (e) {
       socket.destroy();
@@ -224,42 +217,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.#tls.accept(socket);
   }
   #tls: TlsAcceptor | null = null;
-
-  /** Moves a handshake timer from the TCP socket to the TLS socket over it. */
-  #retrack(from: Duplex, to: Duplex): void {
-    const e = this.#handshaking.get(from);
-    if (e === undefined || from.destroyed) return;
-    this.#handshaking.delete(from);
-    this.#handshaking.set(to, e);
-    from.off('close', this.#onTrackedClose);
-    to.on('close', this.#onTrackedClose);
-  }
-
-  /** One listener for every handshaking socket of this server (no closure per socket). */
-  readonly #onTrackedClose = ((server: WebSocketServer) =>
-    function (this: Duplex): void {
-      server.#untrack(this);
-    })(this);
-
-  #track(socket: Duplex): void {
-    if (this.#handshaking.has(socket)) return;
-    const entry = timerQueue(this.#handshakeTimeoutMs).add(() => {
-      // slow or silent client (e.g. slowloris): drop it
-      this.#handshaking.delete(socket);
-      socket.destroy();
-    });
-    this.#handshaking.set(socket, entry);
-    socket.on('close', this.#onTrackedClose);
-  }
-
-  #untrack(socket: Duplex): void {
-    const e = this.#handshaking.get(socket);
-    if (e !== undefined) {
-      e.queue?.cancel(e);
-      this.#handshaking.delete(socket);
-      socket.off('close', this.#onTrackedClose);
-    }
-  }
 
   /**
    * Serves on an existing http/https server: upgrades to `options.path` (or any path) become
@@ -277,7 +234,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * @param callback called with the new WebSocket (it is also queued and newConnection emitted)
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback?: (ws: WebSocket) => void): void {
-    this.#untrack(socket);
+    this.#acceptor.untrack(socket);
     if (callback !== undefined) this.#upgradeCallback = callback;
     try {
       handleUpgrade(req, socket, head, this.#owner);
@@ -297,7 +254,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       return server.#subprotocols;
     },
     authorizeOrigin: (origin) => server.#authorizeOrigin(origin),
-    negotiateExtensions: (offer) => server.#negotiateExtensions(offer),
+    negotiateExtensions: (offer) => negotiateExtensions(offer, server.#deflate),
     accepted: (socket, head, req, origin, subprotocol, ext) => server.#accepted(socket, head, req, origin, subprotocol, ext as DeflateSetting | null),
     refused: () => server.emit('serverError', CloseCode.CloseCodeProtocolError),
   }))(this);
@@ -308,17 +265,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.emit('originAuthenticationRequired', auth);
     return auth.allowed();
   }
-  #negotiateExtensions(offer: string): { response: string; agreement: DeflateSetting } | null | 'malformed' {
-    const options = this.#deflate;
-    if (options === null) {
-      // RFC 6455 §9.1 grammar is still checked: a broken header is a bad request
-      return parseExtensions(offer) === null ? 'malformed' : null;
-    }
-    const sel = selectDeflateOffer(offer, options);
-    if (sel === null || sel === 'malformed') return sel;
-    return { response: sel.response, agreement: { agreement: sel.agreement, options } };
-  }
-
   /**
    * Accepts permessage-deflate (RFC 7692) from clients that offer it: `true` for the defaults,
    * options, or `false` (the default) to accept no extension. Not in Qt.
@@ -423,15 +369,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   isListening(): boolean {
     return this.#net !== null && this.#net.listening;
   }
-  /** The address listened on ('' when not listening). */
-  serverAddress(): string {
-    const a = this.#net?.address();
-    return a !== null && typeof a === 'object' ? a.address : '';
+  /** Where this server listens, or else the (first) http server it is attached to listens. */
+  #address(): AddressInfo | null {
+    const a = this.#net?.address() ?? this.#attached.find((h) => h.listening)?.address();
+    return a !== null && typeof a === 'object' ? a : null;
   }
-  /** The port listened on (0 when not listening). */
+  /** The address listened on — after attach(), the attached server's ('' when neither listens). */
+  serverAddress(): string {
+    return this.#address()?.address ?? '';
+  }
+  /** The port listened on — after attach(), the attached server's (0 when neither listens). */
   serverPort(): number {
-    const a = this.#net?.address();
-    return a !== null && typeof a === 'object' ? a.port : 0;
+    return this.#address()?.port ?? 0;
   }
   /** ws://address:port (or wss://) of the listening server, '' when not listening. */
   serverUrl(): string {
@@ -451,11 +400,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (net !== null) net.close();
     for (const ws of this.#pending.splice(0)) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
     for (const s of this.#parked.splice(0)) s.destroy();
-    for (const [s, e] of this.#handshaking) {
-      e.queue?.cancel(e);
-      s.destroy();
-    }
-    this.#handshaking.clear();
+    this.#acceptor.dropAll();
     for (const http of this.#attached.splice(0)) unrouteUpgrades(http, this);
     this.setHeartbeatInterval(0);
     this.#paused = false;
@@ -489,6 +434,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   setHandshakeTimeout(ms: number): void {
     if (!Number.isInteger(ms) || ms < 1) throw new InvalidArgumentError('handshake timeout must be a positive integer (ms)');
     this.#handshakeTimeoutMs = ms;
+    this.#acceptor.setHandshakeTimeout(ms);
   }
   maxAllowedIncomingFrameSize(): number {
     return this.#maxFrame;
@@ -572,19 +518,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * @returns the number of connections it was queued on
    */
   broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
-    const text = typeof message === 'string';
-    const payload = text ? Buffer.from(message, 'utf8') : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const max = this.#outgoingFrameSize;
-    const opcode = text ? Opcode.Text : Opcode.Binary;
-    const frames: Buffer[] = [];
-    if (payload.length <= max) {
-      frames.push(encodeFrame(0x80 | opcode, payload, false, 0));
-    } else {
-      for (let off = 0; off < payload.length; off += max) {
-        const end = Math.min(off + max, payload.length);
-        frames.push(encodeFrame((end === payload.length ? 0x80 : 0) | (off === 0 ? opcode : Opcode.Continuation), payload.subarray(off, end), false, 0));
-      }
-    }
+    const frames = serverFrames(message, this.#outgoingFrameSize);
     let n = 0;
     for (const ws of sockets) if (queueEncodedFrames(ws, frames)) n++;
     return n;
