@@ -10,39 +10,53 @@ export function median(xs) {
 const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
+const cellOf = (v) => (v ? `${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)})` : '–');
+const ratioOf = (a, b) => (a && b ? ratio(a, b) : '–');
+// contenders in first-seen order across cells (the text variants appear in text cells only)
+const namesOf = (cells) => [...new Set(cells.flatMap((cell) => Object.keys(cell.contenders)))];
+// qwebsocket against each contender it is compared with, where both ran in the cell
+const VERSUS = ['ws+bufferutil', 'uws', 'uws-text', 'raw', 'raw-text'];
+
+function echoTable(cells, title) {
+  const names = namesOf(cells);
+  const versus = VERSUS.filter((v) => names.includes(v));
+  let md = `### ${title}\n\n| conns | payload | ${names.join(' | ')} | ${versus.map((v) => `qws / ${v}`).join(' | ')} | loadgen CPU |\n|---|---|${names.map(() => '---').join('|')}|${versus.map(() => '---').join('|')}|---|\n`;
+  for (const cell of cells) {
+    const c = cell.contenders;
+    const q = c.qwebsocket?.median;
+    md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => cellOf(c[n])).join(' | ')} | ${versus.map((v) => ratioOf(q, c[v]?.median)).join(' | ')} | ${Math.max(...Object.values(c).map((v) => v.loadgenCpu)).toFixed(0)}% |\n`;
+  }
+  md += '\nLatency p50/p99 (µs), median of runs:\n\n| conns | payload | ' + names.join(' | ') + ' |\n|---|---|' + names.map(() => '---').join('|') + '|\n';
+  for (const cell of cells) md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => (cell.contenders[n] ? `${cell.contenders[n].p50us}/${cell.contenders[n].p99us}` : '–')).join(' | ')} |\n`;
+  return md;
+}
+
+// a one-value-per-contender table, with qwebsocket's ratio to uws and to ws+bufferutil
+function singleTable(title, entries, header, value, show) {
+  let md = `\n### ${title}\n\n| contender | ${header} |\n|---|---|\n`;
+  for (const [n, v] of Object.entries(entries)) md += `| ${n} | ${show(v)} |\n`;
+  const q = entries.qwebsocket && value(entries.qwebsocket);
+  const vs = ['uws', 'ws+bufferutil'].filter((n) => q && entries[n]).map((n) => `qwebsocket / ${n}: ${ratio(q, value(entries[n]))}`);
+  return vs.length ? `${md}\n${vs.join(' · ')}\n` : md;
+}
+
 export function renderMarkdown(r) {
   let md = `Run ${r.date}, Node ${r.node}. Medians of messages/s (min–max); ratios in the same run.\n\n`;
-  const echo = r.scenarios.echo;
-  if (echo) {
-    const names = Object.keys(echo[0].contenders);
-    md += `### Echo (16 in flight per connection)\n\n| conns | payload | ${names.join(' | ')} | qws / ws+bufferutil | qws / raw | loadgen CPU |\n|---|---|${names.map(() => '---').join('|')}|---|---|---|\n`;
-    for (const cell of echo) {
-      const c = cell.contenders;
-      const q = c.qwebsocket?.median ?? 0;
-      md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => `${fmt(c[n].median)} (${fmt(c[n].min)}–${fmt(c[n].max)})`).join(' | ')} | ${ratio(q, c['ws+bufferutil']?.median ?? 0)} | ${ratio(q, c.raw?.median ?? 0)} | ${Math.max(...names.map((n) => c[n].loadgenCpu)).toFixed(0)}% |\n`;
-    }
-    md += '\nLatency p50/p99 (µs), median of runs:\n\n| conns | payload | ' + names.join(' | ') + ' |\n|---|---|' + names.map(() => '---').join('|') + '|\n';
-    for (const cell of echo) md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => `${cell.contenders[n].p50us}/${cell.contenders[n].p99us}`).join(' | ')} |\n`;
-  }
+  if (r.skipped?.length) md += `Skipped: ${r.skipped.join('; ')}.\n\n`;
+  if (r.scenarios.echo) md += echoTable(r.scenarios.echo, `Echo (${r.scenarios.echo[0].inflight ?? 16} in flight per connection)`);
+  if (r.scenarios.latency) md += '\n' + echoTable(r.scenarios.latency, 'One connection, one message in flight (round-trip latency)');
+  const a = r.scenarios.accept;
+  if (a) md += singleTable(`Connections accepted and upgraded per second (${Object.values(a)[0]?.connections} opened, 64 handshakes outstanding, held open)`, a, 'upgrades/s', (v) => v.perSec, (v) => `${fmt(v.perSec)} (${fmt(v.min)}–${fmt(v.max)})`);
   const b = r.scenarios.broadcast;
-  if (b) {
-    md += `\n### Broadcast (one 16 B message ×10 to ${Object.values(b)[0]?.connections} connections)\n\n| contender | delivered/s |\n|---|---|\n`;
-    for (const [n, v] of Object.entries(b)) md += `| ${n} | ${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)}) |\n`;
-    if (b.qwebsocket && b['ws+bufferutil']) md += `\nqwebsocket / ws: ${ratio(b.qwebsocket.deliveredPerSec, b['ws+bufferutil'].deliveredPerSec)}\n`;
-  }
+  if (b) md += singleTable(`Broadcast (one 16 B message ×10 to ${Object.values(b)[0]?.connections} connections; uws: publish to one topic)`, b, 'delivered/s', (v) => v.deliveredPerSec, (v) => `${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)})`);
   const m = r.scenarios.memory;
-  if (m) {
-    md += `\n### Idle memory per connection (RSS delta after GC)\n\n| contender | bytes/connection |\n|---|---|\n`;
-    for (const [n, v] of Object.entries(m)) md += `| ${n} | ${v.bytesPerConnection} |\n`;
-    if (m.qwebsocket && m['ws+bufferutil']) md += `\nqwebsocket / ws: ${ratio(m.qwebsocket.bytesPerConnection, m['ws+bufferutil'].bytesPerConnection)}\n`;
-  }
+  if (m) md += singleTable('Idle memory per connection (RSS delta after GC)', m, 'bytes/connection', (v) => v.bytesPerConnection, (v) => String(v.bytesPerConnection));
   const cs = r.scenarios.client;
   if (cs) {
-    md += `\n### Client throughput (Node client process, 16 in flight per connection, 16 B, against the raw echo server)\n\n| connections | qwebsocket | ws | qwebsocket / ws |\n|---|---|---|---|\n`;
-    for (const [conns, c] of Object.entries(cs)) {
-      const cell = (v) => (v ? `${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)})` : '–');
-      md += `| ${conns} | ${cell(c.qwebsocket)} | ${cell(c.ws)} | ${c.qwebsocket && c.ws ? ratio(c.qwebsocket.median, c.ws.median) : '–'} |\n`;
-    }
+    const libs = [...new Set(Object.values(cs).flatMap((c) => Object.keys(c)))];
+    const others = libs.filter((l) => l !== 'qwebsocket');
+    md += `\n### Client throughput (Node client process, 16 in flight per connection, 16 B, against the raw echo server; undici = Node's built-in WebSocket)\n\n| connections | ${libs.join(' | ')} | ${others.map((l) => `qwebsocket / ${l}`).join(' | ')} |\n|---|${libs.map(() => '---').join('|')}|${others.map(() => '---').join('|')}|\n`;
+    for (const [conns, c] of Object.entries(cs)) md += `| ${conns} | ${libs.map((l) => cellOf(c[l])).join(' | ')} | ${others.map((l) => ratioOf(c.qwebsocket?.median, c[l]?.median)).join(' | ')} |\n`;
   }
   return md;
 }
@@ -56,7 +70,7 @@ export function renderSvg(r) {
   }
   const names = [...new Set(bars.map((b) => b.name))];
   const labels = [...new Set(bars.map((b) => b.label))];
-  const colors = ['#2b6cb0', '#63b3ed', '#c53030', '#fc8181', '#718096'];
+  const colors = ['#2b6cb0', '#63b3ed', '#2f855a', '#9ae6b4', '#c53030', '#fc8181', '#718096', '#cbd5e0'];
   const max = Math.max(1, ...bars.map((b) => b.value));
   const bw = 12, gap = 18, left = 50, top = 30, h = 260;
   const width = left + labels.length * (names.length * bw + gap) + 20;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The benchmark harness: starts every contender's echo server on loopback, drives them with the
 // C load generator, interleaved in ONE run with repetitions, and reports ratios.
-//   node bench/run.mjs [--scenario echo,broadcast,memory,client,tls,deflate] [--contenders a,b] [--duration S]
-//                      [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
+//   node bench/run.mjs [--scenario echo,latency,accept,broadcast,memory,client,tls,deflate] [--contenders a,b]
+//                      [--duration S] [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const quick = args.includes('--quick');
-const scenarios = opt('scenario', 'echo,broadcast,memory,client,tls,deflate').split(',');
+const scenarios = opt('scenario', 'echo,latency,accept,broadcast,memory,client,tls,deflate').split(',');
 const duration = Number(opt('duration', quick ? 0.5 : 1));
 const reps = Number(opt('reps', quick ? 1 : 2));
 const connsList = opt('conns', '1,16,256').split(',').map(Number);
@@ -27,17 +27,28 @@ const inflight = Number(opt('inflight', 16));
 const bigN = Number(opt('big', 10000));
 
 const haveDist = existsSync(join(root, 'dist/cjs/index.js'));
+// uWebSockets.js is a bench-only contender built from source (bench/uws/build.sh), for this Node's ABI
+const uwsAddon = join(here, `uws/vendor/dist/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
+const haveUws = existsSync(uwsAddon);
+const NEED_DIST = 'run `npm run build` first (dist/ missing)';
+const NEED_UWS = `build it with bench/uws/build.sh (no ${uwsAddon}; uWebSockets.js is a bench-only contender)`;
 const ALL = [
-  { name: 'qwebsocket', script: 'qwebsocket.mjs', env: {}, needs: haveDist },
-  { name: 'qwebsocket-fallback', script: 'qwebsocket.mjs', env: { QWS_NO_NATIVE: '1' }, needs: haveDist },
+  { name: 'qwebsocket', script: 'qwebsocket.mjs', env: {}, needs: haveDist, why: NEED_DIST },
+  { name: 'qwebsocket-fallback', script: 'qwebsocket.mjs', env: { QWS_NO_NATIVE: '1' }, needs: haveDist, why: NEED_DIST },
+  { name: 'uws', script: 'uws.mjs', env: {}, needs: haveUws, why: NEED_UWS },
+  { name: 'uws-text', script: 'uws.mjs', env: { UWS_TEXT: '1' }, needs: haveUws, why: NEED_UWS },
   { name: 'ws+bufferutil', script: 'ws.mjs', env: {}, needs: true },
   { name: 'ws', script: 'ws.mjs', env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' }, needs: true },
   { name: 'raw', script: 'raw.mjs', env: {}, needs: true },
+  { name: 'raw-text', script: 'raw.mjs', env: { RAW_TEXT: '1' }, needs: true },
 ];
 const wanted = opt('contenders', ALL.map((c) => c.name).join(',')).split(',');
 const contenders = ALL.filter((c) => wanted.includes(c.name));
-for (const c of contenders) if (!c.needs) console.error(`skipping ${c.name}: run \`npm run build\` first (dist/ missing)`);
+const skipped = contenders.filter((c) => !c.needs).map((c) => `${c.name}: ${c.why}`);
+for (const note of skipped) console.error(`skipping ${note}`);
 const active = contenders.filter((c) => c.needs);
+// the text variants differ from their base only on text messages
+const activeFor = (text) => active.filter((c) => text || !c.env.UWS_TEXT && !c.env.RAW_TEXT);
 
 const loadgen = join(here, 'loadgen/loadgen');
 execFileSync('make', ['-s', '-C', join(here, 'loadgen')], { stdio: 'inherit' });
@@ -87,24 +98,27 @@ function runLoadgen(port, extra) {
   return out;
 }
 
-const results = { date: new Date().toISOString(), node: process.version, scenarios: {} };
+const results = { date: new Date().toISOString(), node: process.version, skipped, scenarios: {} };
 const progress = (s) => process.stderr.write(`\r\x1b[K${s}`);
 
-if (scenarios.includes('echo')) {
+// One echo matrix: every active contender's server on its own, each cell of conns × sizes run
+// `reps` times in rotating order; medians, min–max and latency per contender.
+async function echoMatrix(label, connsList, sizes, inflight) {
   const servers = {};
   for (const c of active) servers[c.name] = await startServer(c);
   const cells = [];
-  const total = connsList.length * sizes.length * reps * active.length;
+  const total = connsList.length * sizes.reduce((a, sz) => a + activeFor(SIZES[sz].text).length, 0) * reps;
   let done = 0;
   for (const conns of connsList) {
     for (const sz of sizes) {
       const { size, text } = SIZES[sz];
-      const runs = Object.fromEntries(active.map((c) => [c.name, []]));
+      const inCell = activeFor(text);
+      const runs = Object.fromEntries(inCell.map((c) => [c.name, []]));
       for (let r = 0; r < reps; r++) {
         // rotate the order each repetition so no contender always runs first
-        const order = active.map((_, i) => active[(i + r) % active.length]);
+        const order = inCell.map((_, i) => inCell[(i + r) % inCell.length]);
         for (const c of order) {
-          progress(`echo ${conns} conns ${sz} rep ${r + 1}/${reps} ${c.name} (${++done}/${total})`);
+          progress(`${label} ${conns} conns ${sz} rep ${r + 1}/${reps} ${c.name} (${++done}/${total})`);
           const res = JSON.parse(runLoadgen(servers[c.name].port, ['--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json']));
           runs[c.name].push(res);
         }
@@ -113,9 +127,10 @@ if (scenarios.includes('echo')) {
     }
   }
   for (const s of Object.values(servers)) s.stop();
-  results.scenarios.echo = cells.map((cell) => ({
+  return cells.map((cell) => ({
     conns: cell.conns,
     payload: cell.payload,
+    inflight,
     contenders: Object.fromEntries(Object.entries(cell.runs).map(([name, rs]) => [name, {
       median: median(rs.map((x) => x.msgsPerSec)),
       min: Math.min(...rs.map((x) => x.msgsPerSec)),
@@ -128,12 +143,33 @@ if (scenarios.includes('echo')) {
   }));
 }
 
+if (scenarios.includes('echo')) results.scenarios.echo = await echoMatrix('echo', connsList, sizes, inflight);
+// one connection, one message in flight: pure round-trip latency, nothing to batch
+if (scenarios.includes('latency')) results.scenarios.latency = await echoMatrix('latency', [1], ['text16', 'bin1k'], 1);
+
+// connections accepted and upgraded per second: a fresh server per run, warmed by a first pass
+if (scenarios.includes('accept')) {
+  const rates = Object.fromEntries(active.map((c) => [c.name, []]));
+  for (let r = 0; r < reps; r++) {
+    const order = active.map((_, i) => active[(i + r) % active.length]);
+    for (const c of order) {
+      progress(`accept ${bigN} connections: ${c.name} rep ${r + 1}/${reps}`);
+      const s = await startServer(c);
+      runLoadgen(s.port, ['--conns', String(Math.min(2000, bigN)), '--accept', '--duration', '60', '--json']);
+      const res = JSON.parse(runLoadgen(s.port, ['--conns', String(bigN), '--accept', '--duration', '60', '--json']));
+      rates[c.name].push(res.perSec);
+      s.stop();
+    }
+  }
+  results.scenarios.accept = Object.fromEntries(Object.entries(rates).map(([n, rs]) => [n, { perSec: median(rs), min: Math.min(...rs), max: Math.max(...rs), connections: bigN }]));
+}
+
 const pick = (names) => active.filter((c) => names.includes(c.name));
 
 if (scenarios.includes('broadcast')) {
   results.scenarios.broadcast = {};
   const msgsPerBroadcast = 10;
-  for (const c of pick(['qwebsocket', 'ws+bufferutil'])) {
+  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) {
     const rates = [];
     for (let r = 0; r < reps; r++) {
       progress(`broadcast to ${bigN} connections: ${c.name} rep ${r + 1}/${reps}`);
@@ -156,7 +192,7 @@ if (scenarios.includes('broadcast')) {
 
 if (scenarios.includes('memory')) {
   results.scenarios.memory = {};
-  for (const c of pick(['qwebsocket', 'qwebsocket-fallback', 'ws+bufferutil'])) {
+  for (const c of pick(['qwebsocket', 'qwebsocket-fallback', 'uws', 'ws+bufferutil'])) {
     progress(`idle memory at ${bigN} connections: ${c.name}`);
     const s = await startServer(c, ['--expose-gc']);
     s.send('mem');
@@ -177,14 +213,16 @@ if (scenarios.includes('memory')) {
 if (scenarios.includes('client')) {
   results.scenarios.client = {};
   const raw = await startServer(ALL.find((c) => c.name === 'raw'));
-  const libs = haveDist ? ['qwebsocket', 'ws'] : ['ws'];
+  const libs = haveDist ? ['qwebsocket', 'ws', 'undici'] : ['ws', 'undici'];
+  // Node's built-in WebSocket (undici's) needs a flag before Node 22
+  const nodeArgs = (lib) => (lib === 'undici' && typeof globalThis.WebSocket !== 'function' ? ['--experimental-websocket'] : []);
   // one connection (latency-bound ping-pong) and 16 connections from one client process
   for (const conns of [1, 16]) {
     const rates = Object.fromEntries(libs.map((l) => [l, []]));
     for (let r = 0; r < reps; r++) {
-      for (const lib of libs) {
+      for (const lib of libs.map((_, i) => libs[(i + r) % libs.length])) {
         progress(`client throughput: ${lib}, ${conns} conn(s), rep ${r + 1}/${reps}`);
-        const out = execFileSync('node', [join(here, 'clients/client.mjs'), lib, String(raw.port), String(duration + 0.5), String(inflight), String(conns)], { encoding: 'utf8' });
+        const out = execFileSync('node', [...nodeArgs(lib), join(here, 'clients/client.mjs'), lib, String(raw.port), String(duration + 0.5), String(inflight), String(conns)], { encoding: 'utf8' });
         rates[lib].push(JSON.parse(out).msgsPerSec);
       }
     }

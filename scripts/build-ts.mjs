@@ -13,15 +13,22 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
 writeFileSync(join(root, 'dist', 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
 
-const cjs = require(join(root, 'dist', 'cjs', 'index.js'));
-const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule').sort();
+// one ESM wrapper per package entry: [name in dist/esm, module in dist/cjs]
+const ENTRIES = [
+  ['index', 'index'],
+  ['redis', 'brokers/redis'],
+];
 mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
-writeFileSync(
-  join(root, 'dist', 'esm', 'index.mjs'),
-  `// ESM entry: re-exports the CommonJS build (one module instance for import and require).\n` +
-    `import cjs from '../cjs/index.js';\n` +
-    `export const { ${names.join(', ')} } = cjs;\n` +
-    `export default cjs;\n`,
-);
-writeFileSync(join(root, 'dist', 'esm', 'index.d.mts'), `export * from '../cjs/index.js';\nimport * as all from '../cjs/index.js';\nexport default all;\n`);
-console.log(`build-ts: dist/cjs + dist/esm (${names.length} exports)`);
+for (const [name, cjsPath] of ENTRIES) {
+  const cjs = require(join(root, 'dist', 'cjs', `${cjsPath}.js`));
+  const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule').sort();
+  writeFileSync(
+    join(root, 'dist', 'esm', `${name}.mjs`),
+    `// ESM entry: re-exports the CommonJS build (one module instance for import and require).\n` +
+      `import cjs from '../cjs/${cjsPath}.js';\n` +
+      `export const { ${names.join(', ')} } = cjs;\n` +
+      `export default cjs;\n`,
+  );
+  writeFileSync(join(root, 'dist', 'esm', `${name}.d.mts`), `export * from '../cjs/${cjsPath}.js';\nimport * as all from '../cjs/${cjsPath}.js';\nexport default all;\n`);
+  console.log(`build-ts: ${name}: dist/cjs + dist/esm (${names.length} exports)`);
+}

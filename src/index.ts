@@ -15,3 +15,5 @@ export { clearTlsSessionCache } from './transport/tlsFlow';
 export type { PerMessageDeflateOptions } from './protocol/permessageDeflate';
 export { WebSocketError, InvalidArgumentError, InvalidStateError, HandshakeError, ProtocolError } from './errors';
 export { codecImplementation } from './codec';
+export type { PubSubBroker, BrokerReceiver } from './core/broker';
+export type { PublishOptions } from './core/topicHub';

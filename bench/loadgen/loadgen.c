@@ -7,12 +7,16 @@
  * messages/s, MB/s, latency p50/p99 and its own CPU use.
  *
  *   loadgen --port P [--host 127.0.0.1] [--conns N] [--inflight K] [--size S] [--text|--binary]
- *           [--duration SECS] [--warmup SECS] [--path /] [--json] [--idle]
+ *           [--duration SECS] [--warmup SECS] [--path /] [--json] [--idle] [--sink T] [--accept [--window W]]
  *
  * --idle: connect and upgrade N connections, print "READY <n>" and hold them (no traffic) until
  * stdin closes or --duration elapses.
  * --sink T: connect and upgrade N connections, print "READY <n>", then only read, counting data
  * frames; when T frames have arrived print "DONE <CLOCK_MONOTONIC ns>" (for broadcast runs).
+ * --accept: open and upgrade N connections as fast as the server accepts them, at most --window W
+ * (default 64) handshakes outstanding at once, holding every upgraded connection open; print the
+ * upgrades per second from the first connect to the last 101 (JSON with --json), then reset them
+ * all (SO_LINGER 0: no TIME_WAIT, so repeated runs do not run out of ports).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,6 +45,7 @@
 typedef struct {
   int fd;
   int upgraded;
+  int requested; /* --accept: the upgrade request is out, the response is awaited */
   char hs[4096];
   int hs_len;
   /* frame parsing state: header bytes gathered, payload bytes still to skip */
@@ -57,7 +62,7 @@ typedef struct {
 
 static const char *host = "127.0.0.1", *path = "/";
 static long long sink_target = 0;
-static int port = 0, nconns = 1, inflight = 16, size = 16, text = 0, json = 0, idle = 0;
+static int port = 0, nconns = 1, inflight = 16, size = 16, text = 0, json = 0, idle = 0, accept_mode = 0, window = 64;
 static double duration = 5, warmup = 1;
 static uint8_t *frames; /* K copies of one masked frame */
 static size_t frame_len;
@@ -116,6 +121,21 @@ static void build_frames(void) {
 
 static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+static int upgrade_request(char *req, size_t cap) {
+  return snprintf(req, cap,
+                  "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n", path, host, port);
+}
+
+/* the response head gathered so far in c->hs: 1 = a valid 101, 0 = incomplete, -1 = refused */
+static int check_response(conn_t *c) {
+  char *end = strstr(c->hs, "\r\n\r\n");
+  if (!end) return c->hs_len >= (int)sizeof c->hs - 1 ? -1 : 0;
+  if (strncmp(c->hs, "HTTP/1.1 101", 12) != 0) return -1;
+  if (!strcasestr(c->hs, "Sec-WebSocket-Accept: " WS_ACCEPT)) return -1;
+  return 1;
+}
+
 static int open_conn(struct sockaddr_in *sa) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -128,9 +148,7 @@ static int open_conn(struct sockaddr_in *sa) {
 /* blocking handshake, one connection at a time (before traffic: no effect on measurements) */
 static int handshake(conn_t *c) {
   char req[512];
-  int n = snprintf(req, sizeof req,
-                   "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Key: " WS_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n", path, host, port);
+  int n = upgrade_request(req, sizeof req);
   if (write(c->fd, req, (size_t)n) != n) return -1;
   c->hs_len = 0;
   for (;;) {
@@ -138,13 +156,77 @@ static int handshake(conn_t *c) {
     if (r <= 0) return -1;
     c->hs_len += (int)r;
     c->hs[c->hs_len] = 0;
-    char *end = strstr(c->hs, "\r\n\r\n");
-    if (!end) { if (c->hs_len >= (int)sizeof c->hs - 1) return -1; continue; }
-    if (strncmp(c->hs, "HTTP/1.1 101", 12) != 0) return -1;
-    if (!strcasestr(c->hs, "Sec-WebSocket-Accept: " WS_ACCEPT)) return -1;
+    int ok = check_response(c);
     /* bytes after the head would be frames: none are expected before we send */
-    return 0;
+    if (ok != 0) return ok > 0 ? 0 : -1;
   }
+}
+
+/* --accept: nonblocking connects, W handshakes in flight; returns the process exit code */
+static int run_accept(struct sockaddr_in *sa) {
+  conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
+  int ep = epoll_create1(0);
+  char req[512];
+  int reqlen = upgrade_request(req, sizeof req);
+  int started = 0, upgraded = 0, pending = 0;
+  struct epoll_event evs[512];
+  uint64_t t0 = now_ns();
+  uint64_t give_up = t0 + (uint64_t)(duration * 1e9);
+  while (upgraded + (int)errors < nconns && now_ns() < give_up) {
+    while (pending < window && started < nconns) {
+      conn_t *c = &conns[started++];
+      c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      int one = 1;
+      setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (c->fd < 0 || (connect(c->fd, (struct sockaddr *)sa, sizeof *sa) < 0 && errno != EINPROGRESS)) { errors++; continue; }
+      struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+      epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+      pending++;
+    }
+    int n = epoll_wait(ep, evs, 512, 100);
+    for (int e = 0; e < n; e++) {
+      conn_t *c = evs[e].data.ptr;
+      int ok = 0;
+      if (!c->requested) {
+        /* connected (or failed): send the request, then wait for the response */
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0 || write(c->fd, req, (size_t)reqlen) != reqlen) ok = -1;
+        else {
+          c->requested = 1;
+          struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+          epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+          continue;
+        }
+      } else {
+        ssize_t r = read(c->fd, c->hs + c->hs_len, sizeof c->hs - 1 - (size_t)c->hs_len);
+        if (r < 0 && errno == EAGAIN) continue;
+        if (r <= 0) ok = -1;
+        else {
+          c->hs_len += (int)r;
+          c->hs[c->hs_len] = 0;
+          ok = check_response(c);
+        }
+      }
+      if (ok == 0) continue;
+      epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+      pending--;
+      if (ok > 0) upgraded++, c->upgraded = 1;
+      else errors++;
+    }
+  }
+  double secs = (double)(now_ns() - t0) / 1e9;
+  if (json) printf("{\"conns\":%d,\"upgraded\":%d,\"seconds\":%.4f,\"perSec\":%.1f,\"errors\":%llu}\n", nconns, upgraded, secs, upgraded / secs, (unsigned long long)errors);
+  else printf("%d of %d connections upgraded in %.3f s: %.0f/s, errors %llu\n", upgraded, nconns, secs, upgraded / secs, (unsigned long long)errors);
+  fflush(stdout);
+  struct linger reset = {1, 0};
+  for (int i = 0; i < started; i++) {
+    if (conns[i].fd < 0) continue;
+    setsockopt(conns[i].fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(conns[i].fd);
+  }
+  return upgraded == nconns ? 0 : 1;
 }
 
 static void flush_out(conn_t *c, int ep) {
@@ -241,13 +323,16 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--idle")) idle = 1;
     else if (!strcmp(a, "--sink")) sink_target = atoll(v), i++;
+    else if (!strcmp(a, "--accept")) accept_mode = 1;
+    else if (!strcmp(a, "--window")) window = atoi(v), i++;
     else { fprintf(stderr, "unknown option %s\n", a); return 2; }
   }
-  if (port <= 0 || nconns <= 0 || inflight <= 0 || size < 0) { fprintf(stderr, "usage: see the header comment\n"); return 2; }
+  if (port <= 0 || nconns <= 0 || inflight <= 0 || size < 0 || window <= 0) { fprintf(stderr, "usage: see the header comment\n"); return 2; }
   struct rlimit rl = {65536, 65536};
   setrlimit(RLIMIT_NOFILE, &rl);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   inet_pton(AF_INET, host, &sa.sin_addr);
+  if (accept_mode) return run_accept(&sa);
   conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
   for (int i = 0; i < nconns; i++) {
     conns[i].fd = open_conn(&sa);

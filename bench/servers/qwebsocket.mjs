@@ -1,5 +1,6 @@
 // qwebsocket echo server (QWS_NO_NATIVE=1 selects the pure-TS codec).
 import { createRequire } from 'node:module';
+import { serveControl } from './control.mjs';
 const require = createRequire(import.meta.url);
 const { WebSocketServer, SslMode, codecImplementation } = require('../../dist/cjs/index.js');
 
@@ -18,18 +19,12 @@ server.on('newConnection', () => {
 if (!(await server.listen('127.0.0.1', 0))) throw new Error(server.errorString());
 console.error(`codec: ${codecImplementation()}`);
 console.log(`PORT ${server.serverPort()}`);
-process.stdin.on('data', (d) => {
-  const cmd = d.toString().trim();
-  if (cmd.startsWith('broadcast')) {
-    const [, n, size] = cmd.split(' ');
-    const msg = 'a'.repeat(Number(size));
-    const t0 = process.hrtime.bigint();
-    console.log(`START ${t0}`);
+serveControl({
+  broadcast: (n, size) => {
+    const msg = 'a'.repeat(size);
     let sent = 0;
-    for (let i = 0; i < Number(n); i++) sent += server.broadcast(msg);
-    console.log(`BROADCAST ${sent} ${Number(process.hrtime.bigint() - t0) / 1e6}`);
-  } else if (cmd === 'mem') {
-    global.gc?.();
-    console.log(`MEM ${process.memoryUsage().rss} ${server.connections().length}`);
-  }
+    for (let i = 0; i < n; i++) sent += server.broadcast(msg);
+    return sent;
+  },
+  connections: () => server.connections().length,
 });

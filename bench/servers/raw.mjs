@@ -1,13 +1,17 @@
 // The floor: a minimal WebSocket echo on Node's own net.Socket, framing by hand, batching all
 // echoes of one incoming chunk into one write, unmasking with bufferutil's native loop, and
 // joining the chunks of a large frame once (not once per chunk). Any library on Node's sockets
-// can at best match it.
+// can at best match it. RAW_TEXT=1 (contender `raw-text`) also decodes every text frame's payload
+// to a JS string and encodes the string back into the reply, the least a library with string
+// messages must do: the floor for our text path. (Both take valid input only: no protocol rule is
+// checked, and a text payload that is not valid UTF-8 would not survive the round trip.)
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 const { mask: nativeMask } = createRequire(import.meta.url)('bufferutil');
 
+const asText = process.env.RAW_TEXT === '1';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 const server = createServer({ noDelay: true }, (socket) => {
@@ -61,6 +65,7 @@ const server = createServer({ noDelay: true }, (socket) => {
       else { out[o++] = 127; out.writeBigUInt64BE(BigInt(len), o); o += 8; }
       if (len < 32) for (let j = 0; j < len; j++) out[o + j] = buf[p + j] ^ (j & 3 ? (j & 3) === 1 ? k1 : (j & 3) === 2 ? k2 : k3 : k0);
       else nativeMask(buf.subarray(p, p + len), buf.subarray(p - 4, p), out, o, len);
+      if (asText && (b0 & 0x0f) === 1) out.write(out.toString('utf8', o, o + len), o, len, 'utf8');
       o += len;
       i = p + len;
       if ((b0 & 0x0f) === 8) { socket.end(out.subarray(0, o)); return; }

@@ -1,6 +1,7 @@
 // `ws` echo server. WS_NO_BUFFER_UTIL=1 / WS_NO_UTF_8_VALIDATE=1 select the variant without the
-// native helpers (ws reads them at load time). MODE=broadcast: 'go' broadcasts to every client.
+// native helpers (ws reads them at load time). Serves control.mjs's commands (broadcast, mem).
 import { WebSocketServer } from 'ws';
+import { serveControl } from './control.mjs';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: process.env.DEFLATE === '1' && { serverNoContextTakeover: process.env.NO_CONTEXT === '1' } });
 wss.on('connection', (ws) => {
@@ -8,18 +9,12 @@ wss.on('connection', (ws) => {
   ws.on('error', () => {});
 });
 wss.on('listening', () => console.log(`PORT ${wss.address().port}`));
-process.stdin.on('data', (d) => {
-  const cmd = d.toString().trim();
-  if (cmd.startsWith('broadcast')) {
-    const [, n, size] = cmd.split(' ');
-    const msg = Buffer.alloc(Number(size), 0x61);
-    const t0 = process.hrtime.bigint();
-    console.log(`START ${t0}`);
+serveControl({
+  broadcast: (n, size) => {
+    const msg = Buffer.alloc(size, 0x61);
     let sent = 0;
-    for (let i = 0; i < Number(n); i++) for (const c of wss.clients) { c.send(msg, { binary: false }); sent++; }
-    console.log(`BROADCAST ${sent} ${Number(process.hrtime.bigint() - t0) / 1e6}`);
-  } else if (cmd === 'mem') {
-    global.gc?.();
-    console.log(`MEM ${process.memoryUsage().rss} ${wss.clients.size}`);
-  }
+    for (let i = 0; i < n; i++) for (const c of wss.clients) { c.send(msg, { binary: false }); sent++; }
+    return sent;
+  },
+  connections: () => wss.clients.size,
 });

@@ -20,6 +20,9 @@ constexpr uint32_t LIMIT_MAX_CONTROL_PAYLOAD = 125;
 constexpr uint32_t LIMIT_MAX_CLOSE_REASON = 123;
 constexpr uint32_t LIMIT_MAX_INCOMING_FRAME_SIZE = 2147483646;
 constexpr uint32_t LIMIT_MAX_INCOMING_MESSAGE_SIZE = 2147483646;
+// our defaults (64 MiB each): TS writes them into the decoder state, which is all the decoder reads
+constexpr uint32_t LIMIT_DEFAULT_MAX_INCOMING_FRAME_SIZE = 67108864;
+constexpr uint32_t LIMIT_DEFAULT_MAX_INCOMING_MESSAGE_SIZE = 67108864;
 constexpr uint32_t LIMIT_MAX_HEADER_SIZE = 14;
 constexpr uint32_t LIMIT_RECORD_CAPACITY = 1024;
 

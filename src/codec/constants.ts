@@ -57,6 +57,23 @@ export const Limits = {
   MAX_INCOMING_FRAME_SIZE: 2147483646,
   MAX_INCOMING_MESSAGE_SIZE: 2147483646,
   MAX_OUTGOING_FRAME_SIZE: 2147483646,
+  /**
+   * Our default incoming frame and message limits (64 MiB; Qt's default is the maximum above).
+   * A deliberate deviation from Qt: one peer must not make a default server buffer 2 GiB.
+   * Over it the connection fails with 1009 at the frame header, before the excess is buffered.
+   */
+  DEFAULT_MAX_INCOMING_FRAME_SIZE: 67108864,
+  DEFAULT_MAX_INCOMING_MESSAGE_SIZE: 67108864,
+  /**
+   * Our default cap on one connection's unsent bytes (16 MiB; Qt has none): over it, a send
+   * fails the connection with 1008. One message larger than the cap still goes out alone.
+   */
+  DEFAULT_MAX_BUFFERED_BYTES: 16777216,
+  /** Default high- and low-water marks of the `drained` signal (an addition to Qt). */
+  DEFAULT_WRITE_HIGH_WATER_MARK: 1048576,
+  DEFAULT_WRITE_LOW_WATER_MARK: 262144,
+  /** Smallest capacity of a message reassembly buffer (it then doubles as needed). */
+  MIN_ASSEMBLY_BUFFER: 1024,
   /** Qt's default outgoing frame size: 512 KiB. */
   DEFAULT_OUTGOING_FRAME_SIZE: 524288,
   /** Largest frame header: 2 + 8 (64-bit length) + 4 (mask), RFC 6455 §5.2. */

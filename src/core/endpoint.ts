@@ -9,7 +9,8 @@
 import type { Socket } from 'node:net';
 import type { SessionHandler, MaskSource } from '../protocol/session';
 import { closePayload } from '../protocol/closeFrame';
-import { Connection, type ConnectionEvents } from '../transport/connection';
+import { Connection, type ConnectionEvents, type WriteLimits } from '../transport/connection';
+import type { MessageCompressor } from '../protocol/permessageDeflate';
 import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
 
@@ -38,6 +39,8 @@ export interface EndpointOptions {
   deflate: DeflateSetting | null;
   /** Client side: a mask-key source other than the default pool, or null. */
   maskSource: MaskSource | null;
+  /** Cap on unsent bytes and the drained watermarks (see transport/connection). */
+  writeLimits: WriteLimits;
 }
 
 /** See the module comment. */
@@ -60,7 +63,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
       outgoingFrameSize: options.outgoingFrameSize,
       now: Date.now,
       compressor: d === null ? null : new PerMessageDeflate(d.agreement, d.options, { server: options.server, maxMessageSize: options.maxMessageSize }),
-    });
+    }, options.writeLimits);
     if (options.maskSource !== null) this.#conn.session.setMaskSource(options.maskSource);
     this.#conn.setReadBufferSize(options.readBufferSize);
   }
@@ -97,21 +100,32 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  /** @returns payload bytes queued (0 after a close was sent) */
+  /**
+   * Queues a text message through the write cap.
+   * @returns payload bytes queued (0 after a close was sent, or refused by the cap)
+   */
   sendText(message: string): number {
-    return this.#conn.session.sendText(message);
+    return this.#conn.sendText(message);
   }
-  /** @returns payload bytes queued (0 after a close was sent) */
+  /** As {@link sendText}, for binary messages. */
   sendBinary(data: Uint8Array): number {
-    return this.#conn.session.sendBinary(data);
+    return this.#conn.sendBinary(data);
   }
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
   sendPing(payload: Uint8Array): void {
     this.#conn.session.sendPing(payload);
   }
-  /** Queues frames encoded once for many server connections, by reference. @returns false after close */
+  /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
   sendEncoded(frames: readonly Buffer[]): boolean {
-    return this.#conn.session.sendEncoded(frames);
+    return this.#conn.sendEncoded(frames);
+  }
+  /** Queues a publish's shared frames (see Connection.sendShared). @returns true when queued */
+  sendShared(frames: readonly Buffer[]): boolean {
+    return this.#conn.sendShared(frames);
+  }
+  /** The compressor when it keeps no context between messages (a publish shares its output). */
+  get sharedCompressor(): MessageCompressor | null {
+    return this.#conn.session.sharedCompressor;
   }
   /** Writes queued data now. @returns true when anything was written */
   flush(): boolean {
@@ -153,9 +167,9 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   setMaskSource(source: MaskSource | null): void {
     if (!this.#server) this.#conn.session.setMaskSource(source);
   }
-  /** Caps unsent bytes: over the cap 'close' fails with 1008, 'pause' stops reading until drained. */
-  setWriteCap(maxBytes: number, policy: 'close' | 'pause'): void {
-    this.#conn.setWriteCap(maxBytes, policy);
+  /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
+  setWriteLimits(limits: WriteLimits): void {
+    this.#conn.setWriteLimits(limits);
   }
 
   // ---- SessionHandler (called by the protocol layer) ---------------------------------------
@@ -215,6 +229,10 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** @internal */
   onBytesWritten(bytes: number): void {
     this.#events.onBytesWritten(bytes);
+  }
+  /** @internal */
+  onDrained(): void {
+    this.#events.onDrained();
   }
   /** @internal */
   onReadFinished(): void {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessageDeflate';
+import type { TopicHub } from './topicHub';
 
 /** A request as this socket keeps it: URL plus header pairs. */
 export interface ResolvedRequest {
@@ -41,7 +42,7 @@ export function resolveRequest(src: RequestSource): ResolvedRequest {
  * What a server hands over for a socket it accepted. `T` is the face's socket class: `onGone`
  * is one function per server, called with the socket (no closure per connection).
  */
-export interface ServerSideInfo<T> {
+export interface ServerSideInfo<T extends object> {
   request: RequestSource;
   origin: string;
   subprotocol: string;
@@ -51,6 +52,8 @@ export interface ServerSideInfo<T> {
   onGone?: (socket: T) => void;
   /** permessage-deflate as the server agreed it, or null. */
   deflate: DeflateSetting | null;
+  /** The server's topics (subscribe/publish on this connection). */
+  topics: TopicHub<T>;
 }
 
 /** An agreed permessage-deflate and the options of our side. */

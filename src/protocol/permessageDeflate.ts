@@ -57,6 +57,12 @@ export interface MessageCompressor {
    * @throws {@link InflateError} for bad DEFLATE data (1007) or a message over the limit (1009)
    */
   inflate(piece: Uint8Array, last: boolean): Buffer;
+  /**
+   * Set when compressing keeps no context between messages (no context takeover): a message
+   * then compresses to the same bytes on every connection with the same key, so a publish
+   * compresses once per key. Null with context takeover.
+   */
+  readonly sharedKey: string | null;
   /** Changes the limit on a message's inflated size. */
   setMaxMessageSize(bytes: number): void;
   /** Frees the zlib contexts. */

@@ -11,6 +11,7 @@ import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State 
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
 import { Outbox } from './outbox';
+import { AssemblyBuffer } from './assemblyBuffer';
 
 /** What a session reports. Implemented by the API object; called synchronously. */
 export interface SessionHandler {
@@ -84,9 +85,9 @@ export class Session {
   #outgoingFrameSize: number;
   // incoming message assembly
   #msgOpcode = 0;
-  // allocated when a message spans frames or chunks (idle connections hold none)
-  #msgParts: Buffer[] | null = null;
-  #frameParts: Buffer[] | null = null;
+  // allocated when a message (or, for frame signals, a frame) spans frames or chunks
+  #message: AssemblyBuffer | null = null;
+  #frame: AssemblyBuffer | null = null;
   #frameText: StringDecoder | null = null;
   #compressor: MessageCompressor | null;
   /** The incoming message is compressed (RSV1 on its first frame). */
@@ -118,6 +119,12 @@ export class Session {
   /** Limits the inflated size of compressed messages (the decoder limits wire sizes). */
   setMaxMessageSize(bytes: number): void {
     this.#compressor?.setMaxMessageSize(bytes);
+  }
+
+  /** The compressor when it keeps no context between messages (a publish shares its output). */
+  get sharedCompressor(): MessageCompressor | null {
+    const c = this.#compressor;
+    return c !== null && c.sharedKey !== null ? c : null;
   }
 
   /** Frees the compression contexts (the connection is gone). */
@@ -191,14 +198,22 @@ export class Session {
       h.onTextMessage(text);
       return;
     }
-    let piece = chunk.subarray(start, start + len);
+    const whole = first && (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN);
+    let src: Buffer = chunk;
+    let at = start;
+    let size = len;
+    let more = rec[o + R.REMAINING];
     if (this.#msgCompressed) {
-      const inflated = this.#inflate(piece, opcode, flags);
+      const inflated = this.#inflate(chunk.subarray(start, start + len), opcode, flags);
       if (inflated === null) return;
-      piece = inflated;
+      src = inflated;
+      at = 0;
+      size = inflated.length;
+      more = 0; // the inflated size of the rest is unknown
     }
-    if ((flags & (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_FIRST | R.FLAG_LAST | R.FLAG_FIN) && opcode !== Opcode.Continuation) {
+    if (whole) {
       // fast path: a whole single-frame message in this chunk
+      const piece = src.subarray(at, at + size);
       if (opcode === Opcode.Text) {
         const text = piece.toString();
         if (h.wantsFrames) h.onTextFrame(text, true);
@@ -209,11 +224,12 @@ export class Session {
       }
       return;
     }
-    if (opcode !== Opcode.Continuation && flags & R.FLAG_FIRST) this.#msgOpcode = opcode;
-    (this.#msgParts ??= []).push(piece);
+    if (first) this.#msgOpcode = opcode;
+    // copied into one growing buffer: no object per fragment or per socket read
+    (this.#message ??= new AssemblyBuffer()).append(src, at, size, more);
     const last = (flags & R.FLAG_LAST) !== 0;
     const fin = (flags & R.FLAG_FIN) !== 0;
-    if (h.wantsFrames) this.#framePiece(piece, last, fin);
+    if (h.wantsFrames) this.#framePiece(src, at, size, more, (flags & R.FLAG_FIRST) !== 0 && last, last, fin);
     if (last && fin) this.#finishMessage();
   }
 
@@ -244,16 +260,16 @@ export class Session {
     }
   }
 
-  #framePiece(piece: Buffer, last: boolean, fin: boolean): void {
-    if (!last) {
-      (this.#frameParts ??= []).push(piece);
-      return;
-    }
-    let frame = piece;
-    if (this.#frameParts !== null && this.#frameParts.length > 0) {
-      this.#frameParts.push(piece);
-      frame = Buffer.concat(this.#frameParts);
-      this.#frameParts = null;
+  /** Frame signals: a frame split across chunks is assembled too (its size is known at once). */
+  #framePiece(src: Buffer, at: number, size: number, more: number, whole: boolean, last: boolean, fin: boolean): void {
+    let frame: Buffer;
+    if (whole) {
+      frame = src.subarray(at, at + size);
+    } else {
+      const f = (this.#frame ??= new AssemblyBuffer());
+      f.append(src, at, size, more);
+      if (!last) return;
+      frame = f.take();
     }
     if (this.#msgOpcode === Opcode.Text) {
       // a frame may end mid code point: the decoder carries it into the next frame
@@ -267,9 +283,7 @@ export class Session {
   }
 
   #finishMessage(): void {
-    const parts = this.#msgParts ?? [];
-    const message = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    this.#msgParts = null;
+    const message = (this.#message as AssemblyBuffer).take();
     if (this.#msgOpcode === Opcode.Text) {
       let text: string;
       try {
@@ -287,8 +301,8 @@ export class Session {
   }
 
   #dropMessage(): void {
-    this.#msgParts = null;
-    this.#frameParts = null;
+    this.#message?.clear();
+    this.#frame?.clear();
     this.#frameText = null;
   }
 

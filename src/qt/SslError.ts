@@ -48,49 +48,34 @@ export enum SslErrorCode {
 }
 
 /**
- * OpenSSL X509_V_ERR_* names (without the prefix) as Node reports them in `err.code` and
- * `TLSSocket.authorizationError`, plus Node's own ERR_TLS_CERT_ALTNAME_INVALID (from
- * tls.checkServerIdentity) and the pseudo-code NO_PEER_CERTIFICATE used by this library when a
- * certificate was required but none came. Codes Node cannot report (CRL, policy, name
- * constraints) are listed too so that the table stays right if Node starts passing them through.
+ * The one table from OpenSSL verify results to Qt's codes: X509_V_ERR_* names (without the
+ * prefix) as transport/chainVerifier and Node's `authorizationError` give them, mapped exactly
+ * as Qt's OpenSSL backend maps them (X509CertificateOpenSSL::openSSLErrorToQSslError). Every
+ * other OpenSSL result — CERT_CHAIN_TOO_LONG (peerVerifyDepth), KEYUSAGE_NO_CERTSIGN,
+ * UNHANDLED_CRITICAL_EXTENSION, the CRL, policy, name-constraint and security-level errors — is
+ * UnspecifiedError in Qt too; {@link SslError.openSslCode} still tells which it was.
+ * Two entries are this library's own: ERR_TLS_CERT_ALTNAME_INVALID, Node's host-name check
+ * (Qt's own check gives HostNameMismatch), and NO_PEER_CERTIFICATE for a missing certificate.
  */
 const OPENSSL_CODES: Readonly<Record<string, SslErrorCode>> = {
-  UNSPECIFIED: SslErrorCode.UnspecifiedError,
   UNABLE_TO_GET_ISSUER_CERT: SslErrorCode.UnableToGetIssuerCertificate,
-  UNABLE_TO_GET_CRL: SslErrorCode.CertificateStatusUnknown,
   UNABLE_TO_DECRYPT_CERT_SIGNATURE: SslErrorCode.UnableToDecryptCertificateSignature,
-  UNABLE_TO_DECRYPT_CRL_SIGNATURE: SslErrorCode.CertificateStatusUnknown,
   UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: SslErrorCode.UnableToDecodeIssuerPublicKey,
   CERT_SIGNATURE_FAILURE: SslErrorCode.CertificateSignatureFailed,
-  CRL_SIGNATURE_FAILURE: SslErrorCode.CertificateStatusUnknown,
   CERT_NOT_YET_VALID: SslErrorCode.CertificateNotYetValid,
   CERT_HAS_EXPIRED: SslErrorCode.CertificateExpired,
-  CRL_NOT_YET_VALID: SslErrorCode.CertificateStatusUnknown,
-  CRL_HAS_EXPIRED: SslErrorCode.CertificateStatusUnknown,
   ERROR_IN_CERT_NOT_BEFORE_FIELD: SslErrorCode.InvalidNotBeforeField,
   ERROR_IN_CERT_NOT_AFTER_FIELD: SslErrorCode.InvalidNotAfterField,
-  ERROR_IN_CRL_LAST_UPDATE_FIELD: SslErrorCode.CertificateStatusUnknown,
-  ERROR_IN_CRL_NEXT_UPDATE_FIELD: SslErrorCode.CertificateStatusUnknown,
-  OUT_OF_MEM: SslErrorCode.UnspecifiedError,
   DEPTH_ZERO_SELF_SIGNED_CERT: SslErrorCode.SelfSignedCertificate,
   SELF_SIGNED_CERT_IN_CHAIN: SslErrorCode.SelfSignedCertificateInChain,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: SslErrorCode.UnableToGetLocalIssuerCertificate,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: SslErrorCode.UnableToVerifyFirstCertificate,
-  CERT_CHAIN_TOO_LONG: SslErrorCode.PathLengthExceeded,
   CERT_REVOKED: SslErrorCode.CertificateRevoked,
   INVALID_CA: SslErrorCode.InvalidCaCertificate,
-  INVALID_NON_CA: SslErrorCode.InvalidCaCertificate,
-  KEYUSAGE_NO_CERTSIGN: SslErrorCode.InvalidCaCertificate,
   PATH_LENGTH_EXCEEDED: SslErrorCode.PathLengthExceeded,
-  PROXY_PATH_LENGTH_EXCEEDED: SslErrorCode.PathLengthExceeded,
   INVALID_PURPOSE: SslErrorCode.InvalidPurpose,
   CERT_UNTRUSTED: SslErrorCode.CertificateUntrusted,
   CERT_REJECTED: SslErrorCode.CertificateRejected,
-  SUBJECT_ISSUER_MISMATCH: SslErrorCode.SubjectIssuerMismatch,
-  AKID_SKID_MISMATCH: SslErrorCode.AuthorityIssuerSerialNumberMismatch,
-  AKID_ISSUER_SERIAL_MISMATCH: SslErrorCode.AuthorityIssuerSerialNumberMismatch,
-  HOSTNAME_MISMATCH: SslErrorCode.HostNameMismatch,
-  IP_ADDRESS_MISMATCH: SslErrorCode.HostNameMismatch,
   ERR_TLS_CERT_ALTNAME_INVALID: SslErrorCode.HostNameMismatch,
   NO_PEER_CERTIFICATE: SslErrorCode.NoPeerCertificate,
 };
@@ -158,9 +143,8 @@ export class SslError {
   }
 
   /**
-   * The SslError for an OpenSSL verify code as Node reports it ('CERT_HAS_EXPIRED',
-   * 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', …); unknown codes give
-   * UnspecifiedError.
+   * The SslError for an OpenSSL verify code ('CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+   * 'ERR_TLS_CERT_ALTNAME_INVALID', …); codes Qt does not map give UnspecifiedError.
    */
   static fromOpenSslCode(code: string, certificate: X509Certificate | null = null): SslError {
     return new SslError(OPENSSL_CODES[code] ?? SslErrorCode.UnspecifiedError, certificate, code);

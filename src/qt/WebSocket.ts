@@ -10,12 +10,16 @@ import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import { truncateUtf8 } from '../protocol/closeFrame';
 import { resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, InvalidStateError } from '../errors';
 import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
 import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
+import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/connection';
+import { isTlsError, tlsErrorText } from '../transport/tlsAlerts';
+import type { TopicHub } from '../core/topicHub';
+import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from '../core/request';
 import { bytesOf, checkSize, looksLikeWebSocketUrl } from './arguments';
 import { ClientOpener } from './clientOpener';
@@ -30,10 +34,10 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
 let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>) => void;
 let lifecycle: SocketLifecycle<WebSocket>;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
-let setBufferCap: (ws: WebSocket, maxBytes: number, policy: BufferPolicy) => void;
+let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
+let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
-/** What a server connection does when its unsent bytes exceed the cap. */
-export type BufferPolicy = 'close' | 'pause';
+export type { BufferPolicy } from '../transport/connection';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -53,11 +57,15 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #requestValue: ResolvedRequest | RequestSource | null = null;
   /** Server side: called once when the connection is gone (instead of a listener per socket). */
   #onGone: ((ws: WebSocket) => void) | null = null;
+  /** Server side: the server's topics; null on client sockets. */
+  #topics: TopicHub<WebSocket> | null = null;
   #subprotocol = '';
   #server = false;
   #conn: Endpoint | null = null;
-  #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
-  #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
+  // our defaults, not Qt's 2 GiB (README "Limits and defaults")
+  #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
+  #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
+  #writeLimits: WriteLimits = DEFAULT_WRITE_LIMITS;
   #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
   #readBufferSize = 0;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
@@ -87,7 +95,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
     };
     sendEncodedFrames = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
-    setBufferCap = (ws, maxBytes, policy) => ws.#conn?.setWriteCap(maxBytes, policy);
+    sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
+    sharedCompressorOf = (ws) => (ws.#conn?.sharedCompressor ?? null) as SharedCompressor | null;
   }
 
   /**
@@ -199,6 +208,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       readBufferSize: this.#readBufferSize,
       deflate,
       maskSource: !this.#server && this.#maskGenerator !== defaultMaskGenerator ? this.#maskGenerator : null,
+      writeLimits: this.#writeLimits,
     });
     this.#conn = endpoint;
     return endpoint;
@@ -208,6 +218,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#server = true;
     this.#request = info.request;
     this.#onGone = info.onGone ?? null;
+    this.#topics = info.topics;
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
     this.#maxFrame = info.maxFrameSize;
@@ -274,7 +285,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * Queues a binary message (fragmented above outgoingFrameSize()): a Buffer, any typed array
    * or DataView (its bytes), or an ArrayBuffer. The bytes are written by reference when large:
    * do not modify them until bytesWritten.
-   * @returns the number of payload bytes queued; 0 when not connected
+   * @returns the number of payload bytes queued; 0 when not connected, or when the message would
+   * take the unsent bytes over maxBufferedBytes() (the connection is then failed with 1008)
    * @throws InvalidArgumentError for anything else
    */
   sendBinaryMessage(data: Uint8Array | ArrayBufferView | ArrayBuffer): number {
@@ -299,6 +311,49 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   /** Writes queued data now. @returns true when anything was written */
   flush(): boolean {
     return this.#conn?.flush() ?? false;
+  }
+
+  // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
+
+  /** The server's topics, for a connection it accepted. */
+  #hub(): TopicHub<WebSocket> {
+    if (this.#topics === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
+    return this.#topics;
+  }
+
+  /**
+   * Subscribes this connection to a topic: it receives every later publish on it, from this
+   * server or (with a broker) any other. Not in Qt.
+   * @returns true when newly subscribed; false when it already was or is not connected
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  subscribe(topic: string): boolean {
+    const hub = this.#hub();
+    return this.#state === SocketState.ConnectedState && hub.registry.subscribe(this, topic);
+  }
+  /**
+   * Leaves a topic. Not in Qt. @returns true when it was subscribed
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  unsubscribe(topic: string): boolean {
+    return this.#hub().registry.unsubscribe(this, topic);
+  }
+  /** True when this connection is subscribed to the topic (false on a client socket). Not in Qt. */
+  isSubscribed(topic: string): boolean {
+    return this.#topics?.registry.isSubscribed(this, topic) ?? false;
+  }
+  /** The topics this connection is subscribed to, in subscription order. Not in Qt. */
+  subscriptions(): string[] {
+    return this.#topics?.registry.subscriptions(this) ?? [];
+  }
+  /**
+   * Publishes a message (string: text, Buffer/Uint8Array: binary) to every subscriber of the
+   * topic but this connection, here and through the server's broker. Not in Qt.
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message; InvalidStateError on a client socket
+   */
+  publish(topic: string, message: string | Uint8Array): number {
+    return this.#hub().publish(topic, message, undefined, this);
   }
 
   // ---- reports of the endpoint (through SocketEvents, see the static block) ----------------
@@ -333,7 +388,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       }
       if (!closeSent) {
         // a reset without a close handshake is RemoteHostClosedError
-        this.#setError(SocketError.RemoteHostClosedError, lostError !== null ? `Connection lost: ${lostError.message}` : 'The remote host closed the connection');
+        this.#setError(SocketError.RemoteHostClosedError, lostError !== null ? `Connection lost: ${isTlsError(lostError) ? tlsErrorText(lostError) : lostError.message}` : 'The remote host closed the connection');
       }
     }
     this.#setState(SocketState.UnconnectedState);
@@ -342,6 +397,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   #gone(): void {
+    this.#topics?.registry.leaveAll(this);
     const f = this.#onGone;
     if (f !== null) {
       this.#onGone = null;
@@ -397,6 +453,44 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   setReadBufferSize(size: number): void {
     this.#readBufferSize = checkSize('readBufferSize', size, Number.MAX_SAFE_INTEGER);
     this.#conn?.setReadBufferSize(size);
+  }
+  /** Cap on unsent bytes (frame bytes); 0 = none. Not in Qt (README "Limits and defaults"). */
+  maxBufferedBytes(): number {
+    return this.#writeLimits.maxBufferedBytes;
+  }
+  /**
+   * Caps this socket's unsent bytes (default 16 MiB; 0 = no cap). A send that would go over it
+   * fails the connection with 1008 and frees every unsent byte ('close', the default) unless
+   * nothing was waiting: one message larger than the cap still goes out alone. 'pause' instead
+   * stops reading from the peer until the socket drains. Not in Qt.
+   * @throws InvalidArgumentError for a negative size or another policy
+   */
+  setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
+    const cap = checkSize('maxBufferedBytes', maxBytes, Number.MAX_SAFE_INTEGER);
+    if (policy !== 'close' && policy !== 'pause') throw new InvalidArgumentError("policy must be 'close' or 'pause'");
+    this.#setWriteLimits({ ...this.#writeLimits, maxBufferedBytes: cap, policy });
+  }
+  /** The high-water mark of the drained signal (default 1 MiB). Not in Qt. */
+  writeHighWatermark(): number {
+    return this.#writeLimits.highWater;
+  }
+  /** The low-water mark of the drained signal (default 256 KiB). Not in Qt. */
+  writeLowWatermark(): number {
+    return this.#writeLimits.lowWater;
+  }
+  /**
+   * Sets the marks of the drained signal: emitted once when bytesToWrite() falls to `low` or
+   * below after exceeding `high`. Not in Qt.
+   * @throws InvalidArgumentError unless 0 <= low <= high
+   */
+  setWriteWatermarks(high: number, low: number): void {
+    const h = checkSize('writeHighWatermark', high, Number.MAX_SAFE_INTEGER);
+    const l = checkSize('writeLowWatermark', low, h);
+    this.#setWriteLimits({ ...this.#writeLimits, highWater: h, lowWater: l });
+  }
+  #setWriteLimits(limits: WriteLimits): void {
+    this.#writeLimits = Object.freeze(limits);
+    this.#conn?.setWriteLimits(this.#writeLimits);
   }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
@@ -522,10 +616,11 @@ export function queueEncodedFrames(ws: WebSocket, frames: readonly Buffer[]): bo
   return sendEncodedFrames(ws, frames);
 }
 
-/** @internal Used by WebSocketServer: caps a connection's unsent bytes with a policy. */
-export function capBufferedBytes(ws: WebSocket, maxBytes: number, policy: BufferPolicy): void {
-  setBufferCap(ws, maxBytes, policy);
-}
+/** @internal How a server's topics reach its connections (write caps apply, see Connection). */
+export const topicDelivery: TopicDelivery<WebSocket> = {
+  write: (ws, frames) => sendShared(ws, frames),
+  sharedCompressor: (ws) => sharedCompressorOf(ws),
+};
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
 export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>): WebSocket {

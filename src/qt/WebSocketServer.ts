@@ -10,16 +10,18 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Limits, Timeouts, Version } from '../codec/constants';
+import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
 import { handleUpgrade, type UpgradeOwner } from '../transport/upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
 import { InvalidArgumentError } from '../errors';
 import { routeUpgrades, unrouteUpgrades } from '../core/upgradeRouter';
 import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
-import { serverFrames } from '../core/frames';
-import { WebSocket, adoptServerSocket, capBufferedBytes, queueEncodedFrames, type BufferPolicy } from './WebSocket';
+import { WebSocket, adoptServerSocket, queueEncodedFrames, topicDelivery, type BufferPolicy } from './WebSocket';
 import type { DeflateSetting } from '../core/request';
+import { TopicHub, type PublishOptions } from '../core/topicHub';
+import { frameMessage, publishMessageOf } from '../core/topics';
+import type { PubSubBroker } from '../core/broker';
 import { validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
@@ -71,7 +73,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #net: NetServer | null = null;
   #error = SocketError.UnknownSocketError;
   #errorString = '';
-  #pending: WebSocket[] = [];
+  /** Accepted, not yet taken connections, oldest first (a Set: a closing one leaves at once). */
+  #pending = new Set<WebSocket>();
   #maxPending = 30;
   #paused = false;
   #parked: Socket[] = [];
@@ -84,16 +87,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     Timeouts.HANDSHAKE_MS,
   );
   #subprotocols: string[] = [];
-  #maxFrame: number = Limits.MAX_INCOMING_FRAME_SIZE;
-  #maxMessage: number = Limits.MAX_INCOMING_MESSAGE_SIZE;
+  // our defaults, not Qt's 2 GiB and no cap (README "Limits and defaults")
+  #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
+  #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
   #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
-  #bufferCap = 0;
+  #bufferCap: number = Limits.DEFAULT_MAX_BUFFERED_BYTES;
   #bufferPolicy: BufferPolicy = 'close';
   #connections = new Set<WebSocket>();
   #heartbeat: NodeJS.Timeout | null = null;
   #awaitingPong = new Set<WebSocket>();
   #sslConfiguration: SslConfiguration = {};
   #attached: Array<HttpServer | HttpsServer> = [];
+  readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => this.#outgoingFrameSize);
 
   /**
    * @param serverName sent as the Server header of handshake responses
@@ -231,7 +236,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
 
   /**
    * Handles one upgrade request (for frameworks that own the http server).
-   * @param callback called with the new WebSocket (it is also queued and newConnection emitted)
+   * @param callback called with the new WebSocket, which is then the caller's: it is not queued,
+   * does not count against maxPendingConnections() and emits no newConnection. Without a
+   * callback the connection is queued as Qt's are.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback?: (ws: WebSocket) => void): void {
     this.#acceptor.untrack(socket);
@@ -284,6 +291,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   readonly #forget = (ws: WebSocket): void => {
     this.#connections.delete(ws);
     this.#awaitingPong.delete(ws);
+    // closed before anyone took it: it leaves the queue now, which may let accepting resume
+    if (this.#pending.delete(ws)) this.#resumeIfRoom();
   };
 
   #accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
@@ -301,14 +310,19 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
       deflate,
+      topics: this.#topics,
     });
     if (this.#outgoingFrameSize !== Limits.DEFAULT_OUTGOING_FRAME_SIZE) ws.setOutgoingFrameSize(this.#outgoingFrameSize);
-    if (this.#bufferCap > 0) capBufferedBytes(ws, this.#bufferCap, this.#bufferPolicy);
+    if (this.#bufferCap !== Limits.DEFAULT_MAX_BUFFERED_BYTES || this.#bufferPolicy !== 'close') ws.setMaxBufferedBytes(this.#bufferCap, this.#bufferPolicy);
     this.#connections.add(ws);
     const cb = this.#upgradeCallback;
-    this.#pending.push(ws);
-    if (this.#pending.length >= this.#maxPending) this.pauseAccepting();
-    if (cb !== null) cb(ws);
+    if (cb !== null) {
+      // handed over to the framework's callback: its connection, not ours to queue
+      cb(ws);
+      return;
+    }
+    this.#pending.add(ws);
+    if (this.#pending.size >= this.#maxPending) this.pauseAccepting();
     this.emit('newConnection');
   }
 
@@ -316,14 +330,20 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
 
   /** True when accepted connections wait in the queue. */
   hasPendingConnections(): boolean {
-    return this.#pending.length > 0;
+    return this.#pending.size > 0;
   }
 
   /** The next accepted connection (oldest first), or null. Draining resumes accepting. */
   nextPendingConnection(): WebSocket | null {
-    const ws = this.#pending.shift() ?? null;
-    if (this.#paused && this.#pending.length < this.#maxPending && this.#net !== null) this.resumeAccepting();
+    const next = this.#pending.values().next();
+    const ws = next.done === true ? null : next.value;
+    if (ws !== null) this.#pending.delete(ws);
+    this.#resumeIfRoom();
     return ws;
+  }
+
+  #resumeIfRoom(): void {
+    if (this.#paused && this.#pending.size < this.#maxPending && this.#net !== null) this.resumeAccepting();
   }
 
   /** Queue size beyond which accepting pauses (default 30). */
@@ -398,7 +418,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     const net = this.#net;
     this.#net = null;
     if (net !== null) net.close();
-    for (const ws of this.#pending.splice(0)) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const ws of pending) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
     for (const s of this.#parked.splice(0)) s.destroy();
     this.#acceptor.dropAll();
     for (const http of this.#attached.splice(0)) unrouteUpgrades(http, this);
@@ -457,9 +479,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (!Number.isInteger(size) || size < 1 || size > Limits.MAX_OUTGOING_FRAME_SIZE) throw new InvalidArgumentError(`outgoing frame size must be 1..${Limits.MAX_OUTGOING_FRAME_SIZE}`);
     this.#outgoingFrameSize = size;
   }
+  /** Each connection's cap on unsent bytes (default 16 MiB; 0 = none). Not in Qt. */
+  maxBufferedBytes(): number {
+    return this.#bufferCap;
+  }
   /**
-   * Caps each connection's unsent bytes (0 = no cap). Over the cap, 'close' fails the connection
-   * with 1008, 'pause' stops reading from that peer until its socket drains.
+   * Caps each connection's unsent bytes (default 16 MiB; 0 = no cap), checked at send time (see
+   * WebSocket.setMaxBufferedBytes). Over the cap, 'close' fails the connection with 1008 and frees
+   * its unsent bytes, 'pause' stops reading from that peer until its socket drains. Not in Qt.
    */
   setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
     if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new InvalidArgumentError('maxBytes must be a non-negative integer');
@@ -518,10 +545,38 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * @returns the number of connections it was queued on
    */
   broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
-    const frames = serverFrames(message, this.#outgoingFrameSize);
+    const m = publishMessageOf(message);
+    const frames = frameMessage(m.payload, m.text ? Opcode.Text : Opcode.Binary, 0, this.#outgoingFrameSize);
     let n = 0;
     for (const ws of sockets) if (queueEncodedFrames(ws, frames)) n++;
     return n;
+  }
+
+  // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
+
+  /**
+   * Publishes a message (string: text, Buffer/Uint8Array: binary) to every connection subscribed
+   * to the topic, framed once (and compressed once per zlib setting for peers without context
+   * takeover); with a broker, also to the subscribers on every other server. Not in Qt.
+   * @param options `local: true` keeps it on this server
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message, or one larger than the broker takes
+   */
+  publish(topic: string, message: string | Uint8Array, options?: PublishOptions): number {
+    return this.#topics.publish(topic, message, options, null);
+  }
+
+  /**
+   * Carries this server's topics to other processes and machines (e.g. `new RedisBroker(…)`
+   * from `qwebsocket/redis`); null goes back to this server alone. Not in Qt.
+   * @throws InvalidArgumentError for an object that is not a broker
+   */
+  setPubSubBroker(broker: PubSubBroker | null): void {
+    this.#topics.setBroker(broker);
+  }
+  /** The broker set by setPubSubBroker, or null. Not in Qt. */
+  pubSubBroker(): PubSubBroker | null {
+    return this.#topics.broker();
   }
 }
 

@@ -63,6 +63,9 @@ export class SocketEvents<W extends EventEmitter<WebSocketSignals>> implements E
   onBytesWritten(bytes: number): void {
     this.#ws.emit('bytesWritten', bytes);
   }
+  onDrained(): void {
+    this.#ws.emit('drained');
+  }
   onReadFinished(): void {
     this.#ws.emit('readChannelFinished');
   }

@@ -38,6 +38,17 @@ export function askPreSharedKey(owner: EventEmitter, hint: string, identity: str
 }
 
 /**
+ * The sslErrors list of a handshake, in Qt's order: the checks made after OpenSSL's
+ * verification (host name, missing certificate) first, then every chain error in the order the
+ * verify callback met them. peerVerifyError signals come in the other order (chain errors as
+ * SSL_connect returns, then the host name), which is the order of `failures`.
+ */
+function sslErrorList(failures: readonly TlsVerifyFailure[], errors: readonly SslError[]): SslError[] {
+  const identity = errors.filter((_e, i) => failures[i].stage === 'identity');
+  return [...identity, ...errors.filter((_e, i) => failures[i].stage === 'chain')];
+}
+
+/**
  * The server side: client-certificate failures are reported (peerVerifyError each, then
  * sslErrors; or handshakeInterruptedOnError for chain errors when early reporting is on) and the
  * connection is refused — QWebSocketServer has no ignoreSslErrors.
@@ -54,7 +65,7 @@ export function serverAcceptsPeer(owner: EventEmitter, config: SslConfiguration,
     }
   }
   for (const e of errors) emitOn(owner, 'peerVerifyError', e);
-  emitOn(owner, 'sslErrors', errors);
+  emitOn(owner, 'sslErrors', sslErrorList(failures, errors));
   return false;
 }
 
@@ -150,7 +161,8 @@ export class ClientSslFlow {
 
   async #verify(config: SslConfiguration, failures: readonly TlsVerifyFailure[], cancelled: () => boolean): Promise<string | null> {
     const errors = failures.map((f) => SslError.fromOpenSslCode(f.code, f.certificate));
-    this.#errors = errors;
+    const list = sslErrorList(failures, errors);
+    this.#errors = list;
     if (errors.length === 0) return null;
     const early = config.handshakeMustInterruptOnError === true;
     // Qt reports chain errors from OpenSSL's verify callback in early mode: the slot must call
@@ -167,15 +179,16 @@ export class ClientSslFlow {
         if (cancelled()) return 'aborted';
       }
     }
-    emitOn(this.#owner, 'sslErrors', [...errors]);
+    emitOn(this.#owner, 'sslErrors', [...list]);
     if (cancelled()) return 'aborted';
-    if (this.#ignored(errors)) return null;
+    if (this.#ignored(list)) return null;
     if ((this.#pauseMode() & PauseMode.PauseOnSslErrors) !== 0) {
       await new Promise<void>((resolve) => (this.#resume = resolve));
       if (cancelled()) return 'aborted';
-      return this.#ignored(errors) ? null : errors[0].errorString();
+      return this.#ignored(list) ? null : list[0].errorString();
     }
-    return errors[0].errorString();
+    // Qt fails the handshake with the first error of the list
+    return list[0].errorString();
   }
 }
 

@@ -88,6 +88,11 @@ export interface WebSocketSignals {
   binaryFrameReceived: [frame: Buffer, isLastFrame: boolean];
   binaryMessageReceived: [message: Buffer];
   bytesWritten: [bytes: number];
+  /**
+   * Not in Qt: bytesToWrite() fell to writeLowWatermark() after exceeding writeHighWatermark()
+   * (emitted once per crossing), so a producer can `await once(ws, 'drained')` instead of polling.
+   */
+  drained: [];
   connected: [];
   disconnected: [];
   errorOccurred: [error: SocketError];

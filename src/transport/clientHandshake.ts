@@ -13,7 +13,8 @@ import { ResponseParser, buildRequest, checkResponse, makeKey, type HandshakeRes
 import { socketErrorOf } from './socketErrors';
 import { StreamError, openDirectStream, type StreamOpener, type StreamProgress } from './stream';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
-import type { TlsClientHooks } from './tlsFlow';
+import { isTlsError, tlsAlertOf } from './tlsAlerts';
+import { handshakeFailureText, type TlsClientHooks } from './tlsFlow';
 
 /** What to connect to and how. */
 export interface ClientHandshakeParams {
@@ -153,6 +154,17 @@ export class ClientHandshake {
       const cleanup = (): void => {
         socket.off('data', onData);
         socket.off('close', onClose);
+        socket.off('error', onError);
+      };
+      // with TLS 1.3 the client's handshake is done before the server has judged the client's
+      // certificate: a refusal (certificate_required, bad_certificate, …) arrives as an alert
+      // here, while the upgrade is under way; it is a TLS failure, not a mere disconnect
+      const onError = (err: Error): void => {
+        if (!isTlsError(err)) return; // the close that follows reports it
+        cleanup();
+        const alert = tlsAlertOf(err);
+        if (alert !== null && !this.#done) p.tlsHooks?.alert?.(alert.received, alert.level, alert.type, alert.description);
+        reject(new StreamError(SocketError.SslHandshakeFailedError, handshakeFailureText(err), { cause: err }));
       };
       const onClose = (): void => {
         cleanup();
@@ -174,6 +186,7 @@ export class ClientHandshake {
       };
       socket.on('data', onData);
       socket.on('close', onClose);
+      socket.on('error', onError);
       socket.write(request);
     });
   }

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
-import { Timeouts } from '../codec/constants';
+import { CloseCode, Limits, Timeouts } from '../codec/constants';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 
 /** Socket-level events a connection reports to its owner. */
@@ -14,12 +14,35 @@ export interface ConnectionEvents {
   /** True when someone listens to bytesWritten (write callbacks cost, so only then). */
   readonly wantsBytesWritten: boolean;
   onBytesWritten(bytes: number): void;
+  /** Unsent bytes fell to the low-water mark after exceeding the high-water mark. */
+  onDrained(): void;
   /** The peer ended its side (TCP FIN). */
   onReadFinished(): void;
   /** The socket is fully closed. */
   onClosed(hadError: boolean): void;
   onSocketError(err: Error): void;
 }
+
+/** What a connection does when its unsent bytes exceed the cap. */
+export type BufferPolicy = 'close' | 'pause';
+
+/** The write-side limits of one connection (shared frozen objects; replaced, never mutated). */
+export interface WriteLimits {
+  /** Cap on unsent bytes (frame bytes as on the wire), 0 = none. */
+  readonly maxBufferedBytes: number;
+  readonly policy: BufferPolicy;
+  /** drained is emitted when unsent bytes fall to `lowWater` after exceeding `highWater`. */
+  readonly highWater: number;
+  readonly lowWater: number;
+}
+
+/** Our defaults (see README "Limits and defaults"). */
+export const DEFAULT_WRITE_LIMITS: WriteLimits = Object.freeze({
+  maxBufferedBytes: Limits.DEFAULT_MAX_BUFFERED_BYTES,
+  policy: 'close',
+  highWater: Limits.DEFAULT_WRITE_HIGH_WATER_MARK,
+  lowWater: Limits.DEFAULT_WRITE_LOW_WATER_MARK,
+});
 
 /** The connection a socket belongs to (listeners are shared functions, not closures per socket). */
 const kConnection = Symbol('qwebsocket.connection');
@@ -49,13 +72,18 @@ export class Connection implements FlushRequester {
   #readBufferSize = 0;
   #readThisTurn = 0;
   #paused = false;
-  #writeCap = 0;
-  #capPolicy: 'close' | 'pause' = 'close';
+  #limits: WriteLimits;
   #capPaused = false;
+  /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
+  #lone = 0;
+  /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
+  #aboveHigh = false;
+  #onWritten: (() => void) | null = null;
 
-  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions) {
+  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits = DEFAULT_WRITE_LIMITS) {
     this.socket = socket;
     this.#events = events;
+    this.#limits = limits;
     this.session = new Session(handler, options, this);
     socket.setNoDelay(true);
     (socket as OwnedSocket)[kConnection] = this;
@@ -146,51 +174,121 @@ export class Connection implements FlushRequester {
     if (q === null) return false;
     const s = this.socket;
     if (s.destroyed || !s.writable) return false;
+    const before = s.writableLength;
     const ev = this.#events;
-    if (q.length === 1) {
-      if (ev.wantsBytesWritten) {
-        const n = q[0].length;
-        s.write(q[0], () => ev.onBytesWritten(n));
-      } else {
-        s.write(q[0]);
-      }
-      if (this.#writeCap !== 0) this.#checkCap();
-      return true;
-    }
-    s.cork();
     let total = 0;
-    for (let i = 0; i < q.length; i++) {
-      total += q[i].length;
-      if (i === q.length - 1 && ev.wantsBytesWritten) {
-        const n = total;
-        s.write(q[i], () => ev.onBytesWritten(n));
+    for (let i = 0; i < q.length; i++) total += q[i].length;
+    if (!this.#aboveHigh && before + total > this.#limits.highWater) this.#aboveHigh = true;
+    // while above the high-water mark every write reports back, to find when we fall under the low one
+    const drainCb = this.#aboveHigh ? (this.#onWritten ??= () => this.#written()) : undefined;
+    const last = q.length - 1;
+    if (last > 0) s.cork();
+    for (let i = 0; i <= last; i++) {
+      if (i === last && ev.wantsBytesWritten) {
+        s.write(q[i], () => {
+          ev.onBytesWritten(total);
+          drainCb?.();
+        });
       } else {
-        s.write(q[i]);
+        s.write(q[i], drainCb);
       }
     }
-    s.uncork();
-    this.#checkCap();
+    if (last > 0) s.uncork();
+    this.#checkCap(before);
     return true;
   }
 
-  /**
-   * Caps the bytes waiting in the socket (0 = no cap). Over the cap, 'close' fails the connection
-   * with 1008 (RFC 6455 §7.4.1 policy violation) and 'pause' stops reading from the peer until
-   * the socket has drained: a slow reader cannot make us buffer without bound.
-   */
-  setWriteCap(maxBytes: number, policy: 'close' | 'pause'): void {
-    this.#writeCap = maxBytes;
-    this.#capPolicy = policy;
+  #written(): void {
+    if (this.#aboveHigh && this.bytesToWrite <= this.#limits.lowWater) {
+      this.#aboveHigh = false;
+      this.#events.onDrained();
+    }
   }
 
-  #checkCap(): void {
+  /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
+  setWriteLimits(limits: WriteLimits): void {
+    this.#limits = limits;
+  }
+
+  /**
+   * Queues a message through the cap (RFC 6455 §7.4.1 1008 on overflow with the 'close' policy).
+   * @returns the payload bytes queued, 0 when the message was refused
+   */
+  sendText(message: string): number {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendText(message));
+  }
+
+  /** As {@link sendText}, for binary messages. */
+  sendBinary(data: Uint8Array): number {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendBinary(data));
+  }
+
+  /** As {@link sendText}, for frames encoded once for many connections. @returns false when refused */
+  sendEncoded(frames: readonly Buffer[]): boolean {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendEncoded(frames) ? 1 : 0) !== 0;
+  }
+
+  /**
+   * Queues frames encoded once for many connections (a publish), by reference. Over the write
+   * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this
+   * peer (pausing its reads cannot slow a publisher down). @returns true when queued
+   */
+  sendShared(frames: readonly Buffer[]): boolean {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
+    if (cap !== 0 && this.bytesToWrite > cap + this.#lone) {
+      if (policy === 'close') this.#overflow();
+      return false;
+    }
+    return this.session.sendEncoded(frames);
+  }
+
+  /**
+   * Checks the cap at send time, so a synchronous loop of sends is bounded too: a message that
+   * takes the unsent bytes over the cap fails the connection and every unsent byte is dropped,
+   * unless nothing was waiting (one message larger than the cap still goes out, alone).
+   */
+  #admit(before: number, queued: number): number {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
+    if (cap === 0 || queued === 0) return queued;
+    if (before === 0) this.#lone = 0;
+    const now = this.bytesToWrite;
+    if (now <= cap + this.#lone) return queued;
+    if (before === 0) {
+      this.#loneMessage(now);
+      return queued;
+    }
+    if (policy !== 'close') return queued; // 'pause': checked when written (stops reading the peer)
+    this.#overflow();
+    return 0;
+  }
+
+  /** A lone message over the cap: the cap applies on top of it until the socket drains. */
+  #loneMessage(bytes: number): void {
+    if (this.#lone === 0) this.socket.once('drain', () => (this.#lone = 0));
+    this.#lone = bytes;
+  }
+
+  /** Fails the connection for too much unsent data; what was not handed to the socket is freed. */
+  #overflow(): void {
+    this.#limits = { ...this.#limits, maxBufferedBytes: 0 };
+    this.session.outbox.clear();
+    // the close frame queues behind what the socket holds (at most the cap); the close timeout
+    // destroys the socket if the peer never reads it. Nothing more is accepted for sending.
+    this.session.fail(CloseCode.CloseCodePolicyViolated, 'Too much unsent data');
+  }
+
+  /** After a write: automatic frames (pongs) count against the cap too. */
+  #checkCap(before: number): void {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
     const s = this.socket;
-    if (this.#writeCap === 0 || s.writableLength <= this.#writeCap) return;
-    if (this.#capPolicy === 'close') {
-      this.#writeCap = 0;
-      // the close frame queues behind the backlog; the close timeout destroys the socket if the
-      // peer never reads it. Nothing more is accepted for sending meanwhile.
-      this.session.fail(1008, 'Too much unread data');
+    if (cap === 0 || s.writableLength <= cap + this.#lone) return;
+    if (before === 0 && this.#lone === 0) {
+      this.#loneMessage(s.writableLength);
+    } else if (policy === 'close') {
+      this.#overflow();
     } else if (!this.#capPaused) {
       this.#capPaused = true;
       s.pause();

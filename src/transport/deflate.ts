@@ -127,6 +127,11 @@ export class PerMessageDeflate implements MessageCompressor {
     return this.#threshold;
   }
 
+  get sharedKey(): string | null {
+    if (!this.#sendNoContext || this.#sendBits < 9) return null;
+    return `${this.#sendBits}/${this.#level}/${this.#memLevel}/${this.#threshold}`;
+  }
+
   compress(message: Uint8Array): Buffer | null {
     // RFC 7692 allows any message to go uncompressed (RSV1 clear); with a window of 8 we must
     if (message.length < this.#threshold || this.#sendBits < 9) return null;

@@ -32,8 +32,10 @@ export interface SslConfiguration {
    */
   peerVerifyMode?: PeerVerifyMode;
   /**
-   * Longest certificate chain (leaf and issuers, as verified) accepted, 0 for no limit. Longer
-   * chains are reported as PathLengthExceeded through the usual sslErrors flow.
+   * OpenSSL's verify depth, as Qt passes it on (SSL_CTX_set_verify_depth): at most this many
+   * intermediates between the peer's certificate and the trust anchor; 0 for OpenSSL's default
+   * (100). A longer chain is reported as UnspecifiedError (openSslCode CERT_CHAIN_TOO_LONG, as
+   * in Qt), next to the errors of the shortened chain, through the usual sslErrors flow.
    */
   peerVerifyDepth?: number;
   /**

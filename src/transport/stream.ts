@@ -9,7 +9,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { SocketError } from '../protocol/enums';
 import { socketErrorOf } from './socketErrors';
-import { secureClientStream, type TlsClientHooks, type TlsStepError } from './tlsFlow';
+import { handshakeFailureText, secureClientStream, type TlsClientHooks, type TlsStepError } from './tlsFlow';
 
 /** Where the WebSocket server is. */
 export interface StreamTarget {
@@ -96,7 +96,7 @@ export function startTls(socket: Socket, servername: string, tls: ConnectionOpti
     progress.track(secure);
     const onError = (err: Error): void => {
       secure.destroy();
-      reject(new StreamError(SocketError.SslHandshakeFailedError, err.message, { cause: err }));
+      reject(new StreamError(SocketError.SslHandshakeFailedError, handshakeFailureText(err), { cause: err }));
     };
     secure.once('error', onError);
     secure.once('secureConnect', () => {

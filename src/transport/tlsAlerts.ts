@@ -11,6 +11,9 @@
  *   handshake_failure, unknown PSK identity → unknown_psk_identity, no ALPN match →
  *   no_application_protocol, bad record MAC → bad_record_mac.
  * Warning alerts and close_notify are not observable.
+ *
+ * Descriptions are Qt's: OpenSSL's SSL_alert_desc_string_long names ("protocol version",
+ * "certificate required"), not the reason text of the error ("tlsv1 alert protocol version").
  * @module
  */
 import { AlertLevel, AlertType } from '../protocol/enums';
@@ -41,6 +44,69 @@ const SENT: Readonly<Record<string, AlertType>> = {
   ERR_SSL_INAPPROPRIATE_FALLBACK: AlertType.InappropriateFallback,
 };
 
+/** SSL_alert_desc_string_long's name of each alert, which Qt passes on as the description. */
+const DESCRIPTIONS: Readonly<Partial<Record<AlertType, string>>> = {
+  [AlertType.CloseNotify]: 'close notify',
+  // sic: OpenSSL spells this one with an underscore
+  [AlertType.UnexpectedMessage]: 'unexpected_message',
+  [AlertType.BadRecordMac]: 'bad record mac',
+  [AlertType.RecordOverflow]: 'record overflow',
+  [AlertType.DecompressionFailure]: 'decompression failure',
+  [AlertType.HandshakeFailure]: 'handshake failure',
+  [AlertType.NoCertificate]: 'no certificate',
+  [AlertType.BadCertificate]: 'bad certificate',
+  [AlertType.UnsupportedCertificate]: 'unsupported certificate',
+  [AlertType.CertificateRevoked]: 'certificate revoked',
+  [AlertType.CertificateExpired]: 'certificate expired',
+  [AlertType.CertificateUnknown]: 'certificate unknown',
+  [AlertType.IllegalParameter]: 'illegal parameter',
+  [AlertType.UnknownCa]: 'unknown CA',
+  [AlertType.AccessDenied]: 'access denied',
+  [AlertType.DecodeError]: 'decode error',
+  [AlertType.DecryptError]: 'decrypt error',
+  [AlertType.ExportRestriction]: 'export restriction',
+  [AlertType.ProtocolVersion]: 'protocol version',
+  [AlertType.InsufficientSecurity]: 'insufficient security',
+  [AlertType.InternalError]: 'internal error',
+  [AlertType.InappropriateFallback]: 'inappropriate fallback',
+  [AlertType.UserCancelled]: 'user canceled',
+  [AlertType.NoRenegotiation]: 'no renegotiation',
+  [AlertType.MissingExtension]: 'missing extension',
+  [AlertType.UnsupportedExtension]: 'unsupported extension',
+  [AlertType.CertificateUnobtainable]: 'certificate unobtainable',
+  [AlertType.UnrecognizedName]: 'unrecognized name',
+  [AlertType.BadCertificateStatusResponse]: 'bad certificate status response',
+  [AlertType.BadCertificateHashValue]: 'bad certificate hash value',
+  [AlertType.UnknownPskIdentity]: 'unknown PSK identity',
+  [AlertType.CertificateRequired]: 'certificate required',
+  [AlertType.NoApplicationProtocol]: 'no application protocol',
+};
+
+/** Qt's description of an alert type ('unknown' for types OpenSSL has no name for). */
+export function alertDescription(type: AlertType): string {
+  return DESCRIPTIONS[type] ?? 'unknown';
+}
+
+/** True for an error raised by OpenSSL (a TLS failure), false for socket errors. */
+export function isTlsError(err: unknown): boolean {
+  const e = err as { code?: unknown; library?: unknown } | null;
+  return (typeof e?.code === 'string' && e.code.startsWith('ERR_SSL_')) || e?.library === 'SSL routines';
+}
+
+/**
+ * A TLS error's text without OpenSSL's decoration: its reason ("sslv3 alert handshake
+ * failure") rather than the message with error codes, function names and source paths. The
+ * whole error stays available as the `cause` of what is reported.
+ */
+export function tlsErrorText(err: unknown): string {
+  const e = err as { reason?: unknown; message?: unknown } | null;
+  if (typeof e?.reason === 'string' && e.reason !== '') return e.reason;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  // "error:0A000410:SSL routines:ssl3_read_bytes:<reason>:../ssl/record/rec_layer_s3.c:1605:…"
+  const m = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(message);
+  return m !== null ? m[1] : message;
+}
+
 /** AlertType by its upper-snake name ('BAD_CERTIFICATE' → BadCertificate). */
 function alertByName(name: string): AlertType | undefined {
   const camel = name
@@ -57,15 +123,15 @@ export function tlsAlertOf(err: unknown): TlsAlert | null {
   const e = err as { code?: unknown; message?: unknown; reason?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
-  const reason = typeof e?.reason === 'string' ? e.reason : '';
   const received = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);
   const number = /SSL alert number (\d+)/.exec(message);
   if (received !== null || number !== null) {
     let type: AlertType | undefined = number !== null ? Number(number[1]) : undefined;
     if (type === undefined || AlertType[type] === undefined) type = received !== null ? alertByName(received[1]) : undefined;
-    return { received: true, level: AlertLevel.Fatal, type: type ?? AlertType.UnknownAlertMessage, description: reason || message };
+    const t = type ?? AlertType.UnknownAlertMessage;
+    return { received: true, level: AlertLevel.Fatal, type: t, description: alertDescription(t) };
   }
   const sent = SENT[code];
-  if (sent !== undefined) return { received: false, level: AlertLevel.Fatal, type: sent, description: reason || message };
+  if (sent !== undefined) return { received: false, level: AlertLevel.Fatal, type: sent, description: alertDescription(sent) };
   return null;
 }

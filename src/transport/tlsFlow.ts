@@ -13,7 +13,9 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { PeerVerifyMode, SocketError, type AlertLevel, type AlertType } from '../protocol/enums';
-import { tlsAlertOf } from './tlsAlerts';
+import { verifyChain } from './chainVerifier';
+import { tlsAlertOf, tlsErrorText } from './tlsAlerts';
+import { trustAnchors } from './trustStore';
 
 /** One verification problem, by the OpenSSL/Node code it was reported with. */
 export interface TlsVerifyFailure {
@@ -23,7 +25,8 @@ export interface TlsVerifyFailure {
   certificate: X509Certificate | null;
   /**
    * 'chain': found while verifying the chain (Qt reports these from OpenSSL's verify callback,
-   * so they take part in handshakeInterruptedOnError); 'identity': the host-name check after it.
+   * so they take part in handshakeInterruptedOnError); 'identity': the checks after it (host
+   * name, missing certificate), which Qt puts first in the sslErrors list.
    */
   stage: 'chain' | 'identity';
 }
@@ -90,6 +93,11 @@ function sessionCacheKey(hooks: TlsClientHooks, host: string, tls: ConnectionOpt
   return `${hooks.sessionKey}|${h.digest('base64')}`;
 }
 
+/** errorString() of a failed TLS handshake, in Qt's words (the OpenSSL detail stays in `cause`). */
+export function handshakeFailureText(err: unknown): string {
+  return `Error during SSL handshake: ${tlsErrorText(err)}`;
+}
+
 /** Forgets every kept TLS session (e.g. after changing trust settings). */
 export function clearTlsSessionCache(): void {
   sessions.clear();
@@ -110,7 +118,7 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
   return out;
 }
 
-/** The certificate an OpenSSL verify code is about (Node does not report the error depth). */
+/** The certificate an OpenSSL verify code is about, when only the code is known. */
 function certificateFor(code: string, chain: X509Certificate[]): X509Certificate | null {
   if (chain.length === 0) return null;
   const now = Date.now();
@@ -129,35 +137,40 @@ function certificateFor(code: string, chain: X509Certificate[]): X509Certificate
 }
 
 /**
- * Collects the verification failures of a finished TLS handshake.
+ * Collects the verification failures of a finished TLS handshake: every chain error in the
+ * order OpenSSL's verify callback meets them (transport/chainVerifier), then the host name per
+ * RFC 6125 (client side, through tls.checkServerIdentity) or the missing certificate.
+ * OpenSSL's own verdict decides whether there are chain errors at all: a socket it authorized
+ * has none (unless a verify depth asks for more), and the error it kept is always among them.
  * @param socket the TLS socket (client or server side)
  * @param verifyMode resolved verify mode; VerifyNone and QueryPeer report nothing
- * @param depth longest accepted chain (0 = any)
+ * @param depth the verify depth (Qt's peerVerifyDepth, OpenSSL's meaning), 0 for the default
  * @param identityName host name to check (client side), or null for none (server side)
  * @param pskUsed true when a pre-shared key authenticated the peer (no certificate expected)
+ * @param anchors the trusted certificates (see transport/trustStore)
  */
-export function collectFailures(socket: TLSSocket, verifyMode: PeerVerifyMode, depth: number, identityName: string | null, pskUsed: boolean): TlsVerifyFailure[] {
+export function collectFailures(
+  socket: TLSSocket,
+  verifyMode: PeerVerifyMode,
+  depth: number,
+  identityName: string | null,
+  pskUsed: boolean,
+  anchors: () => readonly X509Certificate[],
+): TlsVerifyFailure[] {
   if (verifyMode !== PeerVerifyMode.VerifyPeer) return [];
   const chain = peerChain(socket);
-  if (chain.length === 0) return pskUsed ? [] : [{ code: 'NO_PEER_CERTIFICATE', certificate: null, stage: 'chain' }];
-  const out: TlsVerifyFailure[] = [];
-  const add = (code: string, certificate: X509Certificate | null, stage: 'chain' | 'identity'): void => {
-    const fp = certificate?.fingerprint256;
-    if (!out.some((f) => f.code === code && f.certificate?.fingerprint256 === fp)) out.push({ code, certificate, stage });
-  };
+  if (chain.length === 0) return pskUsed ? [] : [{ code: 'NO_PEER_CERTIFICATE', certificate: null, stage: 'identity' }];
   const ae = socket.authorizationError as unknown;
-  const code = typeof ae === 'string' ? ae : ((ae as { code?: string } | null)?.code ?? (ae ? 'UNSPECIFIED' : ''));
-  if (code !== '') add(code, certificateFor(code, chain), 'chain');
-  // OpenSSL keeps only its last verify error; dates are cheap to recheck for every certificate
-  const now = Date.now();
-  for (const c of chain) {
-    if (Date.parse(c.validTo) < now) add('CERT_HAS_EXPIRED', c, 'chain');
-    else if (Date.parse(c.validFrom) > now) add('CERT_NOT_YET_VALID', c, 'chain');
+  const kept = typeof ae === 'string' ? ae : ((ae as { code?: string } | null)?.code ?? (ae ? 'UNSPECIFIED' : ''));
+  const out: TlsVerifyFailure[] = [];
+  if (kept !== '' || depth > 0) {
+    const purpose = identityName !== null ? 'sslServer' : 'sslClient';
+    for (const e of verifyChain(chain, anchors(), purpose, depth)) out.push({ code: e.code, certificate: e.certificate, stage: 'chain' });
+    if (kept !== '' && !out.some((f) => f.code === kept)) out.push({ code: kept, certificate: certificateFor(kept, chain), stage: 'chain' });
   }
-  if (depth > 0 && chain.length > depth) add('CERT_CHAIN_TOO_LONG', chain[chain.length - 1], 'chain');
   if (identityName !== null) {
     const err = checkServerIdentity(identityName, socket.getPeerCertificate());
-    if (err !== undefined) add((err as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', chain[0], 'identity');
+    if (err !== undefined) out.push({ code: (err as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', certificate: chain[0], stage: 'identity' });
   }
   return out;
 }
@@ -224,14 +237,14 @@ export function secureClientStream(
     const onError = (err: Error): void => {
       const alert = tlsAlertOf(err);
       if (alert !== null && !cancelled()) hooks.alert?.(alert.received, alert.level, alert.type, alert.description);
-      fail(SocketError.SslHandshakeFailedError, err.message, err);
+      fail(SocketError.SslHandshakeFailedError, handshakeFailureText(err), err);
     };
     secure.once('error', onError);
     secure.once('secureConnect', () => {
       secure.off('error', onError);
       try {
         const resumed = kept !== undefined && secure.isSessionReused() && peerChain(secure).length === 0;
-        failures = resumed ? kept.failures : collectFailures(secure, hooks.verifyMode, hooks.verifyDepth, hooks.verifyName ?? host, pskUsed);
+        failures = resumed ? kept.failures : collectFailures(secure, hooks.verifyMode, hooks.verifyDepth, hooks.verifyName ?? host, pskUsed, () => trustAnchors(tls.ca));
       } catch (e) {
         fail(SocketError.SslInternalError, (e as Error).message, e);
         return;

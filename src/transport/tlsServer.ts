@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { PeerVerifyMode } from '../protocol/enums';
 import { collectFailures, type TlsVerifyFailure } from './tlsFlow';
-import { tlsAlertOf, type TlsAlert } from './tlsAlerts';
+import { isTlsError, tlsAlertOf, type TlsAlert } from './tlsAlerts';
+import { trustAnchors } from './trustStore';
 
 /** What the owner decides and learns. */
 export interface TlsAcceptorEvents {
@@ -26,12 +27,6 @@ export interface TlsAcceptorEvents {
   psk?(identity: string): Buffer | null;
 }
 
-/** True for errors of the TLS protocol itself (OpenSSL's), false for disconnects and timeouts. */
-function isTlsFailure(err: Error & { code?: unknown; library?: unknown }): boolean {
-  const code = typeof err.code === 'string' ? err.code : '';
-  return code.startsWith('ERR_SSL_') || err.library === 'SSL routines';
-}
-
 /** Runs server-side TLS on accepted sockets. */
 export class TlsAcceptor {
   #server: TlsServer;
@@ -39,7 +34,7 @@ export class TlsAcceptor {
   /**
    * @param options from transport/tls.serverTlsOptions
    * @param verifyMode the resolved verify mode (QueryPeer/VerifyNone report nothing)
-   * @param verifyDepth longest accepted client chain, 0 for any
+   * @param verifyDepth the verify depth for client chains (OpenSSL's meaning), 0 for the default
    * @param events the owner's callbacks
    * @throws Error when the key/certificate cannot be loaded (from tls.createServer)
    */
@@ -54,7 +49,7 @@ export class TlsAcceptor {
       const usedPsk = psk !== undefined && /PSK/.test(secure.getCipher()?.name ?? '');
       let failures: TlsVerifyFailure[];
       try {
-        failures = collectFailures(secure, verifyMode, verifyDepth, null, usedPsk);
+        failures = collectFailures(secure, verifyMode, verifyDepth, null, usedPsk, () => trustAnchors(options.ca));
       } catch {
         secure.destroy();
         return;
@@ -67,7 +62,8 @@ export class TlsAcceptor {
     });
     this.#server.on('tlsClientError', (err: Error, secure: TLSSocket) => {
       secure.destroy();
-      if (isTlsFailure(err)) events.failed(err, tlsAlertOf(err));
+      // errors of the TLS protocol itself (OpenSSL's), not disconnects and timeouts
+      if (isTlsError(err)) events.failed(err, tlsAlertOf(err));
     });
   }
 

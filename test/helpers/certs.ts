@@ -33,19 +33,39 @@ export interface TestCerts {
   cleanup(): void;
 }
 
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+/** openssl arguments for a new EC P-256 key without a passphrase. */
+export const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** A temp dir to run the openssl CLI in. */
+export interface OpensslDir {
+  dir: string;
+  /** Runs `openssl ...args` in the dir (throws with its stderr on failure). */
+  run(...args: string[]): void;
+  /** Reads a file of the dir as text. */
+  read(name: string): string;
+  /** Writes an extensions file (one setting a line) and returns its name. */
+  ext(name: string, lines: string[]): string;
+}
+
+/** Makes a temp dir (named after `prefix`) for openssl runs. */
+export function opensslDir(prefix: string): OpensslDir {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    run: (...args) => {
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    },
+    read: (name) => readFileSync(join(dir, name), 'utf8'),
+    ext: (name, lines) => {
+      writeFileSync(join(dir, name), lines.join('\n') + '\n');
+      return name;
+    },
+  };
+}
 
 /** Generates the certificate set. Needs the `openssl` CLI. */
 export function makeTestCerts(): TestCerts {
-  const dir = mkdtempSync(join(tmpdir(), 'qws-certs-'));
-  const run = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  };
-  const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
-  const ext = (name: string, lines: string[]): string => {
-    writeFileSync(join(dir, name), lines.join('\n') + '\n');
-    return name;
-  };
+  const { dir, run, read, ext } = opensslDir('qws-certs-');
   const serverExt = ext('server.ext', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth', 'basicConstraints=CA:FALSE']);
   const wrongExt = ext('wrong.ext', ['subjectAltName=DNS:wrong.example', 'extendedKeyUsage=serverAuth', 'basicConstraints=CA:FALSE']);
   const clientExt = ext('client.ext', ['extendedKeyUsage=clientAuth', 'basicConstraints=CA:FALSE']);

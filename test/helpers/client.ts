@@ -1,16 +1,17 @@
-/** Client helpers for integration tests. */
-import { WebSocket } from '../../src/index';
+/** Opening one of our clients in a test. */
+import { WebSocket, type HandshakeOptions } from '../../src/index';
 
 /**
- * Opens a Qt-face client to `url`; resolves when connected, rejects with its errorString().
- * The client is aborted by the test's cleanups.
+ * Opens a WebSocket to `url`; `setup` runs before open() (listeners for what arrives with the 101
+ * belong there). The socket is aborted by the test's cleanups. Rejects with the errorString().
  */
-export function openClient(url: string, cleanups: Array<() => unknown>): Promise<WebSocket> {
+export function openSocket(url: string, cleanups: Array<() => unknown>, setup?: (c: WebSocket) => void, options: HandshakeOptions = {}): Promise<WebSocket> {
   const c = new WebSocket();
+  setup?.(c);
   cleanups.push(() => c.abort());
   return new Promise((resolve, reject) => {
     c.once('connected', () => resolve(c));
     c.once('errorOccurred', () => reject(new Error(c.errorString())));
-    c.open(url);
+    c.open(url, options);
   });
 }

@@ -3,36 +3,12 @@
  * temp dirs) inside a temp dir, listening on a free loopback port, in front of a backend port.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, startGroup } from './spawnPeer';
+import { accepts, findBinary, freePort, startGroup } from './spawnPeer';
 
 /** nginx's path, or null when it is not installed. */
 export const NGINX = findBinary('nginx');
-
-/** A port that was free a moment ago (nginx cannot report the port it got for 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
 
 function config(port: number, backendPort: number): string {
   return `daemon off;

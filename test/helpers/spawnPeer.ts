@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
 
 /** Debian's python3 (which has python3-websockets), not a pyenv shim earlier on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -113,20 +114,29 @@ export function startGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv =
   return { child, output: () => out, stop };
 }
 
-/** Arguments for a headless Chromium that loads `url` with a throwaway profile and no background traffic. */
-export function headlessChromiumArgs(profile: string, url: string): string[] {
-  return [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-extensions',
-    '--disable-background-networking',
-    '--disable-breakpad',
-    '--disable-crash-reporter',
-    `--user-data-dir=${profile}`,
-    url,
-  ];
+/** Arguments for a headless Chromium (shared with the screenshot script). */
+export { headlessChromiumArgs } from '../../scripts/headless-chromium.mjs';
+
+/** A port that was free a moment ago (for servers that cannot report the port they got for 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
 }

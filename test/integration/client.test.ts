@@ -314,8 +314,10 @@ describe('states, messages, frames, ping/pong, close', () => {
 describe('limits, flow, masking', () => {
   it('maxAllowedIncomingFrameSize/MessageSize: range-checked, and over the limit → 1009 at the header', async () => {
     const c = client();
-    expect(c.maxAllowedIncomingFrameSize()).toBe(WebSocket.maxIncomingFrameSize());
-    expect(c.maxAllowedIncomingMessageSize()).toBe(WebSocket.maxIncomingMessageSize());
+    // our defaults (64 MiB), well under Qt's maximum (README "Limits and defaults")
+    expect(c.maxAllowedIncomingFrameSize()).toBe(64 * 1024 * 1024);
+    expect(c.maxAllowedIncomingMessageSize()).toBe(64 * 1024 * 1024);
+    expect(WebSocket.maxIncomingFrameSize()).toBe(2147483646);
     expect(() => c.setMaxAllowedIncomingFrameSize(WebSocket.maxIncomingFrameSize() + 1)).toThrow(InvalidArgumentError);
     expect(() => c.setMaxAllowedIncomingMessageSize(-1)).toThrow(InvalidArgumentError);
     c.setMaxAllowedIncomingFrameSize(1000);

@@ -10,6 +10,7 @@ import { WebSocket as WsClient, WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer, SocketError, type PerMessageDeflateOptions } from '../../src/index';
 import { echoServer, rawExchange, upgradeRequest } from '../helpers/server';
 import { FrameReader, frame, rawClient, rawServer } from '../helpers/rawPeer';
+import { openSocket } from '../helpers/client';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -33,14 +34,7 @@ function messages(): Array<string | Buffer> {
 }
 
 function openOurs(url: string, pmd: boolean | PerMessageDeflateOptions, setup?: (c: WebSocket) => void): Promise<WebSocket> {
-  const c = new WebSocket();
-  setup?.(c);
-  cleanups.push(() => c.abort());
-  return new Promise((resolve, reject) => {
-    c.once('connected', () => resolve(c));
-    c.once('errorOccurred', () => reject(new Error(c.errorString())));
-    c.open(url, { perMessageDeflate: pmd });
-  });
+  return openSocket(url, cleanups, setup, { perMessageDeflate: pmd });
 }
 
 /** Sends every message and collects the echoes, in order. */

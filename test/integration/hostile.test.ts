@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { WebSocket, WebSocketServer, SslMode, CloseCode, SocketState } from '../../src/index';
 import { rawExchange, upgradeRequest } from '../helpers/server';
 import { frame, rawClient } from '../helpers/rawPeer';
-import { openClient } from '../helpers/client';
+import { openSocket } from '../helpers/client';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -197,7 +197,7 @@ describe('hostile clients: slowloris', () => {
   ] as const) {
     it(`${name} is dropped at the handshake timeout, without a response`, async () => {
       const { server, port } = await hostileServer((s) => s.setHandshakeTimeout(300));
-      const good = await openClient(`ws://127.0.0.1:${port}/`, cleanups);
+      const good = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
       const s = connect(port, '127.0.0.1');
       s.on('error', () => {});
       let got = '';
@@ -260,8 +260,8 @@ describe('hostile clients: while accepting is paused', () => {
   it('connections dropped while parked (pending queue full) are all cleaned up once the queue drains', async () => {
     const { server, port } = await hostileServer((s) => s.setMaxPendingConnections(2), false);
     const url = `ws://127.0.0.1:${port}/`;
-    const a = await openClient(url, cleanups);
-    const b = await openClient(url, cleanups);
+    const a = await openSocket(url, cleanups);
+    const b = await openSocket(url, cleanups);
     expect(server.hasPendingConnections()).toBe(true);
     // the queue is full: accepting is paused, new TCP connections wait unread
     const kinds: Kind[] = ['drop-at-once', 'drop-mid-handshake', 'reset-mid-handshake'];
@@ -289,7 +289,7 @@ describe('hostile clients: 10,000 connections opened and dropped', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const { server, port } = await hostileServer((s) => s.setHandshakeTimeout(5000));
-    const good = await openClient(`ws://127.0.0.1:${port}/`, cleanups);
+    const good = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
     await echo(good, 'warm-up');
     // warm every code path once, then take the baseline
     await Promise.all(KINDS.map((k) => hostileConnection(port, k)));

@@ -14,7 +14,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authenticator, NetworkProxy, ProxyType, SocketError, WebSocket, WebSocketServer } from '../../src/index';
-import { peerAvailable } from '../helpers/spawnPeer';
+import { freePort, peerAvailable } from '../helpers/spawnPeer';
 import { echoServer } from '../helpers/server';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -36,18 +36,6 @@ let wssPort = 0; // TLS echo server
 let caPem = '';
 let echo: WebSocketServer | null = null;
 let tlsEcho: WebSocketServer | null = null;
-
-/** A port nothing listens on (bound, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something accepts connections on the port. */
 async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer as createHttp } from 'node:http';
 import { WebSocket, WebSocketServer, InvalidArgumentError } from '../../src/index';
 import { echoServer } from '../helpers/server';
-import { openClient } from '../helpers/client';
+import { openSocket } from '../helpers/client';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -36,7 +36,7 @@ describe('sendBinaryMessage takes any binary value', () => {
   it('ArrayBuffer, typed arrays, DataView and Buffer views arrive as their bytes', async () => {
     const { server, port } = await echoServer();
     cleanups.push(() => server.close());
-    const c = await openClient(`ws://127.0.0.1:${port}/`, cleanups);
+    const c = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
     const got: Buffer[] = [];
     const all = new Promise<void>((resolve) => c.on('binaryMessageReceived', (m) => got.push(m) === 5 && resolve()));
     const backing = new Uint8Array([9, 1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer;

@@ -3,7 +3,7 @@ import { createServer as createHttp, type Server } from 'node:http';
 import { WebSocket, WebSocketServer, CloseCode, SocketState } from '../../src/index';
 import { echoServer, rawExchange, upgradeRequest } from '../helpers/server';
 import { rawClient, frame } from '../helpers/rawPeer';
-import { openClient } from '../helpers/client';
+import { openSocket } from '../helpers/client';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -37,8 +37,8 @@ describe('WebSocketServer on Node http servers', () => {
     cleanups.push(() => a.close(), () => b.close());
     echoOn(a, 'A');
     echoOn(b, 'B');
-    const ca = await openClient(`ws://127.0.0.1:${port}/a`, cleanups);
-    const cb = await openClient(`ws://127.0.0.1:${port}/b?x=1`, cleanups);
+    const ca = await openSocket(`ws://127.0.0.1:${port}/a`, cleanups);
+    const cb = await openSocket(`ws://127.0.0.1:${port}/b?x=1`, cleanups);
     const ra = new Promise((r) => ca.once('textMessageReceived', r));
     const rb = new Promise((r) => cb.once('textMessageReceived', r));
     ca.sendTextMessage('1');
@@ -60,11 +60,13 @@ describe('WebSocketServer on Node http servers', () => {
         ws.on('textMessageReceived', (m) => ws.sendTextMessage(`cb:${m}`));
       });
     });
-    const c = await openClient(`ws://127.0.0.1:${port}/x`, cleanups);
+    const c = await openSocket(`ws://127.0.0.1:${port}/x`, cleanups);
     const r = new Promise((res) => c.once('textMessageReceived', res));
     c.sendTextMessage('hi');
     expect(await r).toBe('cb:hi');
-    expect(wss.nextPendingConnection()).not.toBeNull();
+    // handed over to the callback: not queued
+    expect(wss.hasPendingConnections()).toBe(false);
+    expect(wss.nextPendingConnection()).toBeNull();
   });
 
   it('handleConnection(socket) takes over an accepted net.Socket', async () => {
@@ -75,7 +77,7 @@ describe('WebSocketServer on Node http servers', () => {
     const net = createServer((s) => wss.handleConnection(s));
     await new Promise<void>((r) => net.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => net.close(() => r(undefined))));
-    const c = await openClient(`ws://127.0.0.1:${(net.address() as { port: number }).port}/`, cleanups);
+    const c = await openSocket(`ws://127.0.0.1:${(net.address() as { port: number }).port}/`, cleanups);
     const r = new Promise((res) => c.once('textMessageReceived', res));
     c.sendTextMessage('x');
     expect(await r).toBe('H:x');
@@ -86,7 +88,7 @@ describe('WebSocketServer: broadcast, heartbeat, backpressure, coalescing', () =
   it('broadcast frames once and reaches every connection (and a chosen subset)', async () => {
     const { server, port } = await echoServer();
     cleanups.push(() => server.close());
-    const clients = await Promise.all([1, 2, 3].map(() => openClient(`ws://127.0.0.1:${port}/`, cleanups)));
+    const clients = await Promise.all([1, 2, 3].map(() => openSocket(`ws://127.0.0.1:${port}/`, cleanups)));
     await new Promise((r) => setTimeout(r, 50));
     const got = clients.map((c) => new Promise<string>((r) => c.once('textMessageReceived', r)));
     expect(server.broadcast('news')).toBe(3);
@@ -107,7 +109,7 @@ describe('WebSocketServer: broadcast, heartbeat, backpressure, coalescing', () =
   it('heartbeat: connections that answer stay; a silent one is dropped', async () => {
     const { server, port } = await echoServer();
     cleanups.push(() => server.close());
-    const good = await openClient(`ws://127.0.0.1:${port}/`, cleanups);
+    const good = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
     // a raw peer that never answers pings
     const { reader } = await rawClient(port);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,132 +1,198 @@
 /**
- * The `npm start` demo, end to end: examples/demo-server.mjs runs as its own process (on a free
- * port, through PORT) and headless Chromium loads its page with ?auto=1, which drives the page's
- * own buttons: two echoed texts (one multibyte), two "/all …" broadcasts, the 1 KiB binary, then
- * "/all auto-result:<json>" with everything the page got back, and a close. A client of ours,
- * connected to the demo server before the page loads, checks that the broadcasts arrived intact,
- * reads the page's result, and sees the page's connection gone in the server's stats push.
+ * The `npm start` demo, end to end in headless Chromium, with examples/demo-server.mjs as its own
+ * process on a free port.
  *
- * The demo server loads dist/ (as `npm start` does after build:ts).
+ * 1. The dashboard, read through the DevTools protocol (over one of our own clients): with no
+ *    click, the page shows the numbers of the sample the server pushed (connections, messages in
+ *    and out, rates, memory), equal to what the server counted for the traffic this test made;
+ *    its charts move from sample to sample; the load button opens N connections from the page,
+ *    which the server counts, and closes them again.
+ * 2. The echo console, driven by the page itself with ?auto=1: two echoed texts (one multibyte),
+ *    two "/all …" broadcasts, the 1 KiB binary, then "/all auto-result:<json>" with everything
+ *    the page got back, and a close; a client of ours sees the broadcasts and the counters.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from '../../src/index';
+import { CdpPage } from '../../scripts/headless-chromium.mjs';
+import { connectClient, startDemo, StatsObserver, stopGroup, type DemoSample, type Group } from '../helpers/demo';
 import { findBinary, headlessChromiumArgs, peerAvailable, startGroup } from '../helpers/spawnPeer';
 import { until } from '../helpers/wait';
 
-const root = new URL('../../', import.meta.url).pathname;
 const chromium = findBinary('chromium') ?? findBinary('chromium-browser') ?? findBinary('google-chrome');
 const available = peerAvailable('chromium', chromium !== null);
 
-/** A port free right now (the demo server takes its port from PORT, not 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/** What the dashboard shows, as text, read from the page's DOM. */
+interface Shown {
+  seq: string;
+  connections: string;
+  echoConnections: string;
+  inRate: string;
+  outRate: string;
+  received: string;
+  sent: string;
+  rss: string;
+  heap: string;
+  codec: string;
+  feed: string;
+  loadOpen: string;
+  loadEchoes: string;
+  /** each chart's first polyline `points`, as [x, y] pairs */
+  charts: Record<'connections' | 'rate' | 'memory', [number, number][]>;
 }
 
-type Group = ReturnType<typeof startGroup>;
+const READ_DASHBOARD = `(() => {
+  const t = (id) => document.getElementById(id).textContent;
+  const pts = (id) => { const p = document.querySelector('#' + id + ' polyline'); return p ? p.getAttribute('points').split(' ').map((xy) => xy.split(',').map(Number)) : []; };
+  return { seq: t('seq'), connections: t('connections'), echoConnections: t('echo-connections'), inRate: t('in-rate'), outRate: t('out-rate'),
+    received: t('received'), sent: t('sent'), rss: t('rss'), heap: t('heap'), codec: t('codec'), feed: t('feed'),
+    loadOpen: t('load-open'), loadEchoes: t('load-echoes'),
+    charts: { connections: pts('chart-connections'), rate: pts('chart-rate'), memory: pts('chart-memory') } };
+})()`;
 
-/** Kills a process group and waits (up to 5 s) for its leader to exit. */
-async function stopGroup(g: Group): Promise<void> {
-  const exited = new Promise<void>((resolve) => {
-    if (g.child.exitCode !== null || g.child.signalCode !== null) resolve();
-    else g.child.once('exit', () => resolve());
-  });
-  g.stop();
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-}
+/** The page's formatting, in Node (same ICU): integers grouped en-US, megabytes with one decimal. */
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
-
-interface Stats {
-  connections: number;
-  received: number;
-  echoed: number;
-  broadcasts: number;
-}
-
-interface AutoResult {
-  texts: string[];
-  broadcasts: string[];
-  binary: number[];
-  stats: Stats | null;
-  timedOut: boolean;
-  mine: number;
-  status: string;
+/** The texts the dashboard must show for sample `s`. */
+function expectedText(s: DemoSample): Omit<Shown, 'charts' | 'feed' | 'loadOpen' | 'loadEchoes'> {
+  return {
+    seq: String(s.seq),
+    connections: int(s.connections),
+    echoConnections: int(s.echoConnections),
+    inRate: int(s.inPerSec),
+    outRate: int(s.outPerSec),
+    received: int(s.received),
+    sent: int(s.sent),
+    rss: mb(s.rss),
+    heap: mb(s.heapUsed),
+    codec: s.codec,
+  };
 }
 
 describe.skipIf(!available)('interop: the demo page (npm start) in Chromium', () => {
   let profile: string;
-  beforeAll(() => {
+  let demo: { port: number; server: Group } | null = null;
+  let browser: Group | null = null;
+  const clients: { abort(): void }[] = [];
+  beforeEach(() => {
     profile = mkdtempSync(join(tmpdir(), 'qws-chromium-demo-'));
   });
-  afterAll(() => {
-    if (profile) rmSync(profile, { recursive: true, force: true });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.abort();
+    if (browser !== null) await stopGroup(browser);
+    if (demo !== null) await stopGroup(demo.server);
+    browser = demo = null;
+    rmSync(profile, { recursive: true, force: true });
   });
 
-  it('drives the page with ?auto=1: echoes, broadcasts reach another client, and the page reports what it got', async () => {
-    if (!existsSync(join(root, 'dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm start and npm test do)');
-    const port = await freePort();
-    const server = startGroup(process.execPath, [join(root, 'examples/demo-server.mjs')], { ...process.env, PORT: String(port), HOST: '127.0.0.1' });
-    let browser: Group | null = null;
-    const observer = new WebSocket();
-    try {
-      await until(() => /on http:\/\/127\.0\.0\.1:\d+\//.test(server.output()), 15000, () => `demo server did not start:\n${server.output()}`);
+  it('the dashboard shows what the server counted, its charts move, and the load button opens N connections', async () => {
+    demo = await startDemo();
+    const { port } = demo;
+    const observer = await StatsObserver.open(port);
+    clients.push(observer.ws);
+    browser = startGroup(chromium!, headlessChromiumArgs(profile, `http://127.0.0.1:${port}/`, { devtools: true }));
+    const b = browser;
+    const page = await CdpPage.open(WebSocket, profile, `http://127.0.0.1:${port}/`).catch((e: Error) => {
+      throw new Error(`${e.message}; chromium said:\n${b.output().slice(-3000)}`);
+    });
+    clients.push({ abort: () => page.close() });
+    const read = (): Promise<Shown> => page.evaluate<Shown>(READ_DASHBOARD);
+    /** Reads the page until it shows a sample satisfying `cond`; returns what it shows and that sample. */
+    const shownWhen = async (cond: (s: DemoSample) => boolean, timeoutMs = 15000): Promise<{ shown: Shown; sample: DemoSample }> => {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const shown = await read();
+        const sample = observer.samples.find((s) => String(s.seq) === shown.seq);
+        if (sample !== undefined && cond(sample)) return { shown, sample };
+        if (Date.now() > end) throw new Error(`the page never showed such a sample; it shows ${JSON.stringify({ ...shown, charts: undefined })}, last pushed ${JSON.stringify(observer.samples.slice(-1))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
 
-      // our observer: every broadcast and stats push the demo server sends to everyone
-      const broadcasts: string[] = [];
-      const stats: Stats[] = [];
-      const errors: string[] = [];
-      let connected = false;
-      observer.on('connected', () => (connected = true));
-      observer.on('errorOccurred', () => errors.push(observer.errorString()));
-      observer.on('textMessageReceived', (m) => {
-        if (m.startsWith('{"stats"')) stats.push((JSON.parse(m) as { stats: Stats }).stats);
-        else if (m.startsWith('[broadcast] ')) broadcasts.push(m.slice('[broadcast] '.length));
-        else errors.push(`unexpected message ${JSON.stringify(m.slice(0, 80))}`);
-      });
-      observer.open(`ws://127.0.0.1:${port}/ws`);
-      await until(() => connected || errors.length > 0, 10000, () => 'observer did not connect');
-      expect(errors).toEqual([]);
+    // no click: the page's feed is live and shows the pushed sample; the page and our observer are counted
+    const first = await shownWhen((s) => s.connections === 2);
+    expect(first.shown.feed).toBe('live');
+    expect(first.shown).toMatchObject(expectedText(first.sample));
 
-      browser = startGroup(chromium!, headlessChromiumArgs(profile, `http://127.0.0.1:${port}/?auto=1`));
-      const b = browser;
-      const resultLine = (): string | undefined => broadcasts.find((m) => m.startsWith('auto-result:'));
-      await until(() => resultLine() !== undefined, 60000, () => `no auto-result from the page; broadcasts so far ${JSON.stringify(broadcasts)}; chromium said:\n${b.output().slice(-3000)}`);
+    // traffic of ours on /ws: the page's counters become exactly what the server counted
+    const client = await connectClient(`ws://127.0.0.1:${port}/ws`);
+    clients.push(client);
+    let echoes = 0;
+    client.on('textMessageReceived', () => echoes++);
+    for (let i = 0; i < 250; i++) client.sendTextMessage(`hello ${i}`);
+    await until(() => echoes === 250, 10000, () => `${echoes} echoes of 250`);
+    const counted = await shownWhen((s) => s.received === 250);
+    expect(counted.shown).toMatchObject(expectedText(counted.sample));
+    expect(counted.sample).toMatchObject({ received: 250, sent: 250, connections: 3, echoConnections: 1 });
+    expect(counted.shown.received).toBe('250');
 
-      // the page's broadcasts reached another client intact (multibyte text included), in order
-      expect(broadcasts.slice(0, 3)).toEqual(['hello', 'ünïcödé 😀 ✓ 日本', resultLine()]);
-
-      // what the page itself got back
-      const r = JSON.parse(resultLine()!.slice('auto-result:'.length)) as AutoResult;
-      expect(r.timedOut).toBe(false);
-      expect(r.status).toBe('connected');
-      expect(r.texts).toEqual(['hello', 'héllo wörld € 😀 — ✓ 日本語']);
-      expect(r.broadcasts).toEqual(['hello', 'ünïcödé 😀 ✓ 日本']);
-      expect(r.binary).toEqual([1024]);
-      expect(r.mine).toBe(3); // the page's own echo counter: two texts and the binary
-      expect(r.stats).not.toBeNull();
-      expect(r.stats!.connections).toBeGreaterThanOrEqual(2); // the page and our observer
-
-      // the page closed (4000, "bye"): a later stats push counts our observer alone, and the
-      // server's counters include everything the page sent (2 echoes + 1 binary + 3 broadcasts)
-      const seen = stats.length;
-      await until(() => stats.length > seen && stats[stats.length - 1].connections === 1, 10000, () => `stats never showed the page gone: ${JSON.stringify(stats.slice(-3))}`);
-      const last = stats[stats.length - 1];
-      expect(last).toMatchObject({ connections: 1, received: 6, echoed: 3, broadcasts: 3 });
-      expect(errors).toEqual([]);
-    } finally {
-      observer.abort();
-      if (browser !== null) await stopGroup(browser);
-      await stopGroup(server);
+    // the charts move: one more point per sample (up to a minute of them), the newest at the right
+    const later = await shownWhen((s) => s.seq >= counted.sample.seq + 2);
+    for (const name of ['connections', 'rate', 'memory'] as const) {
+      const [before, after] = [counted.shown.charts[name], later.shown.charts[name]];
+      expect(after.length).toBe(Math.min(later.sample.seq, 60));
+      expect(after.length).toBeGreaterThan(before.length);
+      expect(after[after.length - 1][0]).toBeCloseTo(before[before.length - 1][0], 0); // the right edge stays the newest
     }
-  }, 120000);
+    expect(new Set(later.shown.charts.rate.map(([, y]) => y)).size).toBeGreaterThan(1); // 250 messages in one second: not flat
+
+    // the load button: 40 connections from the page, 20 messages a second each
+    await page.evaluate(`document.getElementById('load-n').value = '40'; document.getElementById('load-rate').value = '20'; document.getElementById('load-toggle').click(); true`);
+    const loaded = await shownWhen((s) => s.echoConnections === 41 && s.inPerSec > 0);
+    expect(loaded.shown).toMatchObject(expectedText(loaded.sample));
+    expect(loaded.sample.connections).toBe(43); // + the page's feed and our observer
+    const busy = await shownWhen((s) => s.seq >= loaded.sample.seq + 2);
+    expect(busy.shown).toMatchObject(expectedText(busy.sample));
+    expect(busy.sample.inPerSec).toBeGreaterThan(0);
+    expect(busy.sample.received).toBeGreaterThan(loaded.sample.received);
+    const shownLoad = await read();
+    expect(shownLoad.loadOpen).toBe('40');
+    expect(Number(shownLoad.loadEchoes.replace(/,/g, ''))).toBeGreaterThan(0);
+
+    // stop: the page closes them, and the server counts them gone
+    await page.evaluate(`document.getElementById('load-toggle').click(); true`);
+    const stopped = await shownWhen((s) => s.echoConnections === 1);
+    expect(stopped.shown).toMatchObject(expectedText(stopped.sample));
+    expect((await read()).loadOpen).toBe('0');
+  }, 90000);
+
+  it('drives the echo console with ?auto=1: echoes, broadcasts reach another client, and the counters add up', async () => {
+    demo = await startDemo();
+    const { port } = demo;
+    const observer = await StatsObserver.open(port);
+    clients.push(observer.ws);
+    const echoClient = await connectClient(`ws://127.0.0.1:${port}/ws`);
+    clients.push(echoClient);
+    const broadcasts: string[] = [];
+    const unexpected: string[] = [];
+    echoClient.on('textMessageReceived', (m) => {
+      if (m.startsWith('[broadcast] ')) broadcasts.push(m.slice('[broadcast] '.length));
+      else unexpected.push(m.slice(0, 80));
+    });
+
+    browser = startGroup(chromium!, headlessChromiumArgs(profile, `http://127.0.0.1:${port}/?auto=1`));
+    const b = browser;
+    const resultLine = (): string | undefined => broadcasts.find((m) => m.startsWith('auto-result:'));
+    await until(() => resultLine() !== undefined, 60000, () => `no auto-result from the page; broadcasts so far ${JSON.stringify(broadcasts)}; chromium said:\n${b.output().slice(-3000)}`);
+
+    // the page's broadcasts reached another client intact (multibyte text included), in order
+    expect(broadcasts.slice(0, 3)).toEqual(['hello', 'ünïcödé 😀 ✓ 日本', resultLine()]);
+    expect(unexpected).toEqual([]);
+
+    const r = JSON.parse(resultLine()!.slice('auto-result:'.length)) as { texts: string[]; broadcasts: string[]; binary: number[]; timedOut: boolean; mine: number; status: string };
+    expect(r.timedOut).toBe(false);
+    expect(r.status).toBe('connected');
+    expect(r.texts).toEqual(['hello', 'héllo wörld € 😀 — ✓ 日本語']);
+    expect(r.broadcasts).toEqual(['hello', 'ünïcödé 😀 ✓ 日本']);
+    expect(r.binary).toEqual([1024]);
+    expect(r.mine).toBe(3); // the page's own echo counter: two texts and the binary
+
+    // the console closed (4000, "bye"): /ws holds our client alone; the page's dashboard feed stays.
+    // In: 2 texts + 1 binary + 3 broadcasts; out: 3 echoes + 3 broadcasts × 2 recipients
+    const last = await observer.next((s) => s.echoConnections === 1 && s.received === 6);
+    expect(last).toMatchObject({ connections: 3, echoConnections: 1, received: 6, sent: 9, broadcasts: 3 });
+  }, 90000);
 });

@@ -25,7 +25,7 @@ describe('constants mirror between TS and C++', () => {
     });
   }
   it('limits the native code uses agree', () => {
-    for (const name of ['MAX_CONTROL_PAYLOAD', 'MAX_CLOSE_REASON', 'MAX_INCOMING_FRAME_SIZE', 'MAX_INCOMING_MESSAGE_SIZE', 'MAX_HEADER_SIZE', 'RECORD_CAPACITY'] as const) {
+    for (const name of ['MAX_CONTROL_PAYLOAD', 'MAX_CLOSE_REASON', 'MAX_INCOMING_FRAME_SIZE', 'MAX_INCOMING_MESSAGE_SIZE', 'DEFAULT_MAX_INCOMING_FRAME_SIZE', 'DEFAULT_MAX_INCOMING_MESSAGE_SIZE', 'MAX_HEADER_SIZE', 'RECORD_CAPACITY'] as const) {
       expect(cpp.get(`LIMIT_${name}`), name).toBe(Limits[name]);
     }
   });

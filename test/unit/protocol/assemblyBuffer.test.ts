@@ -1,0 +1,45 @@
+/** The reassembly buffer: memory proportional to the message, not to its pieces (issue #14). */
+import { describe, expect, it } from 'vitest';
+import { AssemblyBuffer } from '../../../src/protocol/assemblyBuffer';
+import { Limits } from '../../../src/codec/constants';
+
+describe('AssemblyBuffer', () => {
+  it('4,000,000 one-byte pieces: the bytes in order, capacity at most 2x the message plus the minimum', () => {
+    const a = new AssemblyBuffer();
+    const src = Buffer.from([0, 1, 2, 3, 4, 5, 6]);
+    const n = 4_000_000;
+    for (let i = 0; i < n; i++) a.append(src, i % 7, 1, 0);
+    const out = a.take();
+    expect(out.length).toBe(n);
+    for (let i = 0; i < n; i += 9973) expect(out[i]).toBe(i % 7);
+    expect(out.buffer.byteLength).toBeLessThanOrEqual(2 * n + Limits.MIN_ASSEMBLY_BUFFER);
+    expect(a.length).toBe(0);
+  });
+
+  it('a frame whose rest is announced gets exactly its size in one allocation, however chopped', () => {
+    const a = new AssemblyBuffer();
+    const frame = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < frame.length; i++) frame[i] = (i * 31) & 0xff;
+    for (let off = 0; off < frame.length; off += 64) {
+      a.append(frame, off, 64, frame.length - off - 64);
+    }
+    const out = a.take();
+    expect(out.equals(frame)).toBe(true);
+    expect(out.byteOffset).toBe(0);
+    expect(out.buffer.byteLength).toBe(frame.length);
+  });
+
+  it('pieces of every size around the loop/native copy switch, and clear() drops everything', () => {
+    const a = new AssemblyBuffer();
+    const parts: Buffer[] = [];
+    for (let len = 0; len < 80; len++) {
+      const p = Buffer.alloc(len + 3, len);
+      a.append(p, 3, len, 0);
+      parts.push(p.subarray(3));
+    }
+    expect(a.take().equals(Buffer.concat(parts))).toBe(true);
+    a.append(Buffer.from('abc'), 0, 3, 0);
+    a.clear();
+    expect(a.take().length).toBe(0);
+  });
+});
