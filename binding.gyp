@@ -4,6 +4,8 @@
       "target_name": "qwebsocket",
       "sources": [
         "native/binding/binding.cc",
+        "native/binding/io.cc",
+        "native/io/transport.cc",
         "native/core/decoder.cc",
         "native/core/mask.cc",
         "native/core/utf8.cc"

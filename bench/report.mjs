@@ -26,6 +26,12 @@ function echoTable(cells, title) {
     const q = c.qwebsocket?.median;
     md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => cellOf(c[n])).join(' | ')} | ${versus.map((v) => ratioOf(q, c[v]?.median)).join(' | ')} | ${Math.max(...Object.values(c).map((v) => v.loadgenCpu)).toFixed(0)}% |\n`;
   }
+  md += `\nServer CPU per message (µs, median of runs; lower is better; ratios are contender / qwebsocket, so ≥ 1.00x means qwebsocket spends no more):\n\n| conns | payload | ${names.join(' | ')} | ${versus.map((v) => `${v} / qws`).join(' | ')} |\n|---|---|${names.map(() => '---').join('|')}|${versus.map(() => '---').join('|')}|\n`;
+  for (const cell of cells) {
+    const c = cell.contenders;
+    const us = (v) => (v && Number.isFinite(v.cpuUsPerMsg) ? v.cpuUsPerMsg : undefined);
+    md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => us(c[n])?.toFixed(2) ?? '–').join(' | ')} | ${versus.map((v) => ratioOf(us(c[v]), us(c.qwebsocket))).join(' | ')} |\n`;
+  }
   md += '\nLatency p50/p99 (µs), median of runs:\n\n| conns | payload | ' + names.join(' | ') + ' |\n|---|---|' + names.map(() => '---').join('|') + '|\n';
   for (const cell of cells) md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => (cell.contenders[n] ? `${cell.contenders[n].p50us}/${cell.contenders[n].p99us}` : '–')).join(' | ')} |\n`;
   return md;
@@ -46,9 +52,20 @@ export function renderMarkdown(r) {
   if (r.scenarios.echo) md += echoTable(r.scenarios.echo, `Echo (${r.scenarios.echo[0].inflight ?? 16} in flight per connection)`);
   if (r.scenarios.latency) md += '\n' + echoTable(r.scenarios.latency, 'One connection, one message in flight (round-trip latency)');
   const a = r.scenarios.accept;
-  if (a) md += singleTable(`Connections accepted and upgraded per second (${Object.values(a)[0]?.connections} opened, 64 handshakes outstanding, held open)`, a, 'upgrades/s', (v) => v.perSec, (v) => `${fmt(v.perSec)} (${fmt(v.min)}–${fmt(v.max)})`);
+  if (a) {
+    md += singleTable(`Connections accepted and upgraded per second (${Object.values(a)[0]?.connections} opened, 64 handshakes outstanding, held open)`, a, 'upgrades/s', (v) => v.perSec, (v) => `${fmt(v.perSec)} (${fmt(v.min)}–${fmt(v.max)})`);
+    md += `\nServer CPU per accepted connection (µs, median; lower is better): ${Object.entries(a).map(([n, v]) => `${n} ${v.cpuUsPerConn?.toFixed(0) ?? '–'}`).join(' · ')}\n`;
+  }
   const b = r.scenarios.broadcast;
   if (b) md += singleTable(`Broadcast (one 16 B message ×10 to ${Object.values(b)[0]?.connections} connections; uws: publish to one topic)`, b, 'delivered/s', (v) => v.deliveredPerSec, (v) => `${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)})`);
+  const p = r.scenarios.publish;
+  if (p) {
+    md += singleTable(`Topics: publish (one 16 B message ×10 to ${Object.values(p)[0]?.connections} subscribers of one topic) vs our broadcast() and ws's loop over clients`, p, 'delivered/s', (v) => v.deliveredPerSec, (v) => `${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)})`);
+    const pub = p['qwebsocket publish']?.deliveredPerSec;
+    md += `
+${Object.entries(p).filter(([n]) => n !== 'qwebsocket publish').map(([n, v]) => `publish / ${n}: ${ratio(pub, v.deliveredPerSec)}`).join(' · ')}
+`;
+  }
   const m = r.scenarios.memory;
   if (m) md += singleTable('Idle memory per connection (RSS delta after GC)', m, 'bytes/connection', (v) => v.bytesPerConnection, (v) => String(v.bytesPerConnection));
   const cs = r.scenarios.client;

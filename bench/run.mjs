@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The benchmark harness: starts every contender's echo server on loopback, drives them with the
 // C load generator, interleaved in ONE run with repetitions, and reports ratios.
-//   node bench/run.mjs [--scenario echo,latency,accept,broadcast,memory,client,tls,deflate] [--contenders a,b]
+//   node bench/run.mjs [--scenario echo,latency,accept,broadcast,publish,memory,client,tls,deflate,topics] [--contenders a,b]
 //                      [--duration S] [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, renderMarkdown, renderSvg } from './report.mjs';
@@ -17,7 +17,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const quick = args.includes('--quick');
-const scenarios = opt('scenario', 'echo,latency,accept,broadcast,memory,client,tls,deflate').split(',');
+const scenarios = opt('scenario', 'echo,latency,accept,broadcast,publish,memory,client,tls,deflate,topics').split(',');
 const duration = Number(opt('duration', quick ? 0.5 : 1));
 const reps = Number(opt('reps', quick ? 1 : 2));
 const connsList = opt('conns', '1,16,256').split(',').map(Number);
@@ -80,6 +80,7 @@ function startServer(c, extraArgs = []) {
     child.on('exit', (code) => reject(new Error(`${c.name} server exited (${code})`)));
     const server = (port) => ({
       port,
+      pid: child.pid, // bash execs node: the same process
       send: (cmd) => child.stdin.write(cmd + '\n'),
       line: async (prefix) => {
         for (;;) {
@@ -91,6 +92,14 @@ function startServer(c, extraArgs = []) {
       stop: () => child.kill('SIGKILL'),
     });
   });
+}
+
+// CPU seconds (user + system, all threads) a process has used, from /proc/PID/stat
+const TICKS_PER_SEC = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+function processCpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
 }
 
 function runLoadgen(port, extra) {
@@ -119,7 +128,7 @@ async function echoMatrix(label, connsList, sizes, inflight) {
         const order = inCell.map((_, i) => inCell[(i + r) % inCell.length]);
         for (const c of order) {
           progress(`${label} ${conns} conns ${sz} rep ${r + 1}/${reps} ${c.name} (${++done}/${total})`);
-          const res = JSON.parse(runLoadgen(servers[c.name].port, ['--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json']));
+          const res = JSON.parse(runLoadgen(servers[c.name].port, ['--cpu-of', String(servers[c.name].pid), '--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json']));
           runs[c.name].push(res);
         }
       }
@@ -138,6 +147,8 @@ async function echoMatrix(label, connsList, sizes, inflight) {
       p50us: median(rs.map((x) => x.p50us)),
       p99us: median(rs.map((x) => x.p99us)),
       loadgenCpu: median(rs.map((x) => x.cpuPercent)),
+      // the server's CPU per echo in the measured window: steadier than the rate on a loaded machine
+      cpuUsPerMsg: median(rs.map((x) => (x.messages > 0 && x.serverCpuSec >= 0 ? (x.serverCpuSec * 1e6) / x.messages : Infinity))),
       errors: rs.reduce((a, x) => a + x.errors, 0),
     }])),
   }));
@@ -150,44 +161,62 @@ if (scenarios.includes('latency')) results.scenarios.latency = await echoMatrix(
 // connections accepted and upgraded per second: a fresh server per run, warmed by a first pass
 if (scenarios.includes('accept')) {
   const rates = Object.fromEntries(active.map((c) => [c.name, []]));
+  const cpus = Object.fromEntries(active.map((c) => [c.name, []]));
   for (let r = 0; r < reps; r++) {
     const order = active.map((_, i) => active[(i + r) % active.length]);
     for (const c of order) {
       progress(`accept ${bigN} connections: ${c.name} rep ${r + 1}/${reps}`);
       const s = await startServer(c);
       runLoadgen(s.port, ['--conns', String(Math.min(2000, bigN)), '--accept', '--duration', '60', '--json']);
+      const cpu0 = processCpuSeconds(s.pid);
       const res = JSON.parse(runLoadgen(s.port, ['--conns', String(bigN), '--accept', '--duration', '60', '--json']));
       rates[c.name].push(res.perSec);
+      cpus[c.name].push(((processCpuSeconds(s.pid) - cpu0) * 1e6) / res.upgraded);
       s.stop();
     }
   }
-  results.scenarios.accept = Object.fromEntries(Object.entries(rates).map(([n, rs]) => [n, { perSec: median(rs), min: Math.min(...rs), max: Math.max(...rs), connections: bigN }]));
+  results.scenarios.accept = Object.fromEntries(Object.entries(rates).map(([n, rs]) => [n, { perSec: median(rs), min: Math.min(...rs), max: Math.max(...rs), cpuUsPerConn: median(cpus[n]), connections: bigN }]));
 }
 
 const pick = (names) => active.filter((c) => names.includes(c.name));
 
+/** Messages delivered per second when the server sends one 16 B message ×10 to `bigN` connections. */
+async function fanOutRates(c, times = reps) {
+  const msgsPerBroadcast = 10;
+  const rates = [];
+  for (let r = 0; r < times; r++) {
+    progress(`fan-out to ${bigN} connections: ${c.name} rep ${r + 1}/${times}`);
+    const s = await startServer(c);
+    const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--sink', String(bigN * msgsPerBroadcast), '--duration', '60']);
+    let out = '';
+    lg.stdout.on('data', (d) => (out += d.toString()));
+    while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 300));
+    s.send(`broadcast ${msgsPerBroadcast} 16`);
+    const start = BigInt((await s.line('START')).split(' ')[1]);
+    await new Promise((res) => lg.on('exit', res));
+    const m = /DONE (\d+) (\d+)/.exec(out);
+    if (m) rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
+    s.stop();
+  }
+  return { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), connections: bigN };
+}
+
 if (scenarios.includes('broadcast')) {
   results.scenarios.broadcast = {};
-  const msgsPerBroadcast = 10;
-  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) {
-    const rates = [];
-    for (let r = 0; r < reps; r++) {
-      progress(`broadcast to ${bigN} connections: ${c.name} rep ${r + 1}/${reps}`);
-      const s = await startServer(c);
-      const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--sink', String(bigN * msgsPerBroadcast), '--duration', '60']);
-      let out = '';
-      lg.stdout.on('data', (d) => (out += d.toString()));
-      while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
-      await new Promise((res) => setTimeout(res, 300));
-      s.send(`broadcast ${msgsPerBroadcast} 16`);
-      const start = BigInt((await s.line('START')).split(' ')[1]);
-      await new Promise((res) => lg.on('exit', res));
-      const m = /DONE (\d+) (\d+)/.exec(out);
-      if (m) rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
-      s.stop();
-    }
-    results.scenarios.broadcast[c.name] = { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), connections: bigN };
-  }
+  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) results.scenarios.broadcast[c.name] = await fanOutRates(c);
+}
+
+// topics: server.publish to a topic every connection subscribed to, against our own broadcast()
+// and ws's loop over its clients (the three interleaved, rep by rep)
+if (scenarios.includes('publish') && haveDist) {
+  const publishers = [
+    { name: 'qwebsocket publish', script: 'qwebsocket.mjs', env: { TOPICS: '1' } },
+    ...pick(['qwebsocket', 'ws+bufferutil']).map((c) => ({ ...c, name: c.name === 'qwebsocket' ? 'qwebsocket broadcast' : `${c.name} loop` })),
+  ];
+  const all = publishers.map((c) => ({ c, runs: [] }));
+  for (let r = 0; r < reps; r++) for (const x of all) x.runs.push((await fanOutRates(x.c, 1)).deliveredPerSec);
+  results.scenarios.publish = Object.fromEntries(all.map(({ c, runs }) => [c.name, { deliveredPerSec: median(runs), min: Math.min(...runs), max: Math.max(...runs), connections: bigN }]));
 }
 
 if (scenarios.includes('memory')) {
@@ -239,6 +268,7 @@ const extra = [];
 for (const [name, script, args] of [
   ['tls', 'tls/run.mjs', ['--reps', String(reps), '--duration', String(Math.max(1, duration * 2))]],
   ['deflate', 'deflate/run.mjs', ['--rounds', String(reps), '--seconds', String(Math.max(1, duration * 2)), '--idle', '500']],
+  ['topics', 'topics/cross.mjs', ['--reps', String(reps)]],
 ]) {
   if (!scenarios.includes(name)) continue;
   progress(`${name}: ${script}`);

@@ -209,3 +209,35 @@ function runAuto() {
   });
 }
 if (new URLSearchParams(location.search).get('auto') === '1') runAuto();
+
+// ---- the chat room: one socket on /chat; the server publishes to the room's topic ----------------
+let chat = null;
+const chatLog = (line) => {
+  const div = document.createElement('div');
+  div.textContent = line;
+  $('chat-log').append(div);
+  $('chat-log').scrollTop = $('chat-log').scrollHeight;
+};
+const chatOpen = (on) => {
+  $('chat-join').disabled = on;
+  $('chat-leave').disabled = !on;
+  $('chat-send').disabled = !on;
+};
+$('chat-join').onclick = () => {
+  const q = new URLSearchParams({ room: $('chat-room').value, name: $('chat-name').value });
+  chat = new WebSocket(wsUrl(`/chat?${q}`));
+  chat.onopen = () => chatOpen(true);
+  chat.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    chatLog(m.from === '*' ? `— ${m.text}` : `${m.from}: ${m.text}`);
+  };
+  chat.onclose = () => {
+    chatOpen(false);
+    chatLog('— you left');
+  };
+};
+$('chat-leave').onclick = () => chat?.close(1000, 'left');
+$('chat-send').onclick = () => {
+  if (chat?.readyState === WebSocket.OPEN && $('chat-text').value !== '') chat.send($('chat-text').value);
+};
+$('chat-text').onkeydown = (e) => e.key === 'Enter' && $('chat-send').onclick();

@@ -6,7 +6,10 @@
 //               broadcast to every /ws connection as "[broadcast] <rest>"
 //   ws  /stats  the dashboard feed: on connect one {"type":"history"} with the last samples, then
 //               one {"type":"stats"} sample a second (connections, messages in/out, memory)
-//   (the chat room goes here too: its own WebSocketServer attached at /chat, see `servers`)
+//   ws  /chat?room=R&name=N  the chat room, on topics: each connection subscribes to its room's
+//               topic; what it sends is published there as {"from","text"}, joins and leaves too.
+//               With REDIS_URL set, the rooms span every demo server on that Redis (qwebsocket/redis):
+//               REDIS_URL=redis://127.0.0.1:6379 PORT=8081 npm start, twice on two ports.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -68,6 +71,32 @@ echo.on('newConnection', () => {
 const stats = new WebSocketServer('qwebsocket-demo-stats').attach(http, { path: '/stats' });
 // Every WebSocket server of the demo, for the connection count (a chat server joins this list).
 const servers = [echo, stats];
+
+const chat = new WebSocketServer('qwebsocket-demo-chat').attach(http, { path: '/chat' });
+servers.push(chat);
+if (process.env.REDIS_URL) {
+  const { RedisBroker } = require('../dist/cjs/brokers/redis.js');
+  const broker = new RedisBroker({ url: process.env.REDIS_URL });
+  broker.on('down', () => console.error('demo: Redis is down — chat stays on this server until it is back'));
+  broker.on('up', () => console.log(`demo: chat rooms shared through ${process.env.REDIS_URL}`));
+  chat.setPubSubBroker(broker);
+}
+/** A query parameter cut to 32 characters, or the fallback when empty. */
+const param = (query, name, fallback) => (query.get(name) ?? '').trim().slice(0, 32) || fallback;
+chat.on('newConnection', () => {
+  let ws;
+  while ((ws = chat.nextPendingConnection())) {
+    const s = ws;
+    const query = new URL(s.requestUrl()).searchParams;
+    const topic = `room:${param(query, 'room', 'lobby')}`;
+    const name = param(query, 'name', 'guest');
+    const say = (from, text) => chat.publish(topic, JSON.stringify({ from, text }));
+    s.subscribe(topic);
+    say('*', `${name} joined`);
+    s.on('textMessageReceived', (m) => say(name, m.slice(0, 500)));
+    s.on('disconnected', () => say('*', `${name} left`));
+  }
+});
 const history = [];
 stats.on('newConnection', () => {
   let ws;

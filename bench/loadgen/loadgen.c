@@ -13,6 +13,9 @@
  * stdin closes or --duration elapses.
  * --sink T: connect and upgrade N connections, print "READY <n>", then only read, counting data
  * frames; when T frames have arrived print "DONE <CLOCK_MONOTONIC ns>" (for broadcast runs).
+ * --cpu-of PID: also report the CPU time process PID (the server) spent in the measured window
+ * (from /proc/PID/stat, all its threads): under load from other processes a server's CPU per
+ * message moves far less than its rate.
  * --accept: open and upgrade N connections as fast as the server accepts them, at most --window W
  * (default 64) handshakes outstanding at once, holding every upgraded connection open; print the
  * upgrades per second from the first connect to the last 101 (JSON with --json), then reset them
@@ -64,6 +67,7 @@ static const char *host = "127.0.0.1", *path = "/";
 static long long sink_target = 0;
 static int port = 0, nconns = 1, inflight = 16, size = 16, text = 0, json = 0, idle = 0, accept_mode = 0, window = 64;
 static double duration = 5, warmup = 1;
+static int cpu_of = 0; /* --cpu-of: the server's pid, 0 = none */
 static uint8_t *frames; /* K copies of one masked frame */
 static size_t frame_len;
 static uint64_t hist[HBUCKETS];
@@ -306,6 +310,22 @@ static double cpu_seconds(void) {
   return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* CPU seconds (user + system, all threads) of process `pid`, or -1 if unreadable */
+static double process_cpu_seconds(int pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  /* fields after the command name, which is in parentheses and may hold spaces */
+  char *p = strrchr(buf, ')');
+  unsigned long long utime, stime;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return -1;
+  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -324,6 +344,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--idle")) idle = 1;
     else if (!strcmp(a, "--sink")) sink_target = atoll(v), i++;
     else if (!strcmp(a, "--accept")) accept_mode = 1;
+    else if (!strcmp(a, "--cpu-of")) cpu_of = atoi(v), i++;
     else if (!strcmp(a, "--window")) window = atoi(v), i++;
     else { fprintf(stderr, "unknown option %s\n", a); return 2; }
   }
@@ -388,7 +409,7 @@ int main(int argc, char **argv) {
   uint64_t start = now_ns();
   uint64_t measure_start = start + (uint64_t)(warmup * 1e9);
   uint64_t end = measure_start + (uint64_t)(duration * 1e9);
-  double cpu0 = 0;
+  double cpu0 = 0, server_cpu0 = 0;
   for (int i = 0; i < nconns; i++) send_frames(&conns[i], inflight, ep);
   for (;;) {
     uint64_t t = now_ns();
@@ -397,6 +418,7 @@ int main(int argc, char **argv) {
       msgs = payload_bytes = 0;
       memset(hist, 0, sizeof hist);
       cpu0 = cpu_seconds();
+      if (cpu_of) server_cpu0 = process_cpu_seconds(cpu_of);
     }
     if (t >= end) break;
     int n = epoll_wait(ep, evs, 512, 100);
@@ -431,12 +453,14 @@ int main(int argc, char **argv) {
   }
   double secs = (double)(now_ns() - measure_start) / 1e9;
   double cpu = (cpu_seconds() - cpu0) / secs * 100.0;
+  /* -1 when no --cpu-of or /proc was unreadable */
+  double server_cpu = cpu_of && server_cpu0 >= 0 ? process_cpu_seconds(cpu_of) - server_cpu0 : -1;
   double rate = (double)msgs / secs, mbps = (double)payload_bytes / secs / 1e6;
   if (json)
     printf("{\"conns\":%d,\"inflight\":%d,\"size\":%d,\"text\":%s,\"seconds\":%.3f,\"messages\":%llu,"
-           "\"msgsPerSec\":%.1f,\"mbPerSec\":%.2f,\"p50us\":%.0f,\"p99us\":%.0f,\"cpuPercent\":%.1f,\"errors\":%llu}\n",
+           "\"msgsPerSec\":%.1f,\"mbPerSec\":%.2f,\"p50us\":%.0f,\"p99us\":%.0f,\"cpuPercent\":%.1f,\"serverCpuSec\":%.3f,\"errors\":%llu}\n",
            nconns, inflight, size, text ? "true" : "false", secs, (unsigned long long)msgs, rate, mbps,
-           percentile(0.5), percentile(0.99), cpu, (unsigned long long)errors);
+           percentile(0.5), percentile(0.99), cpu, server_cpu, (unsigned long long)errors);
   else
     printf("%d conns x %d in flight, %d B %s: %.0f msg/s, %.2f MB/s, p50 %.0f us, p99 %.0f us, loadgen cpu %.1f%%, errors %llu\n",
            nconns, inflight, size, text ? "text" : "binary", rate, mbps, percentile(0.5), percentile(0.99), cpu,

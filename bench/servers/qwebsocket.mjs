@@ -8,10 +8,13 @@ const server = new WebSocketServer('bench', SslMode.NonSecureMode);
 server.setMaxPendingConnections(1 << 20);
 // DEFLATE=1: accept permessage-deflate; NO_CONTEXT=1 also resets the server's context per message
 if (process.env.DEFLATE === '1') server.setPerMessageDeflate({ serverNoContextTakeover: process.env.NO_CONTEXT === '1' });
+// TOPICS=1: every connection subscribes to one topic, and "broadcast" publishes to it
+const topics = process.env.TOPICS === '1';
 server.on('newConnection', () => {
   let ws;
   while ((ws = server.nextPendingConnection())) {
     const s = ws;
+    if (topics) s.subscribe('all');
     s.on('textMessageReceived', (m) => s.sendTextMessage(m));
     s.on('binaryMessageReceived', (m) => s.sendBinaryMessage(m));
   }
@@ -23,7 +26,7 @@ serveControl({
   broadcast: (n, size) => {
     const msg = 'a'.repeat(size);
     let sent = 0;
-    for (let i = 0; i < n; i++) sent += server.broadcast(msg);
+    for (let i = 0; i < n; i++) sent += topics ? server.publish('all', msg) : server.broadcast(msg);
     return sent;
   },
   connections: () => server.connections().length,

@@ -6,6 +6,8 @@
 #include "../core/decoder.h"
 #include "../core/mask.h"
 #include "../core/utf8.h"
+#include "args.h"
+#include "io.h"
 
 namespace {
 
@@ -21,25 +23,14 @@ Napi::Value Simd(const Napi::CallbackInfo& info) {
 // napi_get_typedarray_info per argument gives type, length and data together (node-addon-api's
 // wrappers would make several calls per argument, which costs more than masking 1 KiB).
 
+using qws::binding::Throw;
+
 bool Bytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
-  napi_typedarray_type type;
-  void* p = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_uint8_array) return false;
-  *data = static_cast<uint8_t*>(p);
-  return true;
+  return qws::binding::Typed(env, v, napi_uint8_array, reinterpret_cast<void**>(data), len);
 }
 
 bool Words(napi_env env, napi_value v, uint32_t** data, size_t* len) {
-  napi_typedarray_type type;
-  void* p = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_uint32_array) return false;
-  *data = static_cast<uint32_t*>(p);
-  return true;
-}
-
-napi_value Throw(napi_env env, const char* msg) {
-  napi_throw_type_error(env, nullptr, msg);
-  return nullptr;
+  return qws::binding::Typed(env, v, napi_uint32_array, reinterpret_cast<void**>(data), len);
 }
 
 napi_value Uint(napi_env env, uint32_t v) {
@@ -140,6 +131,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
     exports.Set(f.name, Napi::Value(env, fn));
   }
+  qws::binding::InitIo(env, exports);
   return exports;
 }
 

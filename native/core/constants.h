@@ -97,6 +97,14 @@ constexpr uint32_t STATE_FRAME_MASKED = 0x200;
 constexpr uint32_t UTF8_ACCEPT = 0;
 constexpr uint32_t UTF8_INVALID = 0xffffffff;
 
+// Native transport events (native/io → src/transport/native), one JS call each
+constexpr uint32_t IO_EVENT_BATCH = 1;
+constexpr uint32_t IO_EVENT_EOF = 2;
+constexpr uint32_t IO_EVENT_DRAIN = 3;
+constexpr uint32_t IO_EVENT_ERROR = 4;
+constexpr uint32_t IO_EVENT_CLOSED = 5;
+constexpr uint32_t IO_READ_BUFFER_SIZE = 524288;
+
 }  // namespace qws
 
 #endif

@@ -220,3 +220,19 @@ export const Utf8State = {
   /** Returned by the incremental validator when the input is not UTF-8. */
   INVALID: 0xffffffff,
 } as const;
+
+/**
+ * Events of the native transport (native/io → src/transport/native): each is one JS call
+ * `(kind, id, a, b)`. BATCH: `a` records decoded from the shared read buffer; EOF: the peer
+ * ended; DRAIN: the native write queue emptied after `a` bytes went out asynchronously; ERROR:
+ * `a` is the negated libuv error code; CLOSED: the socket is gone (`a` = 1 after an error).
+ */
+export const IoEvent = {
+  BATCH: 1,
+  EOF: 2,
+  DRAIN: 3,
+  ERROR: 4,
+  CLOSED: 5,
+  /** The one shared buffer every native read goes into. */
+  READ_BUFFER_SIZE: 524288,
+} as const;

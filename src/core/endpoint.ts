@@ -3,13 +3,15 @@
  * WebSocket, the ws face's WebSocket). It owns the transport {@link Connection} and its protocol
  * {@link Session}, runs the close rules that are the same for every face (RFC 6455 §7.1: who
  * closes TCP first, the close timeout, failing the connection), and reports everything to the
- * face through one internal {@link EndpointEvents} object — never through public methods.
+ * face through one internal {@link EndpointEvents} object — never through public methods. The
+ * transport under it is the native one where it runs, else a `net.Socket` (transport/openConnection).
  * @module
  */
 import type { Socket } from 'node:net';
 import type { SessionHandler, MaskSource } from '../protocol/session';
 import { closePayload } from '../protocol/closeFrame';
-import { Connection, type ConnectionEvents, type WriteLimits } from '../transport/connection';
+import type { ConnectionBase, ConnectionEvents, WriteLimits } from '../transport/connectionBase';
+import { openConnection } from '../transport/openConnection';
 import type { MessageCompressor } from '../protocol/permessageDeflate';
 import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
@@ -45,7 +47,7 @@ export interface EndpointOptions {
 
 /** See the module comment. */
 export class Endpoint implements SessionHandler, ConnectionEvents {
-  readonly #conn: Connection;
+  readonly #conn: ConnectionBase;
   readonly #events: EndpointEvents;
   readonly #server: boolean;
   #destroyed = false;
@@ -56,7 +58,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     this.#events = events;
     this.#server = options.server;
     const d = options.deflate;
-    this.#conn = new Connection(socket, this, this, {
+    this.#conn = openConnection(socket, this, this, {
       server: options.server,
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
@@ -81,9 +83,19 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     this.#conn.start(head);
   }
 
-  /** The underlying socket (addresses, ports). */
-  get socket(): Socket {
-    return this.#conn.socket;
+  /** Local IP address of the connection. */
+  get localAddress(): string {
+    return this.#conn.localAddress;
+  }
+  get localPort(): number {
+    return this.#conn.localPort;
+  }
+  /** The peer's IP address. */
+  get remoteAddress(): string {
+    return this.#conn.remoteAddress;
+  }
+  get remotePort(): number {
+    return this.#conn.remotePort;
   }
   /** True once the peer's close frame arrived. */
   get closeReceived(): boolean {

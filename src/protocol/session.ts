@@ -100,6 +100,8 @@ export class Session {
   #pingSentAt = 0;
   /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
   #stopped = false;
+  /** The chunk being dispatched is reused after the call: what outlives it is copied out. */
+  #borrowed: Buffer | null = null;
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
@@ -168,6 +170,28 @@ export class Session {
     }
   }
 
+  /**
+   * Dispatches `count` records decoded elsewhere (the native transport decodes each read in
+   * C++) from `chunk`, a read buffer that is reused after this call: payloads that outlive it
+   * are copied. The caller flushes the outbox afterwards.
+   */
+  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): void {
+    this.#receiving = true;
+    this.#borrowed = chunk;
+    try {
+      for (let i = 0; i < count && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+    } finally {
+      this.#receiving = false;
+      this.#borrowed = null;
+    }
+  }
+
+  /** Bytes of `src` for a handler: a view, or a copy when `src` is a borrowed read buffer. */
+  #own(src: Buffer, at: number, size: number): Buffer {
+    const view = src.subarray(at, at + size);
+    return src === this.#borrowed ? Buffer.from(view) : view;
+  }
+
   #dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {
     if (rec[o + R.KIND] === R.KIND_ERROR) {
       const id = rec[o + R.OPCODE];
@@ -184,7 +208,7 @@ export class Session {
     const len = rec[o + R.LENGTH];
     if (opcode >= Opcode.Close) {
       // control payloads split across chunks sit in the decoder's state buffer: copy them out
-      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : chunk.subarray(start, start + len);
+      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : this.#own(chunk, start, len);
       this.#control(opcode, payload, rec[o + R.AUX]);
       return;
     }
@@ -213,7 +237,7 @@ export class Session {
     }
     if (whole) {
       // fast path: a whole single-frame message in this chunk
-      const piece = src.subarray(at, at + size);
+      const piece = opcode === Opcode.Text ? src.subarray(at, at + size) : this.#own(src, at, size);
       if (opcode === Opcode.Text) {
         const text = piece.toString();
         if (h.wantsFrames) h.onTextFrame(text, true);
@@ -264,7 +288,7 @@ export class Session {
   #framePiece(src: Buffer, at: number, size: number, more: number, whole: boolean, last: boolean, fin: boolean): void {
     let frame: Buffer;
     if (whole) {
-      frame = src.subarray(at, at + size);
+      frame = this.#own(src, at, size);
     } else {
       const f = (this.#frame ??= new AssemblyBuffer());
       f.append(src, at, size, more);

@@ -16,7 +16,7 @@ import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
-import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/connection';
+import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/connectionBase';
 import { isTlsError, tlsErrorText } from '../transport/tlsAlerts';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor, TopicDelivery } from '../core/topics';
@@ -37,7 +37,7 @@ let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
-export type { BufferPolicy } from '../transport/connection';
+export type { BufferPolicy } from '../transport/connectionBase';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -543,19 +543,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {
-    return this.#conn?.socket.localAddress ?? '';
+    return this.#conn?.localAddress ?? '';
   }
   /** Local port (0 when not connected). */
   localPort(): number {
-    return this.#conn?.socket.localPort ?? 0;
+    return this.#conn?.localPort ?? 0;
   }
   /** The peer's IP address ('' when not connected). */
   peerAddress(): string {
-    return this.#conn?.socket.remoteAddress ?? '';
+    return this.#conn?.remoteAddress ?? '';
   }
   /** The peer's port (0 when not connected). */
   peerPort(): number {
-    return this.#conn?.socket.remotePort ?? 0;
+    return this.#conn?.remotePort ?? 0;
   }
   /** The peer's host name as given in the URL (client); '' on the server side. */
   peerName(): string {

@@ -30,6 +30,7 @@ import type { SslError } from './SslError';
 import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
 import { serverTlsAcceptor } from './sslFlow';
 import type { TlsAcceptor } from '../transport/tlsServer';
+import { invalidTlsConfiguration } from '../transport/tlsFlow';
 import type { AlertLevel, AlertType } from '../protocol/enums';
 
 /** The typed signals of {@link WebSocketServer}. */
@@ -215,8 +216,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       });
     } catch (e) {
       socket.destroy();
-      this.#setError(SocketError.SslInvalidUserDataError, (e as Error).message);
-      this.emit('acceptError', SocketError.SslInvalidUserDataError);
+      const bad = invalidTlsConfiguration(e);
+      this.#setError(bad.socketError, bad.message);
+      this.emit('acceptError', bad.socketError);
       return;
     }
     this.#tls.accept(socket);

@@ -1,48 +1,14 @@
 /**
- * Binds one socket to one {@link Session}: feeds every socket chunk to the session in one call,
- * writes everything the session queued in one write (cork/writev) afterwards or at the end of
- * the tick, runs the close timeout on a shared timer queue, and reports socket events.
+ * The `net.Socket` transport (TLS, proxies, platforms without the native transport,
+ * `QWS_TRANSPORT=node`): feeds every socket chunk to the session in one call and writes the
+ * session's output with one write or cork/writev. The shared logic is in {@link ConnectionBase}.
  * @module
  */
 import type { Socket } from 'node:net';
-import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
-import { CloseCode, Limits, Timeouts } from '../codec/constants';
-import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
+import type { SessionHandler, SessionOptions } from '../protocol/session';
+import { ConnectionBase, DEFAULT_WRITE_LIMITS, type ConnectionEvents, type WriteLimits } from './connectionBase';
 
-/** Socket-level events a connection reports to its owner. */
-export interface ConnectionEvents {
-  /** True when someone listens to bytesWritten (write callbacks cost, so only then). */
-  readonly wantsBytesWritten: boolean;
-  onBytesWritten(bytes: number): void;
-  /** Unsent bytes fell to the low-water mark after exceeding the high-water mark. */
-  onDrained(): void;
-  /** The peer ended its side (TCP FIN). */
-  onReadFinished(): void;
-  /** The socket is fully closed. */
-  onClosed(hadError: boolean): void;
-  onSocketError(err: Error): void;
-}
-
-/** What a connection does when its unsent bytes exceed the cap. */
-export type BufferPolicy = 'close' | 'pause';
-
-/** The write-side limits of one connection (shared frozen objects; replaced, never mutated). */
-export interface WriteLimits {
-  /** Cap on unsent bytes (frame bytes as on the wire), 0 = none. */
-  readonly maxBufferedBytes: number;
-  readonly policy: BufferPolicy;
-  /** drained is emitted when unsent bytes fall to `lowWater` after exceeding `highWater`. */
-  readonly highWater: number;
-  readonly lowWater: number;
-}
-
-/** Our defaults (see README "Limits and defaults"). */
-export const DEFAULT_WRITE_LIMITS: WriteLimits = Object.freeze({
-  maxBufferedBytes: Limits.DEFAULT_MAX_BUFFERED_BYTES,
-  policy: 'close',
-  highWater: Limits.DEFAULT_WRITE_HIGH_WATER_MARK,
-  lowWater: Limits.DEFAULT_WRITE_LOW_WATER_MARK,
-});
+export { DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionEvents, type WriteLimits } from './connectionBase';
 
 /** The connection a socket belongs to (listeners are shared functions, not closures per socket). */
 const kConnection = Symbol('qwebsocket.connection');
@@ -62,29 +28,12 @@ function onSocketClose(this: OwnedSocket, hadError: boolean): void {
 }
 
 /** See the module comment. */
-export class Connection implements FlushRequester {
+export class Connection extends ConnectionBase {
   readonly socket: Socket;
-  readonly session: Session;
-  #events: ConnectionEvents;
-  #closeTimer: TimerEntry | null = null;
-  #closeQueue: TimerQueue = timerQueue(Timeouts.CLOSE_MS);
-  #flushScheduled = false;
-  #readBufferSize = 0;
-  #readThisTurn = 0;
-  #paused = false;
-  #limits: WriteLimits;
-  #capPaused = false;
-  /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
-  #lone = 0;
-  /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
-  #aboveHigh = false;
-  #onWritten: (() => void) | null = null;
 
   constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits = DEFAULT_WRITE_LIMITS) {
+    super(handler, events, options, limits);
     this.socket = socket;
-    this.#events = events;
-    this.#limits = limits;
-    this.session = new Session(handler, options, this);
     socket.setNoDelay(true);
     (socket as OwnedSocket)[kConnection] = this;
     socket.on('data', onSocketData);
@@ -95,248 +44,68 @@ export class Connection implements FlushRequester {
 
   /** @internal socket 'data' */
   receive(chunk: Buffer): void {
-    this.#onData(chunk);
+    if (this.socket.destroyed) return;
+    this.session.receive(chunk);
+    this.afterRead(chunk.length);
   }
   /** @internal socket 'end' */
   peerEnded(): void {
-    this.#events.onReadFinished();
-    // the peer closed its side: close ours too (sockets from http servers allow half-open)
-    const socket = this.socket;
-    if (!socket.destroyed && socket.writable) this.end();
+    this.peerEndedSocket();
   }
   /** @internal socket 'error' */
   socketError(err: Error): void {
-    this.#events.onSocketError(err);
+    this.events.onSocketError(err);
   }
   /** @internal socket 'close' */
   closed(hadError: boolean): void {
-    this.#cancelCloseTimer();
-    this.session.dispose();
-    this.#events.onClosed(hadError);
-  }
-  /** @internal the session queued output outside a receive */
-  requestFlush(): void {
-    this.#scheduleFlush();
+    this.socketClosed(hadError);
   }
 
-  /** Processes bytes that arrived with the handshake, then resumes the socket. */
   start(head: Buffer | null): void {
-    if (head !== null && head.length > 0) this.#onData(head);
+    if (head !== null && head.length > 0) this.receive(head);
     this.socket.resume();
   }
 
-  #onData(chunk: Buffer): void {
-    if (this.socket.destroyed) return;
-    this.session.receive(chunk);
-    this.flush();
-    if (this.#readBufferSize > 0) {
-      // readBufferSize: at most that many bytes are read per event-loop turn; the rest stays in
-      // the kernel (TCP backpressure) until the handlers of this turn have run
-      this.#readThisTurn += chunk.length;
-      if (this.#readThisTurn >= this.#readBufferSize && !this.#paused && !this.socket.destroyed) {
-        this.#paused = true;
-        this.socket.pause();
-        setImmediate(() => {
-          this.#paused = false;
-          this.#readThisTurn = 0;
-          this.#resumeIfFree();
-        });
-      }
-    }
+  protected get socketGone(): boolean {
+    return this.socket.destroyed;
   }
-
-  /** Resumes reading unless the other pause (read budget or write cap) still holds. */
-  #resumeIfFree(): void {
-    if (!this.#paused && !this.#capPaused && !this.socket.destroyed) this.socket.resume();
+  protected get socketWritable(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
   }
-
-  /** Sets the per-turn read budget (0 = unlimited). */
-  setReadBufferSize(size: number): void {
-    this.#readBufferSize = size;
+  protected get socketBacklog(): number {
+    return this.socket.writableLength;
   }
-
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    process.nextTick(() => {
-      this.#flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  /**
-   * Writes everything queued in one go.
-   * @returns true when anything was handed to the socket
-   */
-  flush(): boolean {
-    const q = this.session.outbox.take();
-    this.session.flushed();
-    if (q === null) return false;
+  protected writeOut(q: Buffer[], each: (() => void) | undefined, last: (() => void) | undefined): void {
     const s = this.socket;
-    if (s.destroyed || !s.writable) return false;
-    const before = s.writableLength;
-    const ev = this.#events;
-    let total = 0;
-    for (let i = 0; i < q.length; i++) total += q[i].length;
-    if (!this.#aboveHigh && before + total > this.#limits.highWater) this.#aboveHigh = true;
-    // while above the high-water mark every write reports back, to find when we fall under the low one
-    const drainCb = this.#aboveHigh ? (this.#onWritten ??= () => this.#written()) : undefined;
-    const last = q.length - 1;
-    if (last > 0) s.cork();
-    for (let i = 0; i <= last; i++) {
-      if (i === last && ev.wantsBytesWritten) {
-        s.write(q[i], () => {
-          ev.onBytesWritten(total);
-          drainCb?.();
-        });
-      } else {
-        s.write(q[i], drainCb);
-      }
-    }
-    if (last > 0) s.uncork();
-    this.#checkCap(before);
-    return true;
+    const end = q.length - 1;
+    if (end > 0) s.cork();
+    for (let i = 0; i < end; i++) s.write(q[i], each);
+    s.write(q[end], last);
+    if (end > 0) s.uncork();
   }
-
-  #written(): void {
-    if (this.#aboveHigh && this.bytesToWrite <= this.#limits.lowWater) {
-      this.#aboveHigh = false;
-      this.#events.onDrained();
-    }
+  protected setReading(on: boolean): void {
+    if (on) this.socket.resume();
+    else this.socket.pause();
   }
-
-  /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
-  setWriteLimits(limits: WriteLimits): void {
-    this.#limits = limits;
+  protected onceDrained(fn: () => void): void {
+    this.socket.once('drain', fn);
   }
-
-  /**
-   * Queues a message through the cap (RFC 6455 §7.4.1 1008 on overflow with the 'close' policy).
-   * @returns the payload bytes queued, 0 when the message was refused
-   */
-  sendText(message: string): number {
-    const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendText(message));
+  protected endSocket(): void {
+    this.socket.end();
   }
-
-  /** As {@link sendText}, for binary messages. */
-  sendBinary(data: Uint8Array): number {
-    const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendBinary(data));
-  }
-
-  /** As {@link sendText}, for frames encoded once for many connections. @returns false when refused */
-  sendEncoded(frames: readonly Buffer[]): boolean {
-    const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendEncoded(frames) ? 1 : 0) !== 0;
-  }
-
-  /**
-   * Queues frames encoded once for many connections (a publish), by reference. Over the write
-   * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this
-   * peer (pausing its reads cannot slow a publisher down). @returns true when queued
-   */
-  sendShared(frames: readonly Buffer[]): boolean {
-    const { maxBufferedBytes: cap, policy } = this.#limits;
-    if (cap !== 0 && this.bytesToWrite > cap + this.#lone) {
-      if (policy === 'close') this.#overflow();
-      return false;
-    }
-    return this.session.sendEncoded(frames);
-  }
-
-  /**
-   * Checks the cap at send time, so a synchronous loop of sends is bounded too: a message that
-   * takes the unsent bytes over the cap fails the connection and every unsent byte is dropped,
-   * unless nothing was waiting (one message larger than the cap still goes out, alone).
-   */
-  #admit(before: number, queued: number): number {
-    const { maxBufferedBytes: cap, policy } = this.#limits;
-    if (cap === 0 || queued === 0) return queued;
-    if (before === 0) this.#lone = 0;
-    const now = this.bytesToWrite;
-    if (now <= cap + this.#lone) return queued;
-    if (before === 0) {
-      this.#loneMessage(now);
-      return queued;
-    }
-    if (policy !== 'close') return queued; // 'pause': checked when written (stops reading the peer)
-    this.#overflow();
-    return 0;
-  }
-
-  /** A lone message over the cap: the cap applies on top of it until the socket drains. */
-  #loneMessage(bytes: number): void {
-    if (this.#lone === 0) this.socket.once('drain', () => (this.#lone = 0));
-    this.#lone = bytes;
-  }
-
-  /** Fails the connection for too much unsent data; what was not handed to the socket is freed. */
-  #overflow(): void {
-    this.#limits = { ...this.#limits, maxBufferedBytes: 0 };
-    this.session.outbox.clear();
-    // the close frame queues behind what the socket holds (at most the cap); the close timeout
-    // destroys the socket if the peer never reads it. Nothing more is accepted for sending.
-    this.session.fail(CloseCode.CloseCodePolicyViolated, 'Too much unsent data');
-  }
-
-  /** After a write: automatic frames (pongs) count against the cap too. */
-  #checkCap(before: number): void {
-    const { maxBufferedBytes: cap, policy } = this.#limits;
-    const s = this.socket;
-    if (cap === 0 || s.writableLength <= cap + this.#lone) return;
-    if (before === 0 && this.#lone === 0) {
-      this.#loneMessage(s.writableLength);
-    } else if (policy === 'close') {
-      this.#overflow();
-    } else if (!this.#capPaused) {
-      this.#capPaused = true;
-      s.pause();
-      s.once('drain', () => {
-        this.#capPaused = false;
-        this.#resumeIfFree();
-      });
-    }
-  }
-
-  /** Bytes queued but not yet handed to the kernel. */
-  get bytesToWrite(): number {
-    return this.session.outbox.bytes + this.socket.writableLength;
-  }
-
-  /** Flushes, half-closes our side, and destroys the socket if the peer has not closed in time. */
-  end(): void {
-    this.flush();
-    if (!this.socket.destroyed) this.socket.end();
-    this.armCloseTimer();
-  }
-
-  /** Destroys the socket if it is still open when the close timeout fires (RFC 6455 §7.1.1). */
-  armCloseTimer(): void {
-    if (this.#closeTimer !== null || this.socket.destroyed) return;
-    this.#closeTimer = this.#closeQueue.add(() => {
-      this.#closeTimer = null;
-      this.socket.destroy();
-    });
-  }
-
-  /** Uses another close timeout (ms). */
-  setCloseTimeout(ms: number): void {
-    this.#cancelCloseTimer();
-    this.#closeQueue = timerQueue(ms);
-  }
-
-  #cancelCloseTimer(): void {
-    if (this.#closeTimer !== null) {
-      this.#closeQueue.cancel(this.#closeTimer);
-      this.#closeTimer = null;
-    }
-  }
-
-  /** Drops queued output and destroys the socket now. */
-  destroy(): void {
-    this.session.stop();
-    this.#cancelCloseTimer();
+  protected destroySocket(): void {
     this.socket.destroy();
+  }
+  get localAddress(): string {
+    return this.socket.localAddress ?? '';
+  }
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+  get remotePort(): number {
+    return this.socket.remotePort ?? 0;
   }
 }

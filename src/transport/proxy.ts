@@ -11,19 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
 import { ResponseParser, type ResponseHead } from '../protocol/handshake';
-import { authorizationFor, basicAuthorization, chooseChallenge, isStale, parseChallenges, type Credentials } from '../protocol/httpAuth';
+import { authorizationFor, basicAuthorization, chooseChallenge, isStale, parseChallenges } from '../protocol/httpAuth';
 import { StreamError, connectTcp, resolveHost, startTls, type StreamOpener, type StreamProgress, type StreamTarget } from './stream';
 import { SocketReader } from './socketReader';
+import { ProxyCredentials, type ProxyCredentialsPrompt } from './proxyCredentials';
 import { ipv6Groups, type ProxySpec } from './proxyEnv';
 
 export type { ProxySpec } from './proxyEnv';
 
-/**
- * Asks the user for proxy credentials (Qt's proxyAuthenticationRequired), synchronously.
- * @param realm the realm of the proxy's challenge ('' for SOCKS5)
- * @returns the credentials filled in, or null when none were
- */
-export type ProxyCredentialsPrompt = (proxy: ProxySpec, realm: string) => Credentials | null;
+export type { ProxyCredentialsPrompt } from './proxyCredentials';
 
 /** Looks up the proxy host and connects to it (errors become the Proxy* SocketErrors). */
 async function connectProxy(proxy: ProxySpec, progress: StreamProgress): Promise<Socket> {
@@ -115,18 +111,22 @@ async function requestTunnel(socket: Socket, target: StreamTarget, authorization
 
 /**
  * An opener tunnelling through an HTTP proxy with CONNECT. Credentials in `proxy` are sent
- * (Basic) from the first request; on 407 the proxy's challenge is answered (Basic or Digest),
- * asking `prompt` when there are no credentials yet, and each scheme is tried once.
+ * (Basic) from the first request; on 407 the proxy's challenge is answered (Basic or Digest)
+ * with the credentials at hand, asking `prompt` when there are none, and credentials refused
+ * under a scheme are asked for again (transport/proxyCredentials).
  * Errors: ProxyNotFoundError, ProxyConnectionRefusedError, ProxyConnectionClosedError,
  * ProxyProtocolError, ProxyAuthenticationRequiredError, or the target's error per status.
  */
 export function httpConnectOpener(proxy: ProxySpec, prompt: ProxyCredentialsPrompt): StreamOpener {
   // credentials the slot filled in are kept for later attempts of the same open()
-  let creds: Credentials | null = proxy.credentials;
+  const store = new ProxyCredentials(proxy, prompt);
   return async (target, tls, progress) => {
-    let authorization: string | null = creds !== null && !creds.user.includes(':') ? basicAuthorization(creds) : null;
+    const first = store.current();
+    let authorization: string | null = first !== null && !first.user.includes(':') ? basicAuthorization(first) : null;
     let sentScheme = authorization !== null ? 'basic' : '';
-    for (let attempt = 0; attempt < 4; attempt++) {
+    const denied = (): StreamError => new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy requires authentication');
+    // each attempt either asks the slot (bounded) or moves to another scheme
+    for (let attempt = 0; attempt < 8; attempt++) {
       const socket = await connectProxy(proxy, progress);
       const { head, reader } = await requestTunnel(socket, target, authorization);
       if (head.status >= 200 && head.status < 300) {
@@ -140,23 +140,20 @@ export function httpConnectOpener(proxy: ProxySpec, prompt: ProxyCredentialsProm
         throw new StreamError(connectStatusError(head.status), `Proxy refused the tunnel: ${head.status} ${head.statusText}`.trim());
       }
       const challenge = chooseChallenge(parseChallenges(head.headers.get('proxy-authenticate') ?? head.headers.get('www-authenticate') ?? ''));
-      const denied = new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy requires authentication');
-      if (challenge === null) throw denied;
-      if (creds === null) {
-        creds = prompt(proxy, challenge.params.get('realm') ?? '');
-        if (creds === null) throw denied;
-      } else if (sentScheme === challenge.scheme && !isStale(challenge)) {
-        throw denied; // these credentials were refused under this scheme already
-      }
+      if (challenge === null) throw denied();
+      // the same scheme again (and no fresh nonce): the credentials sent were refused
+      if (sentScheme === challenge.scheme && !isStale(challenge)) store.refuse();
+      const creds = store.next(challenge.params.get('realm') ?? '');
+      if (creds === null) throw denied();
       if (progress.cancelled()) throw new StreamError(SocketError.OperationError, 'aborted');
       try {
         authorization = authorizationFor(challenge, creds, { method: 'CONNECT', uri: authority(target), cnonce: randomBytes(16).toString('hex') });
       } catch {
-        throw denied; // e.g. a Basic user name with ':'
+        throw denied(); // e.g. a Basic user name with ':'
       }
       sentScheme = challenge.scheme;
     }
-    throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy requires authentication');
+    throw denied();
   };
 }
 
@@ -209,62 +206,74 @@ function socksReplyLength(b: Buffer): number {
   return b.length >= 4 + len + 2 ? 4 + len + 2 : -1;
 }
 
+/** The SOCKS5 greeting and, when the proxy picks it, username/password authentication. */
+async function socksAuthenticate(socket: Socket, reader: SocketReader, store: ProxyCredentials, progress: StreamProgress): Promise<'ok' | 'refused'> {
+  socket.write(Buffer.from([SOCKS.VERSION, 2, SOCKS.NO_AUTH, SOCKS.USER_PASS]));
+  const choice = await reader.readExactly(2);
+  if (choice[0] !== SOCKS.VERSION) throw protocolError('method reply');
+  if (choice[1] === SOCKS.NO_AUTH) return 'ok';
+  if (choice[1] === SOCKS.NO_METHOD) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy offers no supported authentication method');
+  if (choice[1] !== SOCKS.USER_PASS) throw protocolError('method choice');
+  const creds = store.next('');
+  if (creds === null) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy requires authentication');
+  if (progress.cancelled()) throw new StreamError(SocketError.OperationError, 'aborted');
+  const user = Buffer.from(creds.user, 'utf8');
+  const pass = Buffer.from(creds.password, 'utf8');
+  if (user.length > 255 || pass.length > 255) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy credentials too long for SOCKSv5');
+  socket.write(Buffer.concat([Buffer.from([SOCKS.AUTH_VERSION, user.length]), user, Buffer.from([pass.length]), pass]));
+  try {
+    const status = await reader.readExactly(2);
+    return status[1] === 0 ? 'ok' : 'refused';
+  } catch (e) {
+    // some servers just close on wrong credentials
+    if (e instanceof StreamError && e.socketError === SocketError.ProxyConnectionClosedError) return 'refused';
+    throw e;
+  }
+}
+
 /**
  * An opener through a SOCKS5 proxy. Offers "no authentication" and username/password; when the
- * proxy picks the latter and `proxy` has no credentials, `prompt` is asked once.
+ * proxy picks the latter, the setting's credentials are sent, or `prompt` is asked; refused
+ * credentials are asked for again on a new connection (RFC 1929 §2: the server closes after a
+ * failure; transport/proxyCredentials).
  * Errors: ProxyNotFoundError, ProxyConnectionRefusedError, ProxyConnectionClosedError,
  * ProxyProtocolError, ProxyAuthenticationRequiredError, or the reply code's error.
  */
 export function socks5Opener(proxy: ProxySpec, prompt: ProxyCredentialsPrompt): StreamOpener {
-  let creds: Credentials | null = proxy.credentials;
+  const store = new ProxyCredentials(proxy, prompt);
   return async (target, tls, progress) => {
     const request = socksConnectRequest(target);
-    const socket = await connectProxy(proxy, progress);
-    const reader = new SocketReader(socket, (hadBytes) =>
-      hadBytes
-        ? protocolError('reply (connection closed in the middle)')
-        : new StreamError(SocketError.ProxyConnectionClosedError, 'Proxy closed the connection prematurely'));
-    try {
-      socket.write(Buffer.from([SOCKS.VERSION, 2, SOCKS.NO_AUTH, SOCKS.USER_PASS]));
-      const choice = await reader.readExactly(2);
-      if (choice[0] !== SOCKS.VERSION) throw protocolError('method reply');
-      if (choice[1] === SOCKS.USER_PASS) {
-        if (creds === null) {
-          creds = prompt(proxy, '');
-          if (creds === null) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy requires authentication');
+    for (;;) {
+      const socket = await connectProxy(proxy, progress);
+      const reader = new SocketReader(socket, (hadBytes) =>
+        hadBytes
+          ? protocolError('reply (connection closed in the middle)')
+          : new StreamError(SocketError.ProxyConnectionClosedError, 'Proxy closed the connection prematurely'));
+      let refused = false;
+      try {
+        refused = (await socksAuthenticate(socket, reader, store, progress)) === 'refused';
+        if (!refused) {
           if (progress.cancelled()) throw new StreamError(SocketError.OperationError, 'aborted');
-        }
-        const user = Buffer.from(creds.user, 'utf8');
-        const pass = Buffer.from(creds.password, 'utf8');
-        if (user.length > 255 || pass.length > 255) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy credentials too long for SOCKSv5');
-        socket.write(Buffer.concat([Buffer.from([SOCKS.AUTH_VERSION, user.length]), user, Buffer.from([pass.length]), pass]));
-        const status = await reader.readExactly(2).catch((e: unknown) => {
-          // some servers just close on wrong credentials
-          if (e instanceof StreamError && e.socketError === SocketError.ProxyConnectionClosedError) {
-            throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy authentication failed');
+          socket.write(request);
+          const reply = await reader.read(socksReplyLength);
+          if (reply[1] !== 0) {
+            const [err, text] = SOCKS_REPLY[reply[1]] ?? [SocketError.UnknownSocketError, `Unknown SOCKSv5 proxy error code 0x${reply[1].toString(16)}`];
+            throw new StreamError(err, text);
           }
-          throw e;
-        });
-        if (status[1] !== 0) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy authentication failed');
-      } else if (choice[1] === SOCKS.NO_METHOD) {
-        throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy offers no supported authentication method');
-      } else if (choice[1] !== SOCKS.NO_AUTH) {
-        throw protocolError('method choice');
+        }
+      } catch (e) {
+        reader.release();
+        socket.destroy();
+        throw e;
       }
-      if (progress.cancelled()) throw new StreamError(SocketError.OperationError, 'aborted');
-      socket.write(request);
-      const reply = await reader.read(socksReplyLength);
-      if (reply[1] !== 0) {
-        const [err, text] = SOCKS_REPLY[reply[1]] ?? [SocketError.UnknownSocketError, `Unknown SOCKSv5 proxy error code 0x${reply[1].toString(16)}`];
-        throw new StreamError(err, text);
-      }
-    } catch (e) {
       reader.release();
+      if (!refused) return finish(socket, target, tls, progress);
       socket.destroy();
-      throw e;
+      // ask before reconnecting, as Qt's reauthenticate(); ends when the slot gives up
+      store.refuse();
+      if (store.next('') === null) throw new StreamError(SocketError.ProxyAuthenticationRequiredError, 'Proxy authentication failed');
+      if (progress.cancelled()) throw new StreamError(SocketError.OperationError, 'aborted');
     }
-    reader.release();
-    return finish(socket, target, tls, progress);
   };
 }
 

@@ -9,7 +9,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { SocketError } from '../protocol/enums';
 import { socketErrorOf } from './socketErrors';
-import { handshakeFailureText, secureClientStream, type TlsClientHooks, type TlsStepError } from './tlsFlow';
+import { handshakeFailureText, invalidTlsConfiguration, secureClientStream, type TlsClientHooks, type TlsStepError } from './tlsFlow';
 
 /** Where the WebSocket server is. */
 export interface StreamTarget {
@@ -87,12 +87,20 @@ export function startTls(socket: Socket, servername: string, tls: ConnectionOpti
     });
   }
   return new Promise((resolve, reject) => {
-    const secure = tlsConnect({
-      socket,
-      servername: isIP(servername) === 0 ? servername : undefined,
-      ALPNProtocols: ['http/1.1'],
-      ...tls,
-    });
+    let secure: TLSSocket;
+    try {
+      secure = tlsConnect({
+        socket,
+        servername: isIP(servername) === 0 ? servername : undefined,
+        ALPNProtocols: ['http/1.1'],
+        ...tls,
+      });
+    } catch (e) {
+      socket.destroy();
+      const bad = invalidTlsConfiguration(e);
+      reject(new StreamError(bad.socketError, bad.message, { cause: e }));
+      return;
+    }
     progress.track(secure);
     const onError = (err: Error): void => {
       secure.destroy();

@@ -99,8 +99,11 @@ export function isTlsError(err: unknown): boolean {
  * whole error stays available as the `cause` of what is reported.
  */
 export function tlsErrorText(err: unknown): string {
-  const e = err as { reason?: unknown; message?: unknown } | null;
-  if (typeof e?.reason === 'string' && e.reason !== '') return e.reason;
+  const e = err as { reason?: unknown; message?: unknown; library?: unknown } | null;
+  if (typeof e?.reason === 'string' && e.reason !== '') {
+    // outside the TLS protocol itself the library says what was wrong ("DECODER routines")
+    return typeof e.library === 'string' && e.library !== 'SSL routines' ? `${e.reason} (${e.library})` : e.reason;
+  }
   const message = typeof e?.message === 'string' ? e.message : String(err);
   // "error:0A000410:SSL routines:ssl3_read_bytes:<reason>:../ssl/record/rec_layer_s3.c:1605:…"
   const m = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(message);

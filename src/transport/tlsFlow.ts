@@ -98,6 +98,14 @@ export function handshakeFailureText(err: unknown): string {
   return `Error during SSL handshake: ${tlsErrorText(err)}`;
 }
 
+/**
+ * The failure for TLS options tls.connect refuses outright (a key or certificate that does not
+ * parse, an unknown cipher list): Qt's SslInvalidUserDataError.
+ */
+export function invalidTlsConfiguration(err: unknown): TlsStepError {
+  return { socketError: SocketError.SslInvalidUserDataError, message: `Invalid TLS configuration: ${tlsErrorText(err)}`, cause: err };
+}
+
 /** Forgets every kept TLS session (e.g. after changing trust settings). */
 export function clearTlsSessionCache(): void {
   sessions.clear();
@@ -219,7 +227,14 @@ export function secureClientStream(
         return r;
       };
     }
-    const secure = tlsConnect(options);
+    let secure: TLSSocket;
+    try {
+      secure = tlsConnect(options);
+    } catch (e) {
+      socket.destroy();
+      reject(invalidTlsConfiguration(e));
+      return;
+    }
     track(secure);
     if (key !== '') {
       secure.on('session', (s: Buffer) => {

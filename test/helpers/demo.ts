@@ -41,11 +41,11 @@ export async function stopGroup(g: Group): Promise<void> {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
 }
 
-/** Starts the demo server on a free port and waits for its "on http://…" line. */
-export async function startDemo(): Promise<{ port: number; server: Group }> {
+/** Starts the demo server on a free port (with extra `env`) and waits for its "on http://…" line. */
+export async function startDemo(env: Record<string, string> = {}): Promise<{ port: number; server: Group }> {
   if (!existsSync(join(ROOT, 'dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm start and npm test do)');
   const port = await freePort();
-  const server = startGroup(process.execPath, [DEMO_SERVER], { ...process.env, PORT: String(port), HOST: '127.0.0.1' });
+  const server = startGroup(process.execPath, [DEMO_SERVER], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' });
   try {
     await until(() => /on http:\/\/127\.0\.0\.1:\d+\//.test(server.output()), 15000, () => `demo server did not start:\n${server.output()}`);
   } catch (e) {

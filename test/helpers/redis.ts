@@ -132,3 +132,19 @@ function slotRanges(line: string): Array<[number, number]> {
       return [a, b ?? a] as [number, number];
     });
 }
+
+/** Redis's count of subscribers to a channel: connections (one per broker), not sockets. */
+export async function subscriberCount(redis: RedisProcess, channel: string, sharded = false): Promise<number> {
+  const out = await redis.cli('pubsub', sharded ? 'shardnumsub' : 'numsub', channel);
+  return Number(out.trim().split('\n')[1]);
+}
+
+/** Waits (up to 5 s) for Redis to count `n` subscribers to a channel; returns the last count. */
+export async function settledSubscriberCount(redis: RedisProcess, channel: string, n: number, sharded = false): Promise<number> {
+  let count = await subscriberCount(redis, channel, sharded);
+  for (let i = 0; i < 200 && count !== n; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    count = await subscriberCount(redis, channel, sharded);
+  }
+  return count;
+}

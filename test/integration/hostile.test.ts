@@ -13,6 +13,7 @@ import { WebSocket, WebSocketServer, SslMode, CloseCode, SocketState } from '../
 import { rawExchange, upgradeRequest } from '../helpers/server';
 import { frame, rawClient } from '../helpers/rawPeer';
 import { openSocket } from '../helpers/client';
+import { nativeConnectionsOnPort } from '../../src/transport/native/nativeIo';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -43,9 +44,11 @@ function listeningServer(server: WebSocketServer): NetServer {
   throw new Error('listening server not found');
 }
 
-function tcpConnections(server: WebSocketServer): Promise<number> {
+/** TCP connections the server holds: on Node's sockets, and those taken over by the native transport. */
+async function tcpConnections(server: WebSocketServer): Promise<number> {
   const net = listeningServer(server);
-  return new Promise((resolve, reject) => net.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  const onNode = await new Promise<number>((resolve, reject) => net.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  return onNode + nativeConnectionsOnPort(server.serverPort());
 }
 
 /** An echo server that keeps no references to its connections (so leaks are the server's own). */

@@ -127,7 +127,8 @@ interface Outcome {
   error: SocketError | null;
   errorString: string;
   echoed: string | null;
-  proxyAsks: Array<{ proxy: NetworkProxy; realm: string }>;
+  /** Each proxyAuthenticationRequired: the proxy shown, the realm, whether the authenticator came empty. */
+  proxyAsks: Array<{ proxy: NetworkProxy; realm: string; fresh: boolean }>;
 }
 
 /**
@@ -143,7 +144,7 @@ async function run(url: string, proxy: NetworkProxy | null, fill?: [string, stri
   if (url.startsWith('wss:')) ws.setSslConfiguration({ caCertificates: [caPem], sessionReuse: false } as Parameters<WebSocket['setSslConfiguration']>[0]);
   const proxyAsks: Outcome['proxyAsks'] = [];
   ws.on('proxyAuthenticationRequired', (p, auth) => {
-    proxyAsks.push({ proxy: p as NetworkProxy, realm: auth.realm() });
+    proxyAsks.push({ proxy: p as NetworkProxy, realm: auth.realm(), fresh: auth.user() === '' && auth.password() === '' });
     expect(auth).toBeInstanceOf(Authenticator);
     if (fill !== undefined) {
       auth.setUser(fill[0]);
@@ -198,10 +199,15 @@ describe.skipIf(!HAVE_TINYPROXY)('HTTP CONNECT through tinyproxy', () => {
     expect(o.echoed).toBe('through the proxy');
   });
 
-  it('wrong credentials → ProxyAuthenticationRequiredError, without asking the slot', async () => {
+  it('wrong credentials in the setting: the slot is asked (fresh authenticator) and its answer used', async () => {
     const o = await run(`ws://127.0.0.1:${wsPort}/`, http(authed, USER, 'wrong'), [USER, PASS]);
-    expect(o.error).toBe(SocketError.ProxyAuthenticationRequiredError);
-    expect(o.proxyAsks).toEqual([]);
+    expect(o.error, o.errorString).toBeNull();
+    expect(o.echoed).toBe('through the proxy');
+    expect(o.proxyAsks.map((a) => a.fresh)).toEqual([true]);
+    // a slot that fills in nothing: ProxyAuthenticationRequiredError after one ask
+    const none = await run(`ws://127.0.0.1:${wsPort}/`, http(authed, USER, 'wrong'));
+    expect(none.error).toBe(SocketError.ProxyAuthenticationRequiredError);
+    expect(none.proxyAsks).toHaveLength(1);
   });
 
   it('no credentials: the slot is asked once and what it fills in is used', async () => {
@@ -214,10 +220,10 @@ describe.skipIf(!HAVE_TINYPROXY)('HTTP CONNECT through tinyproxy', () => {
     expect(o.proxyAsks[0].realm).toBe('Tinyproxy');
   });
 
-  it('the slot fills in wrong credentials → ProxyAuthenticationRequiredError after one retry', async () => {
+  it('the slot fills in wrong credentials: asked again, and the same refused answer ends it', async () => {
     const o = await run(`ws://127.0.0.1:${wsPort}/`, http(authed), [USER, 'nope']);
     expect(o.error).toBe(SocketError.ProxyAuthenticationRequiredError);
-    expect(o.proxyAsks).toHaveLength(1);
+    expect(o.proxyAsks).toHaveLength(2);
   });
 
   it('a slot that fills in nothing → ProxyAuthenticationRequiredError', async () => {
@@ -261,10 +267,22 @@ describe.skipIf(!HAVE_MICROSOCKS)('SOCKS5 through microsocks', () => {
     if (HAVE_OPENSSL) expect((await run(`wss://127.0.0.1:${wssPort}/`, socks(authed, USER, PASS))).echoed).toBe('through the proxy');
   });
 
-  it('wrong credentials → ProxyAuthenticationRequiredError', async () => {
-    const o = await run(`ws://127.0.0.1:${wsPort}/`, socks(authed, USER, 'wrong'));
-    expect(o.error).toBe(SocketError.ProxyAuthenticationRequiredError);
-    expect(o.proxyAsks).toEqual([]);
+  it('wrong credentials in the setting: the slot is asked (fresh authenticator), the retry uses its answer', async () => {
+    const proxy = socks(authed, USER, 'wrong');
+    const o = await run(`ws://127.0.0.1:${wsPort}/`, proxy, [USER, PASS]);
+    expect(o.error, o.errorString).toBeNull();
+    expect(o.echoed).toBe('through the proxy');
+    expect(o.proxyAsks.map((a) => [a.proxy, a.realm, a.fresh])).toEqual([[proxy, '', true]]);
+    if (HAVE_OPENSSL) expect((await run(`wss://127.0.0.1:${wssPort}/`, socks(authed, USER, 'wrong'), [USER, PASS])).echoed).toBe('through the proxy');
+  });
+
+  it('wrong credentials and a slot that fills in nothing (or the same ones) → ProxyAuthenticationRequiredError', async () => {
+    const none = await run(`ws://127.0.0.1:${wsPort}/`, socks(authed, USER, 'wrong'));
+    expect(none.error).toBe(SocketError.ProxyAuthenticationRequiredError);
+    expect(none.proxyAsks).toHaveLength(1);
+    const same = await run(`ws://127.0.0.1:${wsPort}/`, socks(authed), [USER, 'nope']);
+    expect(same.error).toBe(SocketError.ProxyAuthenticationRequiredError);
+    expect(same.proxyAsks).toHaveLength(2);
   });
 
   it('no credentials: the slot fills them in', async () => {
@@ -446,8 +464,11 @@ describe('proxy failures', () => {
     expect(o.proxyAsks).toEqual([]);
     // wrong password: Basic, then Digest, then the end
     seen.length = 0;
-    expect((await run(`ws://127.0.0.1:${wsPort}/`, http(port, USER, 'wrong'))).error).toBe(SocketError.ProxyAuthenticationRequiredError);
+    const wrong = await run(`ws://127.0.0.1:${wsPort}/`, http(port, USER, 'wrong'));
+    expect(wrong.error).toBe(SocketError.ProxyAuthenticationRequiredError);
     expect(seen).toEqual(['Basic', 'Digest']);
+    // the refused Digest asks the slot once (it fills in nothing here)
+    expect(wrong.proxyAsks).toHaveLength(1);
   });
 
   it('caching proxy types cannot carry a WebSocket → UnsupportedSocketOperationError', async () => {

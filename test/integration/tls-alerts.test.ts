@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { WebSocketServer as WsServer } from 'ws';
 import { AlertLevel, AlertType, SocketError, SslMode, WebSocket, WebSocketServer, type SslConfiguration } from '../../src/index';
 import { makeTestCerts, type TestCerts } from '../helpers/certs';
+import { openSettled, type OpenOutcome } from '../helpers/client';
 
 let certs: TestCerts;
 beforeAll(() => {
@@ -57,32 +58,18 @@ async function mutualTlsServer(maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<numbe
   return (https.address() as { port: number }).port;
 }
 
-interface Outcome {
-  connected: boolean;
-  error: SocketError | null;
-  errorString: string;
+interface Outcome extends OpenOutcome {
   alerts: string[];
 }
 
-function open(port: number, config: SslConfiguration): Promise<Outcome> {
+async function open(port: number, config: SslConfiguration): Promise<Outcome> {
   const ws = new WebSocket();
   cleanups.push(() => ws.abort());
   ws.setSslConfiguration(config);
-  const out: Outcome = { connected: false, error: null, errorString: '', alerts: [] };
-  ws.on('alertReceived', (level, type, description) => out.alerts.push(`received:${AlertLevel[level]}:${AlertType[type]}:${description}`));
-  ws.on('alertSent', (level, type, description) => out.alerts.push(`sent:${AlertLevel[level]}:${AlertType[type]}:${description}`));
-  return new Promise((resolve) => {
-    ws.once('connected', () => {
-      out.connected = true;
-      resolve(out);
-    });
-    ws.once('errorOccurred', (e) => {
-      out.error = e;
-      out.errorString = ws.errorString();
-      resolve(out);
-    });
-    ws.open(`wss://localhost:${port}/`);
-  });
+  const alerts: string[] = [];
+  ws.on('alertReceived', (level, type, description) => alerts.push(`received:${AlertLevel[level]}:${AlertType[type]}:${description}`));
+  ws.on('alertSent', (level, type, description) => alerts.push(`sent:${AlertLevel[level]}:${AlertType[type]}:${description}`));
+  return { ...(await openSettled(ws, `wss://localhost:${port}/`)), alerts };
 }
 
 /** errorString() must read as a sentence: no "error:0A000…", no "file.c:123", no "SSL routines". */
@@ -145,5 +132,27 @@ describe("Qt's alert descriptions on both sides", () => {
     expect(o.errorString).toBe('Error during SSL handshake: tlsv1 alert protocol version');
     await new Promise((r) => setTimeout(r, 50));
     expect(sent).toEqual(['Fatal:ProtocolVersion:protocol version']);
+  });
+});
+
+describe('TLS settings that cannot be used', () => {
+  it('a private key that does not parse: SslInvalidUserDataError with a readable text, on both sides', async () => {
+    const server = new WebSocketServer('bad-key', SslMode.SecureMode);
+    server.setSslConfiguration({ localCertificate: certs.server.cert, privateKey: 'not a key' });
+    expect(await server.listen('127.0.0.1', 0)).toBe(true);
+    cleanups.push(() => server.close());
+    const acceptErrors: SocketError[] = [];
+    server.on('acceptError', (e) => acceptErrors.push(e));
+    // the client's own bad key fails before anything is sent
+    const o = await open(server.serverPort(), { caCertificates: certs.ca, localCertificate: certs.client.cert, privateKey: 'not a key' });
+    expect(o.error).toBe(SocketError.SslInvalidUserDataError);
+    expect(o.errorString).toBe('Invalid TLS configuration: unsupported (DECODER routines)');
+    expect(o.alerts).toEqual([]);
+    // a good client reaches the server, whose key fails when TLS starts (for every accepted
+    // TCP connection, the first client's included)
+    await open(server.serverPort(), { caCertificates: certs.ca });
+    expect(acceptErrors.length).toBeGreaterThan(0);
+    expect(new Set(acceptErrors)).toEqual(new Set([SocketError.SslInvalidUserDataError]));
+    expect(server.errorString()).toBe('Invalid TLS configuration: unsupported (DECODER routines)');
   });
 });

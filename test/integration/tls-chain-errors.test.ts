@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeerVerifyMode, SocketError, SslError, SslErrorCode, SslMode, WebSocket, WebSocketServer, type SslConfiguration } from '../../src/index';
 import { makeChainCerts, type ChainCerts } from '../helpers/chainCerts';
+import { openSettled, type OpenOutcome } from '../helpers/client';
 
 let c: ChainCerts;
 /** Label of each certificate by fingerprint, to say which certificate an error names. */
@@ -52,34 +53,22 @@ async function secureServer(config: SslConfiguration): Promise<{ server: WebSock
 /** "Code(certificate label)" for an error, as the assertions spell it. */
 const describeError = (e: SslError): string => `${SslErrorCode[e.error()]}(${e.certificate() === null ? '-' : labels.get(e.certificate()!.fingerprint256) ?? '?'})`;
 
-interface Outcome {
-  connected: boolean;
-  error: SocketError | null;
-  errorString: string;
+interface Outcome extends OpenOutcome {
   peerVerifyErrors: string[];
   sslErrors: SslError[];
 }
 
-function open(port: number, config: SslConfiguration, ignore?: SslError[]): Promise<Outcome> {
+async function open(port: number, config: SslConfiguration, ignore?: SslError[]): Promise<Outcome> {
   const ws = new WebSocket();
   cleanups.push(() => ws.abort());
   ws.setSslConfiguration(config);
   if (ignore !== undefined) ws.ignoreSslErrors(ignore);
-  const out: Outcome = { connected: false, error: null, errorString: '', peerVerifyErrors: [], sslErrors: [] };
-  ws.on('peerVerifyError', (e) => out.peerVerifyErrors.push(describeError(e)));
-  ws.on('sslErrors', (errors) => (out.sslErrors = errors));
-  return new Promise((resolve) => {
-    ws.once('connected', () => {
-      out.connected = true;
-      resolve(out);
-    });
-    ws.once('errorOccurred', (e) => {
-      out.error = e;
-      out.errorString = ws.errorString();
-      resolve(out);
-    });
-    ws.open(`wss://localhost:${port}/`);
-  });
+  const peerVerifyErrors: string[] = [];
+  let sslErrors: SslError[] = [];
+  ws.on('peerVerifyError', (e) => peerVerifyErrors.push(describeError(e)));
+  ws.on('sslErrors', (errors) => (sslErrors = errors));
+  const settled = await openSettled(ws, `wss://localhost:${port}/`);
+  return { ...settled, peerVerifyErrors, sslErrors };
 }
 
 /** OpenSSL 3.0's X509_V_ERR numbers for the codes these chains produce. */
@@ -196,11 +185,13 @@ describe('every chain error is reported, with the certificate it concerns, as Op
     expect(ourChainErrors(o)).toEqual(await openSslReports(port, trust(), extra));
   });
 
-  it('a complete, trusted chain reports nothing (and OpenSSL agrees)', async () => {
+  it('a complete, trusted chain reports nothing (and OpenSSL agrees), also at peerVerifyDepth 2', async () => {
     const { port } = await secureServer({ localCertificate: c.deepLeaf.cert + c.intermediate2 + c.intermediate, privateKey: c.deepLeaf.key });
-    const o = await open(port, { caCertificates: c.root });
-    expect(o.connected).toBe(true);
-    expect(o.sslErrors).toEqual([]);
+    for (const depth of [undefined, 2]) {
+      const o = await open(port, { caCertificates: c.root, peerVerifyDepth: depth });
+      expect(o.connected).toBe(true);
+      expect(o.sslErrors).toEqual([]);
+    }
     expect(await openSslReports(port, c.root)).toEqual([]);
   });
 });

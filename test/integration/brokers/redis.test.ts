@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { WebSocket, WebSocketServer, InvalidArgumentError } from '../../../src/index';
 import { RedisBroker } from '../../../src/brokers/redis';
-import { redisAvailable, startRedis, startRedisCluster, nodeOfChannel, type RedisProcess } from '../../helpers/redis';
+import { redisAvailable, settledSubscriberCount, startRedis, startRedisCluster, nodeOfChannel, type RedisProcess } from '../../helpers/redis';
 import { until } from '../../helpers/wait';
 
 const HAVE_REDIS = redisAvailable();
@@ -49,16 +49,9 @@ async function broker(options: ConstructorParameters<typeof RedisBroker>[0]): Pr
   return b;
 }
 
-/** Redis's count of subscribers to a channel (connections, i.e. brokers, not sockets). */
-async function numsub(redis: RedisProcess, channel: string, sharded = false): Promise<number> {
-  const out = await redis.cli('pubsub', sharded ? 'shardnumsub' : 'numsub', channel);
-  return Number(out.trim().split('\n')[1]);
-}
-
 /** Waits until Redis counts `n` subscribers to the channel (subscribing is asynchronous). */
 async function expectNumsub(redis: RedisProcess, channel: string, n: number, sharded = false): Promise<void> {
-  for (let i = 0; i < 100 && (await numsub(redis, channel, sharded)) !== n; i++) await new Promise((r) => setTimeout(r, 20));
-  expect(await numsub(redis, channel, sharded)).toBe(n);
+  expect(await settledSubscriberCount(redis, channel, n, sharded)).toBe(n);
 }
 
 describe.skipIf(!HAVE_REDIS)('RedisBroker on one redis-server', () => {

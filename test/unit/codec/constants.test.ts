@@ -1,7 +1,7 @@
 /** The C++ header native/core/constants.h must mirror src/codec/constants.ts value for value. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DECODE_ERROR_CLOSE_CODE, DecodeError, Limits, Opcode, Record, State, Utf8State } from '../../../src/codec/constants';
+import { DECODE_ERROR_CLOSE_CODE, DecodeError, IoEvent, Limits, Opcode, Record, State, Utf8State } from '../../../src/codec/constants';
 
 const header = readFileSync(new URL('../../../native/core/constants.h', import.meta.url), 'utf8');
 const cpp = new Map<string, number>();
@@ -15,6 +15,7 @@ describe('constants mirror between TS and C++', () => {
     ['RECORD', Record as unknown as Record<string, number>],
     ['STATE', State as unknown as Record<string, number>],
     ['ERROR', DecodeError as unknown as Record<string, number>],
+    ['IO', Object.fromEntries(Object.entries(IoEvent).map(([k, v]) => [k.startsWith('READ') ? k : `EVENT_${k}`, v]))],
   ];
   for (const [prefix, values] of groups) {
     it(`${prefix}_* values agree`, () => {

@@ -48,6 +48,7 @@ describe('tlsErrorText / isTlsError', () => {
     expect(tlsErrorText(Object.assign(new Error(raw), { reason: 'sslv3 alert handshake failure' }))).toBe('sslv3 alert handshake failure');
     expect(tlsErrorText(new Error(raw))).toBe('sslv3 alert handshake failure');
     expect(tlsErrorText(new Error('socket hang up'))).toBe('socket hang up');
+    expect(tlsErrorText(Object.assign(new Error('error:1E08010C:DECODER routines::unsupported'), { reason: 'unsupported', library: 'DECODER routines' }))).toBe('unsupported (DECODER routines)');
   });
   it('tells OpenSSL errors from socket errors', () => {
     expect(isTlsError(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', raw))).toBe(true);

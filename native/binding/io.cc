@@ -1,0 +1,226 @@
+// N-API wrapper over native/io: argument checks, and the Sink that turns transport events into
+// one JS call each (through napi_make_callback, so nextTick and promise queues run after it as
+// they do after Node's own socket callbacks).
+#include "io.h"
+
+#include <uv.h>
+
+#include <cstring>
+
+#include "../core/constants.h"
+#include "../io/transport.h"
+#include "args.h"
+
+namespace qws {
+namespace binding {
+
+namespace {
+
+constexpr unsigned MAX_IOV = 64;
+
+class JsSink final : public io::Sink {
+ public:
+  napi_env env = nullptr;
+  napi_ref callback = nullptr;
+  napi_ref keep_read = nullptr;
+  napi_ref keep_records = nullptr;
+  napi_ref receiver = nullptr;  // make_callback needs an object as `this`
+  napi_async_context context = nullptr;
+
+  void event(uint32_t kind, uint32_t id, uint32_t a, uint32_t b) override {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value fn, recv, argv[4], result;
+    napi_get_reference_value(env, callback, &fn);
+    napi_get_reference_value(env, receiver, &recv);
+    const uint32_t args[4] = {kind, id, a, b};
+    for (int i = 0; i < 4; i++) napi_create_uint32(env, args[i], &argv[i]);
+    if (napi_make_callback(env, context, recv, fn, 4, argv, &result) == napi_pending_exception) {
+      // an exception from a handler: reported as Node reports one from a socket callback
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+    napi_close_handle_scope(env, scope);
+  }
+};
+
+JsSink sink;
+
+template <size_t N>
+bool Args(napi_env env, napi_callback_info cbinfo, napi_value (&argv)[N]) {
+  size_t argc = N;
+  return napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) == napi_ok && argc >= N;
+}
+
+bool Id(napi_env env, napi_value v, uint32_t* id) { return napi_get_value_uint32(env, v, id) == napi_ok; }
+
+// ioInit(readBuffer: Uint8Array, records: Uint32Array, onEvent): number (0 or -errno)
+napi_value IoInit(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[3];
+  void *read, *records;
+  size_t read_len, rec_len;
+  napi_valuetype t;
+  if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint8_array, &read, &read_len) ||
+      !Typed(env, argv[1], napi_uint32_array, &records, &rec_len) || napi_typeof(env, argv[2], &t) != napi_ok ||
+      t != napi_function) {
+    return Throw(env, "ioInit(readBuffer, records, onEvent): bad arguments");
+  }
+  if (sink.env != nullptr) return Int(env, sink.env == env ? 0 : UV_EBUSY);
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Int(env, UV_EINVAL);
+  const io::Shared shared{static_cast<uint8_t*>(read), read_len, static_cast<uint32_t*>(records), rec_len / RECORD_STRIDE};
+  const int r = io::init(loop, shared, &sink);
+  if (r < 0) return Int(env, r);
+  sink.env = env;
+  napi_create_reference(env, argv[0], 1, &sink.keep_read);
+  napi_create_reference(env, argv[1], 1, &sink.keep_records);
+  napi_create_reference(env, argv[2], 1, &sink.callback);
+  napi_value name, resource;
+  napi_create_string_utf8(env, "qwebsocket:io", NAPI_AUTO_LENGTH, &name);
+  napi_create_object(env, &resource);
+  napi_create_reference(env, resource, 1, &sink.receiver);
+  napi_async_init(env, resource, name, &sink.context);
+  return Int(env, 0);
+}
+
+// ioAdopt(fd, state: Uint8Array(256)): id or -errno
+napi_value IoAdopt(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  int32_t fd;
+  void* state;
+  size_t len;
+  if (!Args(env, cbinfo, argv) || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      !Typed(env, argv[1], napi_uint8_array, &state, &len) || len < STATE_BYTES) {
+    return Throw(env, "ioAdopt(fd, state): bad arguments");
+  }
+  return Int(env, io::adopt(fd, static_cast<uint8_t*>(state)));
+}
+
+// ioWrite(id, buffers: Uint8Array | Uint8Array[]): bytes queued after it, or -errno
+napi_value IoWrite(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  uint32_t id;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id)) return Throw(env, "ioWrite(id, buffers): bad arguments");
+  uv_buf_t bufs[MAX_IOV];
+  bool is_array = false;
+  napi_is_array(env, argv[1], &is_array);
+  uint32_t count = 1;
+  if (is_array) napi_get_array_length(env, argv[1], &count);
+  uint32_t done = 0;
+  int r = 0;
+  while (done < count && r == 0) {
+    unsigned n = 0;
+    for (; n < MAX_IOV && done + n < count; n++) {
+      napi_value item = argv[1];
+      if (is_array) napi_get_element(env, argv[1], done + n, &item);
+      void* data;
+      size_t len;
+      if (!Typed(env, item, napi_uint8_array, &data, &len)) return Throw(env, "ioWrite: buffers must be Uint8Arrays");
+      bufs[n] = uv_buf_init(static_cast<char*>(data), static_cast<unsigned>(len));
+    }
+    r = io::write(id, bufs, n);
+    done += n;
+  }
+  return Int(env, r < 0 ? r : static_cast<int64_t>(io::queued(id)));
+}
+
+// ioWriteMany(ids: Uint32Array, count, frame: Uint8Array): connections that took it
+napi_value IoWriteMany(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[3];
+  void *ids, *frame;
+  size_t ids_len, frame_len;
+  uint32_t count;
+  if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint32_array, &ids, &ids_len) ||
+      napi_get_value_uint32(env, argv[1], &count) != napi_ok || count > ids_len ||
+      !Typed(env, argv[2], napi_uint8_array, &frame, &frame_len)) {
+    return Throw(env, "ioWriteMany(ids, count, frame): bad arguments");
+  }
+  const uv_buf_t buf = uv_buf_init(static_cast<char*>(frame), static_cast<unsigned>(frame_len));
+  return Int(env, io::write_many(static_cast<uint32_t*>(ids), count, buf));
+}
+
+// ioQueued(id) / ioEnd(id) / ioClose(id): one id argument each
+template <int64_t (*F)(uint32_t)>
+napi_value OnId(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1];
+  uint32_t id;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id)) return Throw(env, "expected a connection id");
+  return Int(env, F(id));
+}
+int64_t Queued(uint32_t id) { return static_cast<int64_t>(io::queued(id)); }
+int64_t End(uint32_t id) { return io::end(id); }
+int64_t Close(uint32_t id) { return io::close(id); }
+
+// ioRead(id, on: boolean): 0 or -errno
+napi_value IoRead(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  uint32_t id;
+  bool on;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id) || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
+    return Throw(env, "ioRead(id, on): bad arguments");
+  }
+  return Int(env, io::set_reading(id, on));
+}
+
+// ioAddress(id, peer: boolean): [address, port, family] or null
+napi_value IoAddress(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  uint32_t id;
+  bool peer;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id) || napi_get_value_bool(env, argv[1], &peer) != napi_ok) {
+    return Throw(env, "ioAddress(id, peer): bad arguments");
+  }
+  sockaddr_storage ss;
+  napi_value out;
+  if (io::address(id, peer, &ss) != 0) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  char text[64] = {0};
+  int port = 0;
+  const char* family = "IPv4";
+  if (ss.ss_family == AF_INET6) {
+    const sockaddr_in6* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    uv_ip6_name(a, text, sizeof text);
+    port = ntohs(a->sin6_port);
+    family = "IPv6";
+  } else {
+    const sockaddr_in* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    uv_ip4_name(a, text, sizeof text);
+    port = ntohs(a->sin_port);
+  }
+  napi_value v;
+  napi_create_array_with_length(env, 3, &out);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, out, 0, v);
+  napi_set_element(env, out, 1, Int(env, port));
+  napi_create_string_utf8(env, family, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, out, 2, v);
+  return out;
+}
+
+napi_value IoSupported(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_get_boolean(env, io::supported(), &out);
+  return out;
+}
+
+}  // namespace
+
+void InitIo(napi_env env, napi_value exports) {
+  const struct {
+    const char* name;
+    napi_callback cb;
+  } fns[] = {{"ioSupported", IoSupported}, {"ioInit", IoInit},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
+             {"ioWriteMany", IoWriteMany}, {"ioQueued", OnId<Queued>}, {"ioEnd", OnId<End>},         {"ioClose", OnId<Close>},
+             {"ioRead", IoRead},           {"ioAddress", IoAddress}};
+  for (const auto& f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+}
+
+}  // namespace binding
+}  // namespace qws

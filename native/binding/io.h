@@ -1,0 +1,17 @@
+// The native transport's JS functions (io.cc), registered by binding.cc.
+#ifndef QWS_BINDING_IO_H
+#define QWS_BINDING_IO_H
+
+#include <node_api.h>
+
+namespace qws {
+namespace binding {
+
+// Adds ioSupported, ioInit, ioAdopt, ioWrite, ioWriteMany, ioQueued, ioEnd, ioClose, ioRead and
+// ioAddress to `exports`.
+void InitIo(napi_env env, napi_value exports);
+
+}  // namespace binding
+}  // namespace qws
+
+#endif

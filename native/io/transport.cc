@@ -1,0 +1,328 @@
+// See transport.h.
+#include "transport.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+#include "../core/constants.h"
+#include "../core/decoder.h"
+
+namespace qws {
+namespace io {
+
+namespace {
+
+enum : uint8_t {
+  F_EOF = 1,         // the peer ended (read EOF)
+  F_SHUT = 2,        // end() was called
+  F_SHUT_DONE = 4,   // our FIN is out
+  F_CLOSING = 8,     // uv_close was called
+  F_HAD_ERROR = 16,  // closed because of a socket error
+  F_PAUSED = 32,     // set_reading(false)
+};
+
+// One connection: the libuv handle and what the read path needs. The shutdown request is
+// allocated only by end().
+struct Conn {
+  uv_tcp_t tcp;
+  uint8_t* state;
+  uv_shutdown_t* shutdown;
+  uint32_t id;
+  uint32_t async_bytes;  // written by queued writes since the last DRAIN
+  uint8_t flags;
+};
+
+// A queued remainder: header and bytes in one allocation, freed by its write callback.
+struct Pending {
+  uv_write_t req;
+  Conn* conn;
+  size_t len;
+  uint8_t data[1];
+};
+
+struct Transport {
+  uv_loop_t* loop = nullptr;
+  Shared shared{};
+  Sink* sink = nullptr;
+  std::vector<Conn*> slots;
+  std::vector<uint32_t> free_ids;
+} g;
+
+Conn* find(uint32_t id) {
+  if (id >= g.slots.size()) return nullptr;
+  Conn* c = g.slots[id];
+  return (c == nullptr || (c->flags & F_CLOSING) != 0) ? nullptr : c;
+}
+
+uint32_t phase(const Conn* c) {
+  uint32_t v;
+  std::memcpy(&v, c->state + 4 * STATE_PHASE, 4);
+  return v;
+}
+
+uint32_t resume(const Conn* c) {
+  uint32_t v;
+  std::memcpy(&v, c->state + 4 * STATE_RESUME, 4);
+  return v;
+}
+
+void on_close(uv_handle_t* h) {
+  Conn* c = static_cast<Conn*>(h->data);
+  const uint32_t id = c->id;
+  g.sink->event(IO_EVENT_CLOSED, id, (c->flags & F_HAD_ERROR) ? 1 : 0, 0);
+  g.slots[id] = nullptr;
+  g.free_ids.push_back(id);
+  std::free(c->shutdown);
+  std::free(c);
+}
+
+void close_conn(Conn* c) {
+  if (c->flags & F_CLOSING) return;
+  c->flags |= F_CLOSING;
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), on_close);
+}
+
+void fail(Conn* c, int err) {
+  if (c->flags & F_CLOSING) return;
+  c->flags |= F_HAD_ERROR;
+  g.sink->event(IO_EVENT_ERROR, c->id, static_cast<uint32_t>(-err), 0);
+  close_conn(c);
+}
+
+void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  buf->base = reinterpret_cast<char*>(g.shared.read);
+  buf->len = g.shared.read_len;
+}
+
+// Decodes everything one read brought and reports it: one BATCH per filled record array.
+// Bytes after a close frame or a protocol error are dropped (the decoder is finished).
+void deliver(Conn* c, size_t n) {
+  size_t off = 0;
+  while (off < n && (c->flags & F_CLOSING) == 0 && phase(c) < STATE_PHASE_CLOSED) {
+    const uint32_t count = decode(c->state, g.shared.read, n, off, g.shared.records, g.shared.record_capacity);
+    const size_t next = resume(c);
+    if (count > 0) g.sink->event(IO_EVENT_BATCH, c->id, count, static_cast<uint32_t>(next - off));
+    if (next <= off && count == 0) break;  // no progress: never spin
+    off = next;
+  }
+}
+
+void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+  Conn* c = static_cast<Conn*>(s->data);
+  if (c->flags & F_CLOSING) return;
+  if (nread > 0) {
+    deliver(c, static_cast<size_t>(nread));
+    return;
+  }
+  if (nread == 0) return;
+  if (nread == UV_EOF) {
+    uv_read_stop(s);
+    c->flags |= F_EOF;
+    g.sink->event(IO_EVENT_EOF, c->id, 0, 0);
+    if ((c->flags & F_SHUT_DONE) != 0) close_conn(c);
+    return;
+  }
+  fail(c, static_cast<int>(nread));
+}
+
+void on_write(uv_write_t* req, int status) {
+  Pending* p = static_cast<Pending*>(req->data);
+  Conn* c = p->conn;
+  const size_t len = p->len;
+  std::free(p);
+  if (status == UV_ECANCELED || (c->flags & F_CLOSING) != 0) return;
+  if (status < 0) {
+    fail(c, status);
+    return;
+  }
+  c->async_bytes += static_cast<uint32_t>(len);
+  if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&c->tcp)) == 0) {
+    const uint32_t bytes = c->async_bytes;
+    c->async_bytes = 0;
+    g.sink->event(IO_EVENT_DRAIN, c->id, bytes, 0);
+  }
+}
+
+void on_shutdown(uv_shutdown_t* req, int status) {
+  Conn* c = static_cast<Conn*>(req->data);
+  if (status == UV_ECANCELED || (c->flags & F_CLOSING) != 0) return;
+  c->flags |= F_SHUT_DONE;
+  // the peer has ended too, or the FIN could not be sent: nothing more can happen on it
+  if (status < 0 || (c->flags & F_EOF) != 0) close_conn(c);
+}
+
+// Queues bytes the kernel did not take: everything of bufs after the first `skip` bytes.
+int queue_rest(Conn* c, const uv_buf_t* bufs, unsigned count, size_t skip, size_t total) {
+  const size_t rest = total - skip;
+  Pending* p = static_cast<Pending*>(std::malloc(offsetof(Pending, data) + rest));
+  if (p == nullptr) return UV_ENOMEM;
+  p->conn = c;
+  p->len = rest;
+  p->req.data = p;
+  uint8_t* out = p->data;
+  for (unsigned i = 0; i < count; i++) {
+    size_t len = bufs[i].len;
+    const char* base = bufs[i].base;
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    base += skip;
+    len -= skip;
+    skip = 0;
+    std::memcpy(out, base, len);
+    out += len;
+  }
+  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(p->data), static_cast<unsigned>(rest));
+  const int r = uv_write(&p->req, reinterpret_cast<uv_stream_t*>(&c->tcp), &b, 1, on_write);
+  if (r < 0) std::free(p);
+  return r;
+}
+
+int write_conn(Conn* c, const uv_buf_t* bufs, unsigned count) {
+  if (c->flags & F_SHUT) return UV_EPIPE;
+  size_t total = 0;
+  for (unsigned i = 0; i < count; i++) total += bufs[i].len;
+  if (total == 0) return 0;
+  // uv_try_write refuses (EAGAIN) while earlier bytes are queued, which keeps the order
+  const int r = uv_try_write(reinterpret_cast<uv_stream_t*>(&c->tcp), bufs, count);
+  if (r < 0 && r != UV_EAGAIN) {
+    fail(c, r);
+    return r;
+  }
+  const size_t done = r > 0 ? static_cast<size_t>(r) : 0;
+  if (done == total) return 0;
+  const int q = queue_rest(c, bufs, count, done, total);
+  if (q < 0) fail(c, q);
+  return q;
+}
+
+}  // namespace
+
+#ifdef _WIN32
+bool supported() { return false; }
+#else
+bool supported() { return true; }
+#endif
+
+int init(uv_loop_t* loop, const Shared& shared, Sink* sink) {
+  if (g.loop != nullptr) return g.loop == loop ? 0 : UV_EBUSY;
+  if (shared.read_len == 0 || shared.record_capacity == 0) return UV_EINVAL;
+  g.loop = loop;
+  g.shared = shared;
+  g.sink = sink;
+  return 0;
+}
+
+int adopt(int fd, uint8_t* state) {
+#ifdef _WIN32
+  (void)fd;
+  (void)state;
+  return UV_ENOTSUP;
+#else
+  if (g.loop == nullptr) return UV_EINVAL;
+  // our own descriptor: Node closes its copy, the socket stays open through this one
+  const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return uv_translate_sys_error(errno);
+  Conn* c = static_cast<Conn*>(std::calloc(1, sizeof(Conn)));
+  if (c == nullptr) {
+    ::close(own);
+    return UV_ENOMEM;
+  }
+  int r = uv_tcp_init(g.loop, &c->tcp);
+  if (r == 0) r = uv_tcp_open(&c->tcp, own);
+  if (r < 0) {
+    ::close(own);
+    std::free(c);
+    return r;
+  }
+  uint32_t id;
+  if (!g.free_ids.empty()) {
+    id = g.free_ids.back();
+    g.free_ids.pop_back();
+  } else {
+    id = static_cast<uint32_t>(g.slots.size());
+    g.slots.push_back(nullptr);
+  }
+  c->id = id;
+  c->state = state;
+  c->tcp.data = c;
+  g.slots[id] = c;
+  uv_tcp_nodelay(&c->tcp, 1);
+  c->flags = F_PAUSED;  // reading starts with set_reading(true)
+  return static_cast<int>(id);
+#endif
+}
+
+int write(uint32_t id, const uv_buf_t* bufs, unsigned count) {
+  Conn* c = find(id);
+  return c == nullptr ? UV_EBADF : write_conn(c, bufs, count);
+}
+
+size_t queued(uint32_t id) {
+  Conn* c = find(id);
+  return c == nullptr ? 0 : uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&c->tcp));
+}
+
+int end(uint32_t id) {
+  Conn* c = find(id);
+  if (c == nullptr) return UV_EBADF;
+  if (c->flags & F_SHUT) return 0;
+  c->flags |= F_SHUT;
+  c->shutdown = static_cast<uv_shutdown_t*>(std::malloc(sizeof(uv_shutdown_t)));
+  if (c->shutdown == nullptr) {
+    close_conn(c);
+    return UV_ENOMEM;
+  }
+  c->shutdown->data = c;
+  const int r = uv_shutdown(c->shutdown, reinterpret_cast<uv_stream_t*>(&c->tcp), on_shutdown);
+  if (r < 0) close_conn(c);
+  return r;
+}
+
+int close(uint32_t id) {
+  Conn* c = find(id);
+  if (c == nullptr) return UV_EBADF;
+  close_conn(c);
+  return 0;
+}
+
+int set_reading(uint32_t id, bool on) {
+  Conn* c = find(id);
+  if (c == nullptr) return UV_EBADF;
+  uv_stream_t* s = reinterpret_cast<uv_stream_t*>(&c->tcp);
+  if (!on) {
+    c->flags |= F_PAUSED;
+    return uv_read_stop(s);
+  }
+  c->flags &= static_cast<uint8_t>(~F_PAUSED);
+  if (c->flags & F_EOF) return 0;
+  const int r = uv_read_start(s, on_alloc, on_read);
+  return r == UV_EALREADY ? 0 : r;
+}
+
+int address(uint32_t id, bool peer, struct sockaddr_storage* out) {
+  Conn* c = find(id);
+  if (c == nullptr) return UV_EBADF;
+  int len = sizeof(*out);
+  return peer ? uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(out), &len)
+              : uv_tcp_getsockname(&c->tcp, reinterpret_cast<sockaddr*>(out), &len);
+}
+
+uint32_t write_many(const uint32_t* ids, size_t count, const uv_buf_t& buf) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < count; i++) {
+    Conn* c = find(ids[i]);
+    if (c != nullptr && write_conn(c, &buf, 1) == 0) n++;
+  }
+  return n;
+}
+
+}  // namespace io
+}  // namespace qws

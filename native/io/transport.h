@@ -1,0 +1,71 @@
+// The native transport: TCP sockets on the libuv loop Node runs. Every read goes into one shared
+// buffer and is decoded there by native/core's decoder; the records of a read are reported in one
+// event. Writes try the socket first and copy only what the kernel did not take.
+// No N-API here: events go to a Sink (native/binding/io.cc turns them into JS calls).
+#ifndef QWS_IO_TRANSPORT_H
+#define QWS_IO_TRANSPORT_H
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qws {
+namespace io {
+
+// Receives the transport's events (IO_EVENT_* in core/constants.h). Called synchronously from
+// libuv callbacks; may call back into the transport (write, end, close, set_reading).
+class Sink {
+ public:
+  virtual void event(uint32_t kind, uint32_t id, uint32_t a, uint32_t b) = 0;
+
+ protected:
+  ~Sink() = default;
+};
+
+// Memory the transport shares with JS: the read buffer every socket reads into, and the record
+// array the decoder fills (records point into the read buffer).
+struct Shared {
+  uint8_t* read;
+  size_t read_len;
+  uint32_t* records;
+  size_t record_capacity;
+};
+
+// True on platforms where sockets can be taken over (POSIX descriptors).
+bool supported();
+
+// Binds the transport to a loop (once). Returns 0 or a negative libuv error.
+int init(uv_loop_t* loop, const Shared& shared, Sink* sink);
+
+// Takes over a connected TCP socket: `fd` is duplicated (the caller closes its own copy); reading
+// starts with set_reading(true). `state` is the connection's 256-byte decoder state; it must stay valid until the
+// CLOSED event. Returns the connection id (>= 0) or a negative libuv error.
+int adopt(int fd, uint8_t* state);
+
+// Writes the buffers in order: as much as the socket takes now, the rest is copied and queued.
+// Returns 0 or a negative libuv error (the connection is then closed with an ERROR event).
+int write(uint32_t id, const uv_buf_t* bufs, unsigned count);
+
+// Bytes queued in user space, not yet taken by the kernel.
+size_t queued(uint32_t id);
+
+// Half-closes after the queued bytes (TCP FIN); the socket closes once the peer has ended too.
+int end(uint32_t id);
+
+// Closes now, dropping queued bytes; CLOSED follows from the loop.
+int close(uint32_t id);
+
+// Starts or stops reading (backpressure: bytes stay in the kernel while stopped).
+int set_reading(uint32_t id, bool on);
+
+// The local (peer == false) or remote address.
+int address(uint32_t id, bool peer, struct sockaddr_storage* out);
+
+// Writes one buffer to many connections (a broadcast frame): returns how many took it.
+uint32_t write_many(const uint32_t* ids, size_t count, const uv_buf_t& buf);
+
+}  // namespace io
+}  // namespace qws
+
+#endif

@@ -1,0 +1,328 @@
+/**
+ * What every transport does the same way for one {@link Session}: writes everything the session
+ * queued in one go after each read or at the end of the tick, limits reading per event-loop turn
+ * (readBufferSize), applies the write limits (cap on unsent bytes with its policy, drained
+ * watermarks), and runs the close timeout on a shared timer queue. The socket itself — Node's
+ * `net.Socket` ({@link Connection}) or the addon's native transport (NativeConnection) — is
+ * behind a few abstract members.
+ * @module
+ */
+import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
+import { CloseCode, Limits, Timeouts } from '../codec/constants';
+import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
+
+/** Socket-level events a connection reports to its owner. */
+export interface ConnectionEvents {
+  /** True when someone listens to bytesWritten (write callbacks cost, so only then). */
+  readonly wantsBytesWritten: boolean;
+  onBytesWritten(bytes: number): void;
+  /** Unsent bytes fell to the low-water mark after exceeding the high-water mark. */
+  onDrained(): void;
+  /** The peer ended its side (TCP FIN). */
+  onReadFinished(): void;
+  /** The socket is fully closed. */
+  onClosed(hadError: boolean): void;
+  onSocketError(err: Error): void;
+}
+
+/** What a connection does when its unsent bytes exceed the cap. */
+export type BufferPolicy = 'close' | 'pause';
+
+/** The write-side limits of one connection (shared frozen objects; replaced, never mutated). */
+export interface WriteLimits {
+  /** Cap on unsent bytes (frame bytes as on the wire), 0 = none. */
+  readonly maxBufferedBytes: number;
+  readonly policy: BufferPolicy;
+  /** drained is emitted when unsent bytes fall to `lowWater` after exceeding `highWater`. */
+  readonly highWater: number;
+  readonly lowWater: number;
+}
+
+/** Our defaults (see README "Limits and defaults"). */
+export const DEFAULT_WRITE_LIMITS: WriteLimits = Object.freeze({
+  maxBufferedBytes: Limits.DEFAULT_MAX_BUFFERED_BYTES,
+  policy: 'close',
+  highWater: Limits.DEFAULT_WRITE_HIGH_WATER_MARK,
+  lowWater: Limits.DEFAULT_WRITE_LOW_WATER_MARK,
+});
+
+/** See the module comment. */
+export abstract class ConnectionBase implements FlushRequester {
+  readonly session: Session;
+  protected readonly events: ConnectionEvents;
+  #closeTimer: TimerEntry | null = null;
+  #closeQueue: TimerQueue = timerQueue(Timeouts.CLOSE_MS);
+  #flushScheduled = false;
+  #readBufferSize = 0;
+  #readThisTurn = 0;
+  #paused = false;
+  #limits: WriteLimits;
+  #capPaused = false;
+  /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
+  #lone = 0;
+  /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
+  #aboveHigh = false;
+  #onWritten: (() => void) | null = null;
+
+  constructor(handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
+    this.events = events;
+    this.#limits = limits;
+    this.session = new Session(handler, options, this);
+  }
+
+  // ---- the socket --------------------------------------------------------------------------
+
+  /** True once the socket is destroyed or closed. */
+  protected abstract get socketGone(): boolean;
+  /** True while bytes can still be written (not destroyed, our side not ended). */
+  protected abstract get socketWritable(): boolean;
+  /** Bytes handed to the socket but not yet to the kernel. */
+  protected abstract get socketBacklog(): number;
+  /**
+   * Writes the buffers in order. `each` (when given) is called as each buffer is out, `last`
+   * once all of them are.
+   */
+  protected abstract writeOut(q: Buffer[], each: (() => void) | undefined, last: (() => void) | undefined): void;
+  protected abstract setReading(on: boolean): void;
+  /** Calls `fn` once when the socket's backlog has drained. */
+  protected abstract onceDrained(fn: () => void): void;
+  /** Half-closes after the queued bytes. */
+  protected abstract endSocket(): void;
+  protected abstract destroySocket(): void;
+  abstract get localAddress(): string;
+  abstract get localPort(): number;
+  abstract get remoteAddress(): string;
+  abstract get remotePort(): number;
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** Processes bytes that arrived with the handshake, then starts reading. */
+  abstract start(head: Buffer | null): void;
+
+  /**
+   * After the session dispatched `bytes` read from the socket: writes the replies and applies
+   * the read budget.
+   */
+  protected afterRead(bytes: number): void {
+    this.flush();
+    if (this.#readBufferSize > 0) {
+      // readBufferSize: at most that many bytes are read per event-loop turn; the rest stays in
+      // the kernel (TCP backpressure) until the handlers of this turn have run
+      this.#readThisTurn += bytes;
+      if (this.#readThisTurn >= this.#readBufferSize && !this.#paused && !this.socketGone) {
+        this.#paused = true;
+        this.setReading(false);
+        setImmediate(() => {
+          this.#paused = false;
+          this.#readThisTurn = 0;
+          this.#resumeIfFree();
+        });
+      }
+    }
+  }
+
+  /** Resumes reading unless the other pause (read budget or write cap) still holds. */
+  #resumeIfFree(): void {
+    if (!this.#paused && !this.#capPaused && !this.socketGone) this.setReading(true);
+  }
+
+  /** Sets the per-turn read budget (0 = unlimited). */
+  setReadBufferSize(size: number): void {
+    this.#readBufferSize = size;
+  }
+
+  /** The peer ended its side: reported, and ours is closed too (sockets from http servers allow half-open). */
+  protected peerEndedSocket(): void {
+    this.events.onReadFinished();
+    if (!this.socketGone && this.socketWritable) this.end();
+  }
+
+  /** The socket is fully closed. */
+  protected socketClosed(hadError: boolean): void {
+    this.#cancelCloseTimer();
+    this.session.dispose();
+    this.events.onClosed(hadError);
+  }
+
+  // ---- writing -----------------------------------------------------------------------------
+
+  /** @internal the session queued output outside a receive */
+  requestFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(() => {
+      this.#flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Writes everything queued in one go.
+   * @returns true when anything was handed to the socket
+   */
+  flush(): boolean {
+    const q = this.session.outbox.take();
+    this.session.flushed();
+    if (q === null || !this.socketWritable) return false;
+    const before = this.socketBacklog;
+    const ev = this.events;
+    let total = 0;
+    for (let i = 0; i < q.length; i++) total += q[i].length;
+    if (!this.#aboveHigh && before + total > this.#limits.highWater) this.#aboveHigh = true;
+    // while above the high-water mark every write reports back, to find when we fall under the low one
+    const drainCb = this.#aboveHigh ? (this.#onWritten ??= () => this.#written()) : undefined;
+    const last = ev.wantsBytesWritten
+      ? () => {
+          ev.onBytesWritten(total);
+          drainCb?.();
+        }
+      : drainCb;
+    this.writeOut(q, drainCb, last);
+    this.#checkCap(before);
+    return true;
+  }
+
+  #written(): void {
+    if (this.#aboveHigh && this.bytesToWrite <= this.#limits.lowWater) {
+      this.#aboveHigh = false;
+      this.events.onDrained();
+    }
+  }
+
+  /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
+  setWriteLimits(limits: WriteLimits): void {
+    this.#limits = limits;
+  }
+
+  /**
+   * Queues a message through the cap (RFC 6455 §7.4.1 1008 on overflow with the 'close' policy).
+   * @returns the payload bytes queued, 0 when the message was refused
+   */
+  sendText(message: string): number {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendText(message));
+  }
+
+  /** As {@link sendText}, for binary messages. */
+  sendBinary(data: Uint8Array): number {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendBinary(data));
+  }
+
+  /** As {@link sendText}, for frames encoded once for many connections. @returns false when refused */
+  sendEncoded(frames: readonly Buffer[]): boolean {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendEncoded(frames) ? 1 : 0) !== 0;
+  }
+
+  /**
+   * Queues frames encoded once for many connections (a publish), by reference. Over the write
+   * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this
+   * peer (pausing its reads cannot slow a publisher down). @returns true when queued
+   */
+  sendShared(frames: readonly Buffer[]): boolean {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
+    if (cap !== 0 && this.bytesToWrite > cap + this.#lone) {
+      if (policy === 'close') this.#overflow();
+      return false;
+    }
+    return this.session.sendEncoded(frames);
+  }
+
+  /**
+   * Checks the cap at send time, so a synchronous loop of sends is bounded too: a message that
+   * takes the unsent bytes over the cap fails the connection and every unsent byte is dropped,
+   * unless nothing was waiting (one message larger than the cap still goes out, alone).
+   */
+  #admit(before: number, queued: number): number {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
+    if (cap === 0 || queued === 0) return queued;
+    if (before === 0) this.#lone = 0;
+    const now = this.bytesToWrite;
+    if (now <= cap + this.#lone) return queued;
+    if (before === 0) {
+      this.#loneMessage(now);
+      return queued;
+    }
+    if (policy !== 'close') return queued; // 'pause': checked when written (stops reading the peer)
+    this.#overflow();
+    return 0;
+  }
+
+  /** A lone message over the cap: the cap applies on top of it until the socket drains. */
+  #loneMessage(bytes: number): void {
+    if (this.#lone === 0) this.onceDrained(() => (this.#lone = 0));
+    this.#lone = bytes;
+  }
+
+  /** Fails the connection for too much unsent data; what was not handed to the socket is freed. */
+  #overflow(): void {
+    this.#limits = { ...this.#limits, maxBufferedBytes: 0 };
+    this.session.outbox.clear();
+    // the close frame queues behind what the socket holds (at most the cap); the close timeout
+    // destroys the socket if the peer never reads it. Nothing more is accepted for sending.
+    this.session.fail(CloseCode.CloseCodePolicyViolated, 'Too much unsent data');
+  }
+
+  /** After a write: automatic frames (pongs) count against the cap too. */
+  #checkCap(before: number): void {
+    const { maxBufferedBytes: cap, policy } = this.#limits;
+    const backlog = this.socketBacklog;
+    if (cap === 0 || backlog <= cap + this.#lone) return;
+    if (before === 0 && this.#lone === 0) {
+      this.#loneMessage(backlog);
+    } else if (policy === 'close') {
+      this.#overflow();
+    } else if (!this.#capPaused) {
+      this.#capPaused = true;
+      this.setReading(false);
+      this.onceDrained(() => {
+        this.#capPaused = false;
+        this.#resumeIfFree();
+      });
+    }
+  }
+
+  /** Bytes queued but not yet handed to the kernel. */
+  get bytesToWrite(): number {
+    return this.session.outbox.bytes + this.socketBacklog;
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
+
+  /** Flushes, half-closes our side, and destroys the socket if the peer has not closed in time. */
+  end(): void {
+    this.flush();
+    if (!this.socketGone) this.endSocket();
+    this.armCloseTimer();
+  }
+
+  /** Destroys the socket if it is still open when the close timeout fires (RFC 6455 §7.1.1). */
+  armCloseTimer(): void {
+    if (this.#closeTimer !== null || this.socketGone) return;
+    this.#closeTimer = this.#closeQueue.add(() => {
+      this.#closeTimer = null;
+      this.destroySocket();
+    });
+  }
+
+  /** Uses another close timeout (ms). */
+  setCloseTimeout(ms: number): void {
+    this.#cancelCloseTimer();
+    this.#closeQueue = timerQueue(ms);
+  }
+
+  #cancelCloseTimer(): void {
+    if (this.#closeTimer !== null) {
+      this.#closeQueue.cancel(this.#closeTimer);
+      this.#closeTimer = null;
+    }
+  }
+
+  /** Drops queued output and destroys the socket now. */
+  destroy(): void {
+    this.session.stop();
+    this.#cancelCloseTimer();
+    this.destroySocket();
+  }
+}

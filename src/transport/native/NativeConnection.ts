@@ -1,0 +1,136 @@
+/**
+ * A connection on the addon's native transport: the socket's descriptor was taken over from a
+ * `net.Socket` after the handshake (see {@link takeOver}); reads are decoded in C++ and reach the
+ * session as records, one call per read; writes go straight to the kernel from C++ (the rest is
+ * queued natively and counted as backlog for the write cap).
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { SessionHandler, SessionOptions } from '../../protocol/session';
+import { ConnectionBase, type ConnectionEvents, type WriteLimits } from '../connectionBase';
+import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo';
+import { takeOver } from './takeOver';
+
+/** See the module comment. */
+export class NativeConnection extends ConnectionBase implements IoOwner {
+  readonly #shared: IoShared;
+  #id = -1;
+  #gone = false;
+  #ended = false;
+  /** Bytes of the handshake read (head) plus what Node had buffered, fed before reading starts. */
+  #early: Buffer | null = null;
+  /** Native backlog after the last write (0 after a drain). */
+  #backlog = 0;
+  /** Called when the native queue has drained (write callbacks, lone-message and pause waiters). */
+  #drained: Array<() => void> | null = null;
+
+  /**
+   * Takes `socket` over; null when it cannot be (TLS, a descriptor Node cannot give up, bytes
+   * still unsent): then the caller keeps it on {@link Connection}.
+   */
+  static open(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): NativeConnection | null {
+    const shared = ioShared();
+    if (shared === null) return null;
+    const c = new NativeConnection(shared, handler, events, options, limits);
+    const taken = takeOver(socket, shared.io, c.session.decoder.state);
+    if (taken === null) return null;
+    c.#id = taken.id;
+    c.#early = taken.buffered;
+    registerOwner(taken.id, c);
+    return c;
+  }
+
+  private constructor(shared: IoShared, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
+    super(handler, events, options, limits);
+    this.#shared = shared;
+  }
+
+  start(head: Buffer | null): void {
+    const early = this.#early;
+    this.#early = null;
+    const first = head !== null && head.length > 0 ? (early !== null ? Buffer.concat([head, early]) : head) : early;
+    if (first !== null) {
+      this.session.receive(first);
+      this.afterRead(first.length);
+    }
+    if (!this.#gone) this.#shared.io.ioRead(this.#id, true);
+  }
+
+  // ---- events from native/io ---------------------------------------------------------------
+
+  onBatch(records: number, bytes: number): void {
+    if (this.#gone) return;
+    this.session.receiveDecoded(this.#shared.read, this.#shared.records, records);
+    this.afterRead(bytes);
+  }
+  onEof(): void {
+    this.peerEndedSocket();
+  }
+  onDrain(_bytes: number): void {
+    this.#backlog = 0;
+    const waiters = this.#drained;
+    this.#drained = null;
+    if (waiters !== null) for (const fn of waiters) fn();
+  }
+  onError(err: Error): void {
+    this.events.onSocketError(err);
+  }
+  onClosed(hadError: boolean): void {
+    this.#gone = true;
+    this.socketClosed(hadError);
+  }
+
+  // ---- the socket --------------------------------------------------------------------------
+
+  protected get socketGone(): boolean {
+    return this.#gone;
+  }
+  protected get socketWritable(): boolean {
+    return !this.#gone && !this.#ended;
+  }
+  protected get socketBacklog(): number {
+    return this.#backlog;
+  }
+  protected writeOut(q: Buffer[], _each: (() => void) | undefined, last: (() => void) | undefined): void {
+    const r = this.#shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
+    // a failed write closes the connection natively (ERROR, then CLOSED follow)
+    if (r < 0) return;
+    this.#backlog = r;
+    // all in the kernel: reported on the next tick, as Node reports a write that completed at once
+    if (last !== undefined) {
+      if (r === 0) process.nextTick(last);
+      else this.onceDrained(last);
+    }
+  }
+  protected setReading(on: boolean): void {
+    if (!this.#gone) this.#shared.io.ioRead(this.#id, on);
+  }
+  protected onceDrained(fn: () => void): void {
+    (this.#drained ??= []).push(fn);
+  }
+  protected endSocket(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#shared.io.ioEnd(this.#id);
+  }
+  protected destroySocket(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#shared.io.ioClose(this.#id);
+  }
+  #address(peer: boolean): [string, number, string] | null {
+    return this.#gone ? null : this.#shared.io.ioAddress(this.#id, peer);
+  }
+  get localAddress(): string {
+    return this.#address(false)?.[0] ?? '';
+  }
+  get localPort(): number {
+    return this.#address(false)?.[1] ?? 0;
+  }
+  get remoteAddress(): string {
+    return this.#address(true)?.[0] ?? '';
+  }
+  get remotePort(): number {
+    return this.#address(true)?.[1] ?? 0;
+  }
+}

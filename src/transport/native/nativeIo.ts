@@ -1,0 +1,134 @@
+/**
+ * The addon's native transport (native/io), seen from TypeScript: one process-wide read buffer
+ * and record array shared with C++, and one event function through which C++ reports every
+ * connection's reads (already decoded), drains, ends, errors and closes. Connection ids index
+ * {@link owners}; nothing per connection lives here but that slot.
+ * @module
+ */
+import { getSystemErrorName } from 'node:util';
+import { native } from '../../codec/native';
+import { IoEvent, Limits, Record } from '../../codec/constants';
+
+/** The native transport's functions (native/binding/io.cc). */
+export interface NativeIo {
+  ioSupported(): boolean;
+  ioInit(read: Uint8Array, records: Uint32Array, onEvent: (kind: number, id: number, a: number, b: number) => void): number;
+  /** @returns the connection id, or a negative libuv error */
+  ioAdopt(fd: number, state: Uint8Array): number;
+  /** @returns the bytes still queued natively, or a negative libuv error */
+  ioWrite(id: number, buffers: Uint8Array | Uint8Array[]): number;
+  /** @returns how many of the connections took the frame */
+  ioWriteMany(ids: Uint32Array, count: number, frame: Uint8Array): number;
+  ioQueued(id: number): number;
+  ioEnd(id: number): number;
+  ioClose(id: number): number;
+  ioRead(id: number, on: boolean): number;
+  ioAddress(id: number, peer: boolean): [address: string, port: number, family: string] | null;
+}
+
+/** What receives one native connection's events. */
+export interface IoOwner {
+  /** `records` records decoded from {@link ioShared}.read; `bytes` were read (0 on a continued batch). */
+  onBatch(records: number, bytes: number): void;
+  onEof(): void;
+  /** The native write queue emptied; `bytes` went out from it. */
+  onDrain(bytes: number): void;
+  onError(err: Error): void;
+  onClosed(hadError: boolean): void;
+}
+
+const owners: Array<IoOwner | undefined> = [];
+
+function onEvent(kind: number, id: number, a: number, b: number): void {
+  const owner = owners[id];
+  if (owner === undefined) return;
+  switch (kind) {
+    case IoEvent.BATCH:
+      owner.onBatch(a, b);
+      break;
+    case IoEvent.DRAIN:
+      owner.onDrain(a);
+      break;
+    case IoEvent.EOF:
+      owner.onEof();
+      break;
+    case IoEvent.ERROR:
+      owner.onError(ioError(-a));
+      break;
+    case IoEvent.CLOSED:
+      owners[id] = undefined;
+      owner.onClosed(a !== 0);
+      break;
+  }
+}
+
+/** A Node-style system error (code, errno) for a libuv error number. */
+export function ioError(errno: number, syscall = 'read'): Error {
+  let code: string;
+  try {
+    code = getSystemErrorName(errno);
+  } catch {
+    code = 'EIO';
+  }
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+}
+
+/** The buffers shared with C++: every read lands in `read`, its records in `records`. */
+export interface IoShared {
+  readonly io: NativeIo;
+  readonly read: Buffer;
+  readonly records: Uint32Array;
+}
+
+let shared: IoShared | null = null;
+let why: string | null = null;
+
+function setUp(): IoShared | null {
+  const mode = process.env.QWS_TRANSPORT;
+  if (mode === 'node') return fail('disabled by QWS_TRANSPORT=node');
+  const io = native as unknown as Partial<NativeIo> | null;
+  if (io === null) return fail('the native addon is not loaded');
+  if (typeof io.ioInit !== 'function' || typeof io.ioSupported !== 'function') return fail('the native addon has no transport');
+  if (!io.ioSupported()) return fail(`no native transport on ${process.platform}`);
+  const read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
+  const records = new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
+  const r = io.ioInit(read, records, onEvent);
+  // another thread (a worker) owns it: that thread's sockets stay on net.Socket
+  if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
+  return { io: io as NativeIo, read, records };
+}
+
+function fail(reason: string): null {
+  why = reason;
+  return null;
+}
+
+let tried = false;
+
+/** The native transport, set up on first use; null when it cannot serve (see {@link nativeTransportStatus}). */
+export function ioShared(): IoShared | null {
+  if (!tried) {
+    tried = true;
+    shared = setUp();
+  }
+  return shared;
+}
+
+/** 'native' when sockets are taken over by the addon, else why not. */
+export function nativeTransportStatus(): string {
+  return ioShared() !== null ? 'native' : (why as string);
+}
+
+/** Routes the events of connection `id` to `owner` (until its CLOSED event). */
+export function registerOwner(id: number, owner: IoOwner): void {
+  owners[id] = owner;
+}
+
+/** Open native connections whose local port is `port` (tests: what a server still holds). */
+export function nativeConnectionsOnPort(port: number): number {
+  const s = shared;
+  if (s === null) return 0;
+  let n = 0;
+  for (let id = 0; id < owners.length; id++) if (owners[id] !== undefined && s.io.ioAddress(id, false)?.[1] === port) n++;
+  return n;
+}

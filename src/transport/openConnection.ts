@@ -1,0 +1,16 @@
+/**
+ * Picks the transport for a socket whose handshake is done: the addon's native transport where
+ * it runs and the socket can be taken over (plain TCP on POSIX), else the socket stays on Node
+ * ({@link Connection}: TLS, other platforms, `QWS_TRANSPORT=node`, no addon).
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { SessionHandler, SessionOptions } from '../protocol/session';
+import { Connection } from './connection';
+import type { ConnectionBase, ConnectionEvents, WriteLimits } from './connectionBase';
+import { NativeConnection } from './native/NativeConnection';
+
+/** A connection for `socket` on the best transport available. */
+export function openConnection(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): ConnectionBase {
+  return NativeConnection.open(socket, handler, events, options, limits) ?? new Connection(socket, handler, events, options, limits);
+}

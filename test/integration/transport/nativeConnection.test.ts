@@ -1,0 +1,146 @@
+/**
+ * The native transport (src/transport/native, native/io): sockets are taken over from Node
+ * after the handshake, on the server (listen and attach) and the client side. Under
+ * QWS_TRANSPORT=node (or without the addon) the same exchanges run on net.Socket and the
+ * takeover checks are skipped with the reason the transport gives.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { createServer as createHttp } from 'node:http';
+import { WebSocket, WebSocketServer } from '../../../src/index';
+import { echoServer, upgradeRequest } from '../../helpers/server';
+import { FrameReader, frame, rawClient } from '../../helpers/rawPeer';
+import { nativeConnectionsOnPort, nativeTransportStatus } from '../../../src/transport/native/nativeIo';
+
+const native = nativeTransportStatus() === 'native';
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A frame reader for what follows the server's 101 response. */
+function afterResponse(socket: Socket): Promise<FrameReader> {
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const onData = (d: Buffer): void => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      if (!head.toString('latin1', 0, 12).startsWith('HTTP/1.1 101')) reject(new Error('upgrade refused'));
+      else resolve(new FrameReader(socket, head.subarray(end + 4)));
+    };
+    socket.on('data', onData);
+  });
+}
+
+describe('native transport', () => {
+  it('is used where the addon has it, or says why not', () => {
+    if (process.env.QWS_TRANSPORT === 'node') expect(nativeTransportStatus()).toBe('disabled by QWS_TRANSPORT=node');
+    else if (process.platform === 'linux' && process.env.QWS_NO_NATIVE !== '1') expect(nativeTransportStatus()).toBe('native');
+    else expect(nativeTransportStatus()).not.toBe('');
+  });
+
+  it.runIf(native)('takes the server side over: Node holds no socket for it, the echo works', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const { socket, reader } = await rawClient(port);
+    cleanups.push(() => socket.destroy());
+    await until(() => sockets.length === 1 && nativeConnectionsOnPort(port) === 1, 'the takeover');
+    socket.write(frame(1, 'over native', { mask: true }));
+    expect((await reader.next())?.payload.toString()).toBe('over native');
+    expect(sockets[0].peerPort()).toBe(socket.localPort);
+    expect(sockets[0].localPort()).toBe(port);
+    expect(sockets[0].peerAddress()).toBe('127.0.0.1');
+  });
+
+  it('frames sent in the same write as the upgrade request are not lost in the takeover', async () => {
+    const { server, port } = await echoServer();
+    cleanups.push(() => server.close());
+    const socket: Socket = connect(port, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    // pings: the session answers them before any application listener exists
+    const pings = Array.from({ length: 50 }, (_, i) => frame(9, Buffer.alloc(60 + i, i), { mask: true }));
+    socket.write(Buffer.concat([Buffer.from(upgradeRequest(port)), ...pings]));
+    const reader = await afterResponse(socket);
+    for (let i = 0; i < 50; i++) {
+      const f = await reader.next();
+      expect(f?.opcode).toBe(10);
+      expect(f?.payload.length).toBe(60 + i);
+      expect(f?.payload.every((b) => b === i)).toBe(true);
+    }
+  });
+
+  it('messages spanning many reads, and many messages in one read, arrive whole and in order', async () => {
+    const { server, port } = await echoServer();
+    cleanups.push(() => server.close());
+    const { socket, reader } = await rawClient(port);
+    cleanups.push(() => socket.destroy());
+    // 1 MiB in 64 KiB fragments (more than the 512 KiB shared read buffer), then 2,000 small
+    // messages in one write (more records than one batch holds)
+    const big = Buffer.alloc(1 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const frags: Buffer[] = [];
+    for (let off = 0; off < big.length; off += 65536) {
+      frags.push(frame(off === 0 ? 2 : 0, big.subarray(off, off + 65536), { mask: true, fin: off + 65536 >= big.length }));
+    }
+    socket.write(Buffer.concat(frags));
+    const small = Array.from({ length: 2000 }, (_, i) => frame(1, `s${i}`, { mask: true }));
+    socket.write(Buffer.concat(small));
+    // the echo comes back in outgoingFrameSize (512 KiB) frames
+    const parts: Buffer[] = [];
+    for (let f = await reader.next(10000); f !== null; f = f.fin ? null : await reader.next(10000)) parts.push(f.payload);
+    expect(Buffer.concat(parts).equals(big)).toBe(true);
+    for (let i = 0; i < 2000; i++) expect((await reader.next())?.payload.toString()).toBe(`s${i}`);
+  });
+
+  it.runIf(native)('takes over sockets upgraded by an application http server (attach)', async () => {
+    const http = createHttp((_req, res) => res.end('plain'));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const port = (http.address() as { port: number }).port;
+    const wss = new WebSocketServer('attached');
+    wss.attach(http, { path: '/ws' });
+    const got: string[] = [];
+    wss.on('newConnection', () => {
+      const ws = wss.nextPendingConnection()!;
+      ws.on('textMessageReceived', (m) => ws.sendTextMessage(`re:${m}`));
+    });
+    cleanups.push(() => new Promise((r) => http.close(r)));
+    cleanups.push(() => wss.close());
+    const client = new WebSocket();
+    cleanups.push(() => client.abort());
+    client.on('textMessageReceived', (m) => got.push(m));
+    client.open(`ws://127.0.0.1:${port}/ws`);
+    await until(() => client.isValid(), 'connected');
+    client.sendTextMessage('hello');
+    await until(() => got.length === 1, 'the reply');
+    expect(got).toEqual(['re:hello']);
+    // both sides are native: the server's connection (local port = the http port) and the
+    // client's (remote port = the http port)
+    expect(nativeConnectionsOnPort(port)).toBe(1);
+    const conns = await new Promise<number>((r, j) => http.getConnections((e, n) => (e ? j(e) : r(n))));
+    expect(conns).toBe(0);
+  });
+
+  it('a peer that resets mid-connection: disconnected, with RemoteHostClosedError', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const { socket } = await rawClient(port);
+    await until(() => sockets.length === 1, 'the connection');
+    const ws = sockets[0];
+    let disconnected = false;
+    ws.on('disconnected', () => (disconnected = true));
+    socket.resetAndDestroy();
+    await until(() => disconnected, 'disconnected');
+    expect(ws.closeCode()).toBe(1006);
+    expect(ws.errorString()).toMatch(/Connection lost|closed the connection/);
+  });
+});
