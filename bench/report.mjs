@@ -46,9 +46,30 @@ function singleTable(title, entries, header, value, show) {
   return vs.length ? `${md}\n${vs.join(' · ')}\n` : md;
 }
 
+// The goal-4 view of issue 17: qwebsocket against uWebSockets.js, cell by cell, as rate ratios
+// (≥ 1.00x: we are at least as fast) and CPU ratios (uws CPU / our CPU: ≥ 1.00x, we spend no more).
+export function renderVersusUws(r) {
+  const { echo, latency, accept, broadcast, memory } = r.scenarios;
+  const cells = [...(echo ?? []), ...(latency ?? [])].filter((cell) => cell.contenders.qwebsocket && cell.contenders.uws);
+  if (cells.length === 0) return '';
+  const cpu = (v) => (v && Number.isFinite(v.cpuUsPerMsg) ? v.cpuUsPerMsg : undefined);
+  let md = '### qwebsocket against uWebSockets.js (same run)\n\n| cell | rate qws / uws | rate qws / uws-text | CPU per message uws / qws | uws-text / qws | rate qws / ws+bufferutil |\n|---|---|---|---|---|---|\n';
+  for (const cell of cells) {
+    const c = cell.contenders;
+    const q = c.qwebsocket;
+    md += `| ${cell.conns} × ${cell.payload}, ${cell.inflight} in flight | ${ratioOf(q.median, c.uws.median)} | ${ratioOf(q.median, c['uws-text']?.median)} | ${ratioOf(cpu(c.uws), cpu(q))} | ${ratioOf(cpu(c['uws-text']), cpu(q))} | ${ratioOf(q.median, c['ws+bufferutil']?.median)} |\n`;
+  }
+  const both = (x) => x?.qwebsocket && x?.uws;
+  if (both(accept)) md += `| accepted connections/s | ${ratio(accept.qwebsocket.perSec, accept.uws.perSec)} | | CPU per connection ${ratioOf(accept.uws.cpuUsPerConn, accept.qwebsocket.cpuUsPerConn)} | | ${ratioOf(accept.qwebsocket.perSec, accept['ws+bufferutil']?.perSec)} |\n`;
+  if (both(broadcast)) md += `| broadcast delivered/s | ${ratio(broadcast.qwebsocket.deliveredPerSec, broadcast.uws.deliveredPerSec)} | | | | ${ratioOf(broadcast.qwebsocket.deliveredPerSec, broadcast['ws+bufferutil']?.deliveredPerSec)} |\n`;
+  if (both(memory)) md += `| idle bytes per connection (qws / uws, lower is better) | ${memory.qwebsocket.bytesPerConnection} / ${memory.uws.bytesPerConnection} = ${ratio(memory.qwebsocket.bytesPerConnection, memory.uws.bytesPerConnection)} | | | | ws+bufferutil ${memory['ws+bufferutil']?.bytesPerConnection ?? '–'} |\n`;
+  return md + '\n';
+}
+
 export function renderMarkdown(r) {
   let md = `Run ${r.date}, Node ${r.node}. Medians of messages/s (min–max); ratios in the same run.\n\n`;
   if (r.skipped?.length) md += `Skipped: ${r.skipped.join('; ')}.\n\n`;
+  md += renderVersusUws(r);
   if (r.scenarios.echo) md += echoTable(r.scenarios.echo, `Echo (${r.scenarios.echo[0].inflight ?? 16} in flight per connection)`);
   if (r.scenarios.latency) md += '\n' + echoTable(r.scenarios.latency, 'One connection, one message in flight (round-trip latency)');
   const a = r.scenarios.accept;

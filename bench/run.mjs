@@ -34,6 +34,7 @@ const NEED_DIST = 'run `npm run build` first (dist/ missing)';
 const NEED_UWS = `build it with bench/uws/build.sh (no ${uwsAddon}; uWebSockets.js is a bench-only contender)`;
 const ALL = [
   { name: 'qwebsocket', script: 'qwebsocket.mjs', env: {}, needs: haveDist, why: NEED_DIST },
+  { name: 'qwebsocket-node', script: 'qwebsocket.mjs', env: { QWS_TRANSPORT: 'node' }, needs: haveDist, why: NEED_DIST },
   { name: 'qwebsocket-fallback', script: 'qwebsocket.mjs', env: { QWS_NO_NATIVE: '1' }, needs: haveDist, why: NEED_DIST },
   { name: 'uws', script: 'uws.mjs', env: {}, needs: haveUws, why: NEED_UWS },
   { name: 'uws-text', script: 'uws.mjs', env: { UWS_TEXT: '1' }, needs: haveUws, why: NEED_UWS },

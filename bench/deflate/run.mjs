@@ -4,9 +4,10 @@
 //   node bench/deflate/run.mjs [--conns N] [--seconds S] [--rounds R] [--idle N]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '../servers/process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, dflt) => {
@@ -18,40 +19,6 @@ const seconds = arg('seconds', 4);
 const rounds = arg('rounds', 3);
 const idleConns = arg('idle', 1000);
 const servers = { qwebsocket: join(here, '../servers/qwebsocket.mjs'), ws: join(here, '../servers/ws.mjs') };
-
-async function startServer(file, env) {
-  const p = spawn(process.execPath, ['--expose-gc', file], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  let buf = '';
-  const lines = [];
-  const waiters = [];
-  p.stdout.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(line);
-      else lines.push(line);
-    }
-  });
-  const next = () => (lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((r) => waiters.push(r)));
-  const port = Number((await next()).split(' ')[1]);
-  return {
-    port,
-    /** CPU seconds (user + system) the server process has used so far (Linux /proc). */
-    cpu() {
-      const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    },
-    async mem() {
-      p.stdin.write('mem\n');
-      const [, rss, count] = (await next()).split(' ');
-      return { rss: Number(rss), count: Number(count) };
-    },
-    stop: () => p.kill(),
-  };
-}
 
 async function runClient(args) {
   const p = spawn(process.execPath, [join(here, 'client.mjs'), ...args.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });

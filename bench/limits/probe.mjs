@@ -6,9 +6,8 @@
 // connection ended.
 //   node bench/limits/probe.mjs [--only stream,onebyte,noread,upgrade]
 import { fork } from 'node:child_process';
-import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { upgraded } from '../clients/rawUpgrade.mjs';
 
 const MiB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
@@ -33,6 +32,8 @@ async function serve(mode) {
     };
     tick();
   };
+  const closeCodes = new Map();
+  const ended = (ws) => ws.once('disconnected', () => closeCodes.set(ws.closeCode(), (closeCodes.get(ws.closeCode()) ?? 0) + 1));
   let port;
   if (mode === 'upgrade') {
     // a framework owns the http server and hands every upgrade over with a callback
@@ -45,6 +46,7 @@ async function serve(mode) {
       let ws;
       while ((ws = server.nextPendingConnection()) !== null) {
         const s = ws;
+        ended(s);
         if (mode === 'noread') sendForever(s);
         s.on('binaryMessageReceived', (m) => s.sendBinaryMessage(m));
       }
@@ -56,7 +58,7 @@ async function serve(mode) {
     if (m === 'report') {
       let pending = 0;
       if (mode === 'upgrade') while (server.nextPendingConnection() !== null) pending++;
-      process.send({ growth: peak - base, pending, open: server.connections().length });
+      process.send({ growth: peak - base, pending, open: server.connections().length, closeCodes: [...closeCodes].map(([c, n]) => (n > 1 ? `${n}x ${c}` : `${c}`)) });
     }
   });
   process.send({ port });
@@ -64,23 +66,6 @@ async function serve(mode) {
 
 // ---- the hostile client (this process) -------------------------------------------------------
 
-function upgraded(port) {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    s.on('error', reject);
-    s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    let head = Buffer.alloc(0);
-    const onData = (d) => {
-      head = Buffer.concat([head, d]);
-      const i = head.indexOf('\r\n\r\n');
-      if (i < 0) return;
-      s.off('data', onData);
-      if (!head.subarray(0, 12).toString().includes('101')) reject(new Error(head.toString()));
-      else resolve(s);
-    };
-    s.on('data', onData);
-  });
-}
 
 /** A masked frame header (the zero mask key leaves the payload as is). */
 function header(b0, len) {
@@ -112,7 +97,19 @@ function outcome(s) {
   return () => (closed ? `closed${code !== null ? ` with ${code}` : ''}` : `still open${code !== null ? ` (close ${code} sent)` : ''}`);
 }
 
-const writeAll = (s, b) => (s.write(b) ? Promise.resolve() : new Promise((r) => s.once('drain', r)));
+/** Writes and waits for the socket to take more (or to close: the server may hang up on us). */
+function writeAll(s, b) {
+  if (s.destroyed || s.write(b)) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      r();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const probes = {
@@ -148,16 +145,14 @@ const probes = {
     await sleep(1000);
     return end;
   },
-  /** Never reads while the server sends 1 MiB messages, one per setImmediate, for 5 s. */
+  /** Never reads while the server sends 1 MiB messages, one per setImmediate, for 7 s. */
   async noread(port) {
     const s = await upgraded(port);
     s.pause();
-    let closed = false;
-    s.on('close', () => (closed = true));
-    await sleep(5000);
-    const r = closed ? 'closed' : 'still open';
+    s.on('error', () => {});
+    await sleep(7000);
     s.destroy();
-    return () => r;
+    return () => 'never read by the client';
   },
   /** handleUpgrade(req, socket, head, cb) 2,000 times, clients close, nobody calls nextPendingConnection. */
   async upgrade(port) {
@@ -178,7 +173,8 @@ async function run(name) {
   const rep = await new Promise((r) => child.once('message', r));
   child.kill();
   const extra = name === 'upgrade' ? `, ${rep.pending} left in the pending queue` : '';
-  console.log(`${name.padEnd(8)} RSS +${(rep.growth / MiB).toFixed(0)} MiB at the peak; connection ${end()}${extra}`);
+  const server = rep.closeCodes.length > 0 ? `; server closed it (${rep.closeCodes.join(', ')})` : `; server: ${rep.open} open`;
+  console.log(`${name.padEnd(8)} RSS +${(rep.growth / MiB).toFixed(0)} MiB at the peak; client: ${end()}${server}${extra}`);
 }
 
 const argv = process.argv.slice(2);

@@ -24,6 +24,7 @@ class JsSink final : public io::Sink {
   napi_ref callback = nullptr;
   napi_ref keep_read = nullptr;
   napi_ref keep_records = nullptr;
+  napi_ref keep_keep = nullptr;
   napi_ref receiver = nullptr;  // make_callback needs an object as `this`
   napi_async_context context = nullptr;
 
@@ -55,33 +56,51 @@ bool Args(napi_env env, napi_callback_info cbinfo, napi_value (&argv)[N]) {
 
 bool Id(napi_env env, napi_value v, uint32_t* id) { return napi_get_value_uint32(env, v, id) == napi_ok; }
 
-// ioInit(readBuffer: Uint8Array, records: Uint32Array, onEvent): number (0 or -errno)
+// ioInit(readBuffer: Uint8Array, records: Uint32Array, keep: Uint32Array(1), onEvent): 0 or -errno
 napi_value IoInit(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[3];
-  void *read, *records;
-  size_t read_len, rec_len;
+  napi_value argv[4];
+  void *read, *records, *keep;
+  size_t read_len, rec_len, keep_len;
   napi_valuetype t;
   if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint8_array, &read, &read_len) ||
-      !Typed(env, argv[1], napi_uint32_array, &records, &rec_len) || napi_typeof(env, argv[2], &t) != napi_ok ||
-      t != napi_function) {
-    return Throw(env, "ioInit(readBuffer, records, onEvent): bad arguments");
+      !Typed(env, argv[1], napi_uint32_array, &records, &rec_len) || !Typed(env, argv[2], napi_uint32_array, &keep, &keep_len) ||
+      keep_len < 1 || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
+    return Throw(env, "ioInit(readBuffer, records, keep, onEvent): bad arguments");
   }
   if (sink.env != nullptr) return Int(env, sink.env == env ? 0 : UV_EBUSY);
   uv_loop_t* loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Int(env, UV_EINVAL);
-  const io::Shared shared{static_cast<uint8_t*>(read), read_len, static_cast<uint32_t*>(records), rec_len / RECORD_STRIDE};
+  const io::Shared shared{static_cast<uint8_t*>(read), read_len, static_cast<uint32_t*>(records), rec_len / RECORD_STRIDE,
+                          static_cast<uint32_t*>(keep)};
   const int r = io::init(loop, shared, &sink);
   if (r < 0) return Int(env, r);
   sink.env = env;
   napi_create_reference(env, argv[0], 1, &sink.keep_read);
   napi_create_reference(env, argv[1], 1, &sink.keep_records);
-  napi_create_reference(env, argv[2], 1, &sink.callback);
+  napi_create_reference(env, argv[2], 1, &sink.keep_keep);
+  napi_create_reference(env, argv[3], 1, &sink.callback);
   napi_value name, resource;
   napi_create_string_utf8(env, "qwebsocket:io", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &resource);
   napi_create_reference(env, resource, 1, &sink.receiver);
   napi_async_init(env, resource, name, &sink.context);
   return Int(env, 0);
+}
+
+// ioReadBuffer(buffer: Uint8Array): the next reads go into `buffer` (answer to SLAB)
+napi_value IoReadBuffer(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1];
+  void* read;
+  size_t len;
+  if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint8_array, &read, &len) || len < IO_MIN_READ) {
+    return Throw(env, "ioReadBuffer(buffer): a Uint8Array of at least IO_MIN_READ bytes");
+  }
+  if (sink.env != env) return Throw(env, "ioReadBuffer: the transport is not set up here");
+  // the old buffer lives on as long as JS holds views of it
+  napi_delete_reference(env, sink.keep_read);
+  napi_create_reference(env, argv[0], 1, &sink.keep_read);
+  io::set_read_buffer(static_cast<uint8_t*>(read), len);
+  return nullptr;
 }
 
 // ioAdopt(fd, state: Uint8Array(256)): id or -errno
@@ -212,7 +231,7 @@ void InitIo(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback cb;
-  } fns[] = {{"ioSupported", IoSupported}, {"ioInit", IoInit},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
+  } fns[] = {{"ioSupported", IoSupported}, {"ioInit", IoInit}, {"ioReadBuffer", IoReadBuffer},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
              {"ioWriteMany", IoWriteMany}, {"ioQueued", OnId<Queued>}, {"ioEnd", OnId<End>},         {"ioClose", OnId<Close>},
              {"ioRead", IoRead},           {"ioAddress", IoAddress}};
   for (const auto& f : fns) {

@@ -7,7 +7,7 @@
 namespace qws {
 namespace binding {
 
-// Adds ioSupported, ioInit, ioAdopt, ioWrite, ioWriteMany, ioQueued, ioEnd, ioClose, ioRead and
+// Adds ioSupported, ioInit, ioReadBuffer, ioAdopt, ioWrite, ioWriteMany, ioQueued, ioEnd, ioClose, ioRead and
 // ioAddress to `exports`.
 void InitIo(napi_env env, napi_value exports);
 

@@ -103,7 +103,9 @@ constexpr uint32_t IO_EVENT_EOF = 2;
 constexpr uint32_t IO_EVENT_DRAIN = 3;
 constexpr uint32_t IO_EVENT_ERROR = 4;
 constexpr uint32_t IO_EVENT_CLOSED = 5;
+constexpr uint32_t IO_EVENT_SLAB = 6;
 constexpr uint32_t IO_READ_BUFFER_SIZE = 524288;
+constexpr uint32_t IO_MIN_READ = 65536;
 
 }  // namespace qws
 

@@ -49,6 +49,7 @@ struct Pending {
 struct Transport {
   uv_loop_t* loop = nullptr;
   Shared shared{};
+  size_t read_pos = 0;  // where the next read goes in shared.read
   Sink* sink = nullptr;
   std::vector<Conn*> slots;
   std::vector<uint32_t> free_ids;
@@ -96,16 +97,21 @@ void fail(Conn* c, int err) {
 }
 
 void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-  buf->base = reinterpret_cast<char*>(g.shared.read);
-  buf->len = g.shared.read_len;
+  // JS answers SLAB with set_read_buffer; if it could not, the read fails with ENOBUFS rather
+  // than overwrite bytes JS still holds
+  if (g.shared.read_len - g.read_pos < IO_MIN_READ) g.sink->event(IO_EVENT_SLAB, 0, 0, 0);
+  buf->base = reinterpret_cast<char*>(g.shared.read + g.read_pos);
+  buf->len = g.shared.read_len - g.read_pos;
 }
 
-// Decodes everything one read brought and reports it: one BATCH per filled record array.
-// Bytes after a close frame or a protocol error are dropped (the decoder is finished).
-void deliver(Conn* c, size_t n) {
-  size_t off = 0;
-  while (off < n && (c->flags & F_CLOSING) == 0 && phase(c) < STATE_PHASE_CLOSED) {
-    const uint32_t count = decode(c->state, g.shared.read, n, off, g.shared.records, g.shared.record_capacity);
+// Decodes everything one read brought (read buffer bytes [start, start + n)) and reports it:
+// one BATCH per filled record array. Bytes after a close frame or a protocol error are dropped
+// (the decoder is finished).
+void deliver(Conn* c, size_t start, size_t n) {
+  const size_t end = start + n;
+  size_t off = start;
+  while (off < end && (c->flags & F_CLOSING) == 0 && phase(c) < STATE_PHASE_CLOSED) {
+    const uint32_t count = decode(c->state, g.shared.read, end, off, g.shared.records, g.shared.record_capacity);
     const size_t next = resume(c);
     if (count > 0) g.sink->event(IO_EVENT_BATCH, c->id, count, static_cast<uint32_t>(next - off));
     if (next <= off && count == 0) break;  // no progress: never spin
@@ -113,11 +119,16 @@ void deliver(Conn* c, size_t n) {
   }
 }
 
-void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   Conn* c = static_cast<Conn*>(s->data);
   if (c->flags & F_CLOSING) return;
   if (nread > 0) {
-    deliver(c, static_cast<size_t>(nread));
+    const size_t start = static_cast<size_t>(reinterpret_cast<uint8_t*>(buf->base) - g.shared.read);
+    deliver(c, start, static_cast<size_t>(nread));
+    if (*g.shared.keep != 0) {
+      *g.shared.keep = 0;
+      g.read_pos = start + static_cast<size_t>(nread);
+    }
     return;
   }
   if (nread == 0) return;
@@ -213,11 +224,17 @@ bool supported() { return true; }
 
 int init(uv_loop_t* loop, const Shared& shared, Sink* sink) {
   if (g.loop != nullptr) return g.loop == loop ? 0 : UV_EBUSY;
-  if (shared.read_len == 0 || shared.record_capacity == 0) return UV_EINVAL;
+  if (shared.read_len < IO_MIN_READ || shared.record_capacity == 0 || shared.keep == nullptr) return UV_EINVAL;
   g.loop = loop;
   g.shared = shared;
   g.sink = sink;
   return 0;
+}
+
+void set_read_buffer(uint8_t* read, size_t len) {
+  g.shared.read = read;
+  g.shared.read_len = len;
+  g.read_pos = 0;
 }
 
 int adopt(int fd, uint8_t* state) {

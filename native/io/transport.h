@@ -23,13 +23,17 @@ class Sink {
   ~Sink() = default;
 };
 
-// Memory the transport shares with JS: the read buffer every socket reads into, and the record
-// array the decoder fills (records point into the read buffer).
+// Memory the transport shares with JS: the read buffer sockets read into, the record array the
+// decoder fills (records point into the read buffer), and a control word JS sets to 1 when views
+// of the last read's bytes outlive the batch: the next read then goes after them, and once the
+// buffer has less than IO_MIN_READ left, a SLAB event asks JS for a fresh one (set_read_buffer).
+// A read buffer is thus never overwritten while JS may still see its bytes.
 struct Shared {
   uint8_t* read;
   size_t read_len;
   uint32_t* records;
   size_t record_capacity;
+  uint32_t* keep;
 };
 
 // True on platforms where sockets can be taken over (POSIX descriptors).
@@ -37,6 +41,9 @@ bool supported();
 
 // Binds the transport to a loop (once). Returns 0 or a negative libuv error.
 int init(uv_loop_t* loop, const Shared& shared, Sink* sink);
+
+// Replaces the read buffer (answer to a SLAB event); reads start at its beginning.
+void set_read_buffer(uint8_t* read, size_t len);
 
 // Takes over a connected TCP socket: `fd` is duplicated (the caller closes its own copy); reading
 // starts with set_reading(true). `state` is the connection's 256-byte decoder state; it must stay valid until the

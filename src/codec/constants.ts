@@ -223,7 +223,7 @@ export const Utf8State = {
 
 /**
  * Events of the native transport (native/io → src/transport/native): each is one JS call
- * `(kind, id, a, b)`. BATCH: `a` records decoded from the shared read buffer; EOF: the peer
+ * `(kind, id, a, b)`. BATCH: `a` records decoded from the shared read buffer (`b` bytes); EOF: the peer
  * ended; DRAIN: the native write queue emptied after `a` bytes went out asynchronously; ERROR:
  * `a` is the negated libuv error code; CLOSED: the socket is gone (`a` = 1 after an error).
  */
@@ -233,6 +233,10 @@ export const IoEvent = {
   DRAIN: 3,
   ERROR: 4,
   CLOSED: 5,
-  /** The one shared buffer every native read goes into. */
+  /** The read buffer has less than MIN_READ bytes left: JS hands C++ a fresh one (ioReadBuffer). */
+  SLAB: 6,
+  /** The size of each shared read buffer. */
   READ_BUFFER_SIZE: 524288,
+  /** The least room a read is given. */
+  MIN_READ: 65536,
 } as const;

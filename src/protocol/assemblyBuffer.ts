@@ -8,7 +8,7 @@ import { Limits } from '../codec/constants';
 
 const EMPTY = Buffer.alloc(0);
 /** Pieces shorter than this are copied by a loop (cheaper than a native call for a few bytes). */
-const LOOP_COPY_MAX = 32;
+const LOOP_COPY_MAX = 128;
 
 /**
  * See the module comment. Capacity: the bytes announced so far (the current frame's end, when

@@ -100,8 +100,9 @@ export class Session {
   #pingSentAt = 0;
   /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
   #stopped = false;
-  /** The chunk being dispatched is reused after the call: what outlives it is copied out. */
+  /** The read buffer being dispatched by {@link receiveDecoded}, and whether views of it went out. */
   #borrowed: Buffer | null = null;
+  #lent = false;
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
@@ -172,24 +173,27 @@ export class Session {
 
   /**
    * Dispatches `count` records decoded elsewhere (the native transport decodes each read in
-   * C++) from `chunk`, a read buffer that is reused after this call: payloads that outlive it
-   * are copied. The caller flushes the outbox afterwards.
+   * C++) from `chunk`, a read buffer the transport reuses unless told otherwise. The caller
+   * flushes the outbox afterwards.
+   * @returns true when views of `chunk` went to handlers (its bytes must then stay as they are)
    */
-  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): void {
+  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): boolean {
     this.#receiving = true;
     this.#borrowed = chunk;
+    this.#lent = false;
     try {
       for (let i = 0; i < count && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
     } finally {
       this.#receiving = false;
       this.#borrowed = null;
     }
+    return this.#lent;
   }
 
-  /** Bytes of `src` for a handler: a view, or a copy when `src` is a borrowed read buffer. */
+  /** Bytes of `src` handed to a handler, as a view (noted when `src` is a borrowed read buffer). */
   #own(src: Buffer, at: number, size: number): Buffer {
-    const view = src.subarray(at, at + size);
-    return src === this.#borrowed ? Buffer.from(view) : view;
+    if (src === this.#borrowed) this.#lent = true;
+    return src.subarray(at, at + size);
   }
 
   #dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {

@@ -291,3 +291,17 @@ describe('pending queue', () => {
     expect(server.nextPendingConnection()).toBeNull();
   });
 });
+
+describe('examples/backpressure.mjs', () => {
+  it('runs: 64 MiB streamed with the drained pattern, unsent bytes never above the high mark + one chunk', async () => {
+    const { execFile } = await import('node:child_process');
+    const script = new URL('../../examples/backpressure.mjs', import.meta.url).pathname;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [script], { timeout: 60000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    expect(out).toContain('client: received 64 MiB');
+    const m = /waited for drained (\d+) times, most unsent at once ([\d.]+) MiB/.exec(out);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeLessThanOrEqual(1 + 64 / 1024 + 0.01);
+  }, 70000);
+});

@@ -60,7 +60,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
 
   onBatch(records: number, bytes: number): void {
     if (this.#gone) return;
-    this.session.receiveDecoded(this.#shared.read, this.#shared.records, records);
+    const s = this.#shared;
+    if (this.session.receiveDecoded(s.read, s.records, records)) s.keep[0] = 1;
     this.afterRead(bytes);
   }
   onEof(): void {

@@ -12,7 +12,8 @@ import { IoEvent, Limits, Record } from '../../codec/constants';
 /** The native transport's functions (native/binding/io.cc). */
 export interface NativeIo {
   ioSupported(): boolean;
-  ioInit(read: Uint8Array, records: Uint32Array, onEvent: (kind: number, id: number, a: number, b: number) => void): number;
+  ioInit(read: Uint8Array, records: Uint32Array, keep: Uint32Array, onEvent: (kind: number, id: number, a: number, b: number) => void): number;
+  ioReadBuffer(read: Uint8Array): void;
   /** @returns the connection id, or a negative libuv error */
   ioAdopt(fd: number, state: Uint8Array): number;
   /** @returns the bytes still queued natively, or a negative libuv error */
@@ -28,7 +29,7 @@ export interface NativeIo {
 
 /** What receives one native connection's events. */
 export interface IoOwner {
-  /** `records` records decoded from {@link ioShared}.read; `bytes` were read (0 on a continued batch). */
+  /** `records` records decoded from {@link IoShared.read}, covering `bytes` bytes of the read. */
   onBatch(records: number, bytes: number): void;
   onEof(): void;
   /** The native write queue emptied; `bytes` went out from it. */
@@ -40,6 +41,10 @@ export interface IoOwner {
 const owners: Array<IoOwner | undefined> = [];
 
 function onEvent(kind: number, id: number, a: number, b: number): void {
+  if (kind === IoEvent.SLAB) {
+    newReadBuffer();
+    return;
+  }
   const owner = owners[id];
   if (owner === undefined) return;
   switch (kind) {
@@ -73,11 +78,22 @@ export function ioError(errno: number, syscall = 'read'): Error {
   return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
 }
 
-/** The buffers shared with C++: every read lands in `read`, its records in `records`. */
+/**
+ * The memory shared with C++: reads land in `read` (replaced when it fills up), their records in
+ * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held.
+ */
 export interface IoShared {
   readonly io: NativeIo;
-  readonly read: Buffer;
+  read: Buffer;
   readonly records: Uint32Array;
+  readonly keep: Uint32Array;
+}
+
+/** A fresh read buffer for C++: the old one stays alive as long as views of it do. */
+function newReadBuffer(): void {
+  const s = shared as IoShared;
+  s.read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
+  s.io.ioReadBuffer(s.read);
 }
 
 let shared: IoShared | null = null;
@@ -92,10 +108,11 @@ function setUp(): IoShared | null {
   if (!io.ioSupported()) return fail(`no native transport on ${process.platform}`);
   const read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
   const records = new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
-  const r = io.ioInit(read, records, onEvent);
+  const keep = new Uint32Array(1);
+  const r = io.ioInit(read, records, keep, onEvent);
   // another thread (a worker) owns it: that thread's sockets stay on net.Socket
   if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
-  return { io: io as NativeIo, read, records };
+  return { io: io as NativeIo, read, records, keep };
 }
 
 function fail(reason: string): null {

@@ -102,6 +102,27 @@ describe('native transport', () => {
     for (let i = 0; i < 2000; i++) expect((await reader.next())?.payload.toString()).toBe(`s${i}`);
   });
 
+  it('binary messages a handler keeps stay intact while later reads fill and replace the read buffer', async () => {
+    const server = new WebSocketServer('keeper');
+    const kept: Buffer[] = [];
+    server.on('newConnection', () => {
+      const ws = server.nextPendingConnection()!;
+      ws.on('binaryMessageReceived', (m) => kept.push(m));
+    });
+    expect(await server.listen('127.0.0.1', 0)).toBe(true);
+    cleanups.push(() => server.close());
+    const { socket } = await rawClient(server.serverPort());
+    cleanups.push(() => socket.destroy());
+    // 3,000 × 1 KiB, each filled with its own pattern: about 6 shared read buffers' worth
+    const n = 3000;
+    const pattern = (i: number): Buffer => Buffer.alloc(1024, `${i}:`);
+    for (let i = 0; i < n; i += 100) {
+      socket.write(Buffer.concat(Array.from({ length: 100 }, (_, j) => frame(2, pattern(i + j), { mask: true }))));
+    }
+    await until(() => kept.length === n, `${n} messages`, 10000);
+    for (let i = 0; i < n; i++) expect(kept[i].equals(pattern(i)), `message ${i}`).toBe(true);
+  });
+
   it.runIf(native)('takes over sockets upgraded by an application http server (attach)', async () => {
     const http = createHttp((_req, res) => res.end('plain'));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));

@@ -32,7 +32,7 @@ describe('AssemblyBuffer', () => {
   it('pieces of every size around the loop/native copy switch, and clear() drops everything', () => {
     const a = new AssemblyBuffer();
     const parts: Buffer[] = [];
-    for (let len = 0; len < 80; len++) {
+    for (let len = 0; len < 200; len += 3) {
       const p = Buffer.alloc(len + 3, len);
       a.append(p, 3, len, 0);
       parts.push(p.subarray(3));
