@@ -229,6 +229,28 @@ describe('host name and chain errors together', () => {
   });
 });
 
+describe('handshakeMustInterruptOnError with several chain errors', () => {
+  it('interrupts once per chain error; continuing each reaches sslErrors with all of them', async () => {
+    const { port } = await secureServer({ localCertificate: c.expiredSelfSigned.cert, privateKey: c.expiredSelfSigned.key });
+    const ws = new WebSocket();
+    cleanups.push(() => ws.abort());
+    ws.setSslConfiguration({ handshakeMustInterruptOnError: true });
+    const log: string[] = [];
+    ws.on('handshakeInterruptedOnError', (e) => {
+      log.push(`interrupted:${describeError(e)}`);
+      ws.continueInterruptedHandshake();
+    });
+    ws.on('sslErrors', (errors) => log.push(`sslErrors:${errors.map(describeError).join(',')}`));
+    const o = await openSettled(ws, `wss://localhost:${port}/`);
+    expect(o.error).toBe(SocketError.SslHandshakeFailedError);
+    expect(log).toEqual([
+      'interrupted:SelfSignedCertificate(expiredSelfSigned)',
+      'interrupted:CertificateExpired(expiredSelfSigned)',
+      'sslErrors:SelfSignedCertificate(expiredSelfSigned),CertificateExpired(expiredSelfSigned)',
+    ]);
+  });
+});
+
 describe('server: every error of a client certificate', () => {
   it('a client presenting a serverAuth-only leaf, and an expired self-signed one', async () => {
     const { server, port } = await secureServer({ localCertificate: c.leaf.cert + c.intermediate, privateKey: c.leaf.key, peerVerifyMode: PeerVerifyMode.VerifyPeer, caCertificates: c.root });
