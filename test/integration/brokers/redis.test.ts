@@ -232,4 +232,28 @@ describe.skipIf(!HAVE_REDIS)('RedisBroker on a 3-master Redis Cluster (sharded p
       }
     }
   });
+
+  it('a shard going away: down, local delivery goes on, its topics drop remote publishes; back: up, resubscribed on it', async () => {
+    const ba = await broker({ url: cluster.urls, cluster: true, reconnectDelayMs: { min: 20, max: 300 } });
+    const bb = await broker({ url: cluster.urls, cluster: true, reconnectDelayMs: { min: 20, max: 300 } });
+    const a = await node(ba, 1);
+    const b = await node(bb, 1);
+    const shard = await nodeOfChannel(cluster.nodes, 'qws:fault');
+    a.sockets[0].subscribe('fault');
+    b.sockets[0].subscribe('fault');
+    await expectNumsub(shard, 'qws:fault', 2, true);
+    const events: string[] = [];
+    ba.on('down', () => events.push('down'));
+    ba.on('up', () => events.push('up'));
+    await shard.stop();
+    await until(() => events.includes('down'), 10000, () => 'down not noticed');
+    for (let i = 0; i < 50; i++) expect(a.server.publish('fault', `during${i}`)).toBe(1);
+    await until(() => a.clients[0].got.length === 50, 3000, () => `local ${a.clients[0].got.length}`);
+    await shard.start();
+    await until(() => events.at(-1) === 'up', 20000, () => JSON.stringify(events));
+    await expectNumsub(shard, 'qws:fault', 2, true);
+    a.server.publish('fault', 'after');
+    await until(() => b.clients[0].got.includes('after'), 10000, () => JSON.stringify(b.clients[0].got));
+    expect(b.clients[0].got.filter((m) => m.startsWith('during')).length).toBe(0);
+  }, 60000);
 });
