@@ -20,7 +20,8 @@
         "GCC_OPTIMIZATION_LEVEL": "3",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17"
       },
-      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 0 } }
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 0 } },
+      "conditions": [["OS==\"win\"", { "libraries": ["-lws2_32.lib"] }]]
     }
   ]
 }

@@ -81,11 +81,10 @@ export function renderMarkdown(r) {
   if (b) md += singleTable(`Broadcast (one 16 B message ×10 to ${Object.values(b)[0]?.connections} connections; uws: publish to one topic)`, b, 'delivered/s', (v) => v.deliveredPerSec, (v) => `${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)})`);
   const p = r.scenarios.publish;
   if (p) {
-    md += singleTable(`Topics: publish (one 16 B message ×10 to ${Object.values(p)[0]?.connections} subscribers of one topic) vs our broadcast() and ws's loop over clients`, p, 'delivered/s', (v) => v.deliveredPerSec, (v) => `${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)})`);
-    const pub = p['qwebsocket publish']?.deliveredPerSec;
-    md += `
-${Object.entries(p).filter(([n]) => n !== 'qwebsocket publish').map(([n, v]) => `publish / ${n}: ${ratio(pub, v.deliveredPerSec)}`).join(' · ')}
-`;
+    md += singleTable(`Topics: publish (one 16 B message ×10 to ${Object.values(p)[0]?.connections} subscribers of one topic) vs our broadcast() and ws's loop over clients`, p, 'delivered/s (min–max) · server CPU µs per delivery', (v) => v.deliveredPerSec, (v) => `${fmt(v.deliveredPerSec)} (${fmt(v.min)}–${fmt(v.max)}) · ${v.cpuUsPerDelivery?.toFixed(2)}`);
+    const pub = p['qwebsocket publish'];
+    const others = Object.entries(p).filter(([n]) => n !== 'qwebsocket publish');
+    md += `\npublish / ${others.map(([n, v]) => `${n}: ${ratio(pub?.deliveredPerSec, v.deliveredPerSec)} the rate, ${ratio(v.cpuUsPerDelivery, pub?.cpuUsPerDelivery)} less CPU`).join(' · ')}\n`;
   }
   const m = r.scenarios.memory;
   if (m) md += singleTable('Idle memory per connection (RSS delta after GC)', m, 'bytes/connection', (v) => v.bytesPerConnection, (v) => String(v.bytesPerConnection));

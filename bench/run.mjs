@@ -185,6 +185,7 @@ const pick = (names) => active.filter((c) => names.includes(c.name));
 async function fanOutRates(c, times = reps) {
   const msgsPerBroadcast = 10;
   const rates = [];
+  const cpus = [];
   for (let r = 0; r < times; r++) {
     progress(`fan-out to ${bigN} connections: ${c.name} rep ${r + 1}/${times}`);
     const s = await startServer(c);
@@ -193,19 +194,24 @@ async function fanOutRates(c, times = reps) {
     lg.stdout.on('data', (d) => (out += d.toString()));
     while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
     await new Promise((res) => setTimeout(res, 300));
+    const cpu0 = processCpuSeconds(s.pid);
     s.send(`broadcast ${msgsPerBroadcast} 16`);
     const start = BigInt((await s.line('START')).split(' ')[1]);
     await new Promise((res) => lg.on('exit', res));
     const m = /DONE (\d+) (\d+)/.exec(out);
-    if (m) rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
+    if (m) {
+      rates.push(Number(m[2]) / (Number(BigInt(m[1]) - start) / 1e9));
+      // the server's CPU per delivered message: steadier than the rate on a loaded machine
+      cpus.push(((processCpuSeconds(s.pid) - cpu0) * 1e6) / Number(m[2]));
+    }
     s.stop();
   }
-  return { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), connections: bigN };
+  return { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), cpuUsPerDelivery: median(cpus), connections: bigN };
 }
 
 if (scenarios.includes('broadcast')) {
   results.scenarios.broadcast = {};
-  for (const c of pick(['qwebsocket', 'uws', 'ws+bufferutil'])) results.scenarios.broadcast[c.name] = await fanOutRates(c);
+  for (const c of pick(['qwebsocket', 'qwebsocket-node', 'uws', 'ws+bufferutil'])) results.scenarios.broadcast[c.name] = await fanOutRates(c);
 }
 
 // topics: server.publish to a topic every connection subscribed to, against our own broadcast()
@@ -213,11 +219,17 @@ if (scenarios.includes('broadcast')) {
 if (scenarios.includes('publish') && haveDist) {
   const publishers = [
     { name: 'qwebsocket publish', script: 'qwebsocket.mjs', env: { TOPICS: '1' } },
+    ...(wanted.includes('qwebsocket-node') ? [{ name: 'qwebsocket-node publish', script: 'qwebsocket.mjs', env: { TOPICS: '1', QWS_TRANSPORT: 'node' } }] : []),
     ...pick(['qwebsocket', 'ws+bufferutil']).map((c) => ({ ...c, name: c.name === 'qwebsocket' ? 'qwebsocket broadcast' : `${c.name} loop` })),
   ];
   const all = publishers.map((c) => ({ c, runs: [] }));
-  for (let r = 0; r < reps; r++) for (const x of all) x.runs.push((await fanOutRates(x.c, 1)).deliveredPerSec);
-  results.scenarios.publish = Object.fromEntries(all.map(({ c, runs }) => [c.name, { deliveredPerSec: median(runs), min: Math.min(...runs), max: Math.max(...runs), connections: bigN }]));
+  for (let r = 0; r < reps; r++) for (const x of all) x.runs.push(await fanOutRates(x.c, 1));
+  results.scenarios.publish = Object.fromEntries(
+    all.map(({ c, runs }) => {
+      const rates = runs.map((x) => x.deliveredPerSec);
+      return [c.name, { deliveredPerSec: median(rates), min: Math.min(...rates), max: Math.max(...rates), cpuUsPerDelivery: median(runs.map((x) => x.cpuUsPerDelivery)), connections: bigN }];
+    }),
+  );
 }
 
 if (scenarios.includes('memory')) {

@@ -14,6 +14,6 @@ export { PreSharedKeyAuthenticator } from './qt/PreSharedKeyAuthenticator';
 export { clearTlsSessionCache } from './transport/tlsFlow';
 export type { PerMessageDeflateOptions } from './protocol/permessageDeflate';
 export { WebSocketError, InvalidArgumentError, InvalidStateError, HandshakeError, ProtocolError } from './errors';
-export { codecImplementation } from './codec';
+export { codecImplementation, nativeStatus, type NativeStatus } from './codec';
 export type { PubSubBroker, BrokerReceiver } from './core/broker';
 export type { PublishOptions } from './core/topicHub';

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { upgraded } from '../clients/rawUpgrade.mjs';
+import { upgraded } from '../clients/rawSocket.mjs';
 import { startServer } from '../servers/process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,7 @@
 //   node bench/limits/probe.mjs [--only stream,onebyte,noread,upgrade]
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { upgraded } from '../clients/rawUpgrade.mjs';
+import { upgraded, writeAll } from '../clients/rawSocket.mjs';
 
 const MiB = 1024 * 1024;
 const here = fileURLToPath(import.meta.url);
@@ -97,19 +97,6 @@ function outcome(s) {
   return () => (closed ? `closed${code !== null ? ` with ${code}` : ''}` : `still open${code !== null ? ` (close ${code} sent)` : ''}`);
 }
 
-/** Writes and waits for the socket to take more (or to close: the server may hang up on us). */
-function writeAll(s, b) {
-  if (s.destroyed || s.write(b)) return Promise.resolve();
-  return new Promise((r) => {
-    const done = () => {
-      s.off('drain', done);
-      s.off('close', done);
-      r();
-    };
-    s.on('drain', done);
-    s.on('close', done);
-  });
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const probes = {

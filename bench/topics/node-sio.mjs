@@ -12,7 +12,8 @@ pub.on('error', () => {});
 sub.on('error', () => {});
 await Promise.all([pub.connect(), sub.connect()]);
 const http = createServer();
-const io = new Server(http, { transports: ['websocket'], adapter: createAdapter(pub, sub) });
+// a long ping timeout: a pong queued behind a burst must not end the connection mid-run
+const io = new Server(http, { transports: ['websocket'], adapter: createAdapter(pub, sub), pingTimeout: 120000 });
 io.on('connection', (socket) => socket.join('room'));
 await new Promise((r) => http.listen(0, '127.0.0.1', r));
 console.log(`PORT ${http.address().port}`);

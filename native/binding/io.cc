@@ -144,19 +144,33 @@ napi_value IoWrite(napi_env env, napi_callback_info cbinfo) {
   return Int(env, r < 0 ? r : static_cast<int64_t>(io::queued(id)));
 }
 
-// ioWriteMany(ids: Uint32Array, count, frame: Uint8Array): connections that took it
+// ioWriteMany(ids: Uint32Array, counts: Uint32Array, count, frames: Uint8Array[], queued: Uint32Array):
+// connections that took their frames; queued[i] = bytes left queued on ids[i]
 napi_value IoWriteMany(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[3];
-  void *ids, *frame;
-  size_t ids_len, frame_len;
-  uint32_t count;
+  napi_value argv[5];
+  void *ids, *counts, *queued;
+  size_t ids_len, counts_len, queued_len;
+  uint32_t count, nframes;
+  bool is_array = false;
   if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint32_array, &ids, &ids_len) ||
-      napi_get_value_uint32(env, argv[1], &count) != napi_ok || count > ids_len ||
-      !Typed(env, argv[2], napi_uint8_array, &frame, &frame_len)) {
-    return Throw(env, "ioWriteMany(ids, count, frame): bad arguments");
+      !Typed(env, argv[1], napi_uint32_array, &counts, &counts_len) || napi_get_value_uint32(env, argv[2], &count) != napi_ok ||
+      count > ids_len || count > counts_len || napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[3], &nframes) != napi_ok || nframes > MAX_IOV ||
+      !Typed(env, argv[4], napi_uint32_array, &queued, &queued_len) || queued_len < count) {
+    return Throw(env, "ioWriteMany(ids, counts, count, frames, queued): bad arguments");
   }
-  const uv_buf_t buf = uv_buf_init(static_cast<char*>(frame), static_cast<unsigned>(frame_len));
-  return Int(env, io::write_many(static_cast<uint32_t*>(ids), count, buf));
+  uv_buf_t bufs[MAX_IOV];
+  for (uint32_t i = 0; i < nframes; i++) {
+    napi_value item;
+    void* data;
+    size_t len;
+    if (napi_get_element(env, argv[3], i, &item) != napi_ok || !Typed(env, item, napi_uint8_array, &data, &len)) {
+      return Throw(env, "ioWriteMany: frames must be Uint8Arrays");
+    }
+    bufs[i] = uv_buf_init(static_cast<char*>(data), static_cast<unsigned>(len));
+  }
+  return Int(env, io::write_many(static_cast<uint32_t*>(ids), static_cast<uint32_t*>(counts), count, bufs, nframes,
+                                 static_cast<uint32_t*>(queued)));
 }
 
 // ioQueued(id) / ioEnd(id) / ioClose(id): one id argument each

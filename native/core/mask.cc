@@ -1,13 +1,10 @@
-// Masking 64/32/16/8 bytes at a time (AVX-512F, AVX2, SSE2, words): the key is rotated to the
-// phase once, widened to a vector, and XORed over the buffer; the tail is done bytewise.
+// Masking 64/32/16/8 bytes at a time (AVX-512F, AVX2, SSE2 or NEON, words): the key is rotated
+// to the phase once, widened to a vector, and XORed over the buffer; the tail is done bytewise.
 #include "mask.h"
 
 #include <cstring>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define QWS_X86 1
-#endif
+#include "cpu.h"
 
 namespace qws {
 
@@ -20,12 +17,7 @@ inline uint32_t rotate_key(uint32_t key, uint32_t phase) {
 }
 
 #ifdef QWS_X86
-bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
-
-__attribute__((target("avx2"))) size_t xor_avx2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+QWS_TARGET("avx2") size_t xor_avx2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
   const __m256i kv = _mm256_set1_epi32(static_cast<int>(k));
   size_t i = 0;
   for (; i + 32 <= len; i += 32) {
@@ -35,12 +27,7 @@ __attribute__((target("avx2"))) size_t xor_avx2(const uint8_t* src, uint8_t* dst
   return i;
 }
 
-bool have_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
-
-__attribute__((target("avx512f"))) size_t xor_avx512(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+QWS_TARGET("avx512f") size_t xor_avx512(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
   const __m512i kv = _mm512_set1_epi32(static_cast<int>(k));
   size_t i = 0;
   for (; i + 128 <= len; i += 128) {
@@ -67,14 +54,35 @@ size_t xor_sse2(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
 }
 #endif
 
+#ifdef QWS_NEON
+// 64 bytes per step while they last, then 16
+size_t xor_neon(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
+  const uint8x16_t kv = vreinterpretq_u8_u32(vdupq_n_u32(k));
+  size_t i = 0;
+  for (; i + 64 <= len; i += 64) {
+    const uint8x16x4_t v = vld1q_u8_x4(src + i);
+    uint8x16x4_t out;
+    out.val[0] = veorq_u8(v.val[0], kv);
+    out.val[1] = veorq_u8(v.val[1], kv);
+    out.val[2] = veorq_u8(v.val[2], kv);
+    out.val[3] = veorq_u8(v.val[3], kv);
+    vst1q_u8_x4(dst + i, out);
+  }
+  for (; i + 16 <= len; i += 16) vst1q_u8(dst + i, veorq_u8(vld1q_u8(src + i), kv));
+  return i;
+}
+#endif
+
 // XOR with a key already rotated to phase 0 at src[0]; the vector loops keep 4-byte alignment
 // of the key pattern because they advance in multiples of 4.
 void xor_key(const uint8_t* src, uint8_t* dst, size_t len, uint32_t k) {
   size_t i = 0;
 #ifdef QWS_X86
-  if (len >= 256 && have_avx512()) i = xor_avx512(src, dst, len, k);
-  else if (len >= 64 && have_avx2()) i = xor_avx2(src, dst, len, k);
+  if (len >= 256 && cpu::avx512f()) i = xor_avx512(src, dst, len, k);
+  else if (len >= 64 && cpu::avx2()) i = xor_avx2(src, dst, len, k);
   else if (len >= 16) i = xor_sse2(src, dst, len, k);
+#elif defined(QWS_NEON)
+  if (len >= 16) i = xor_neon(src, dst, len, k);
 #endif
   const uint64_t k8 = (static_cast<uint64_t>(k) << 32) | k;
   for (; i + 8 <= len; i += 8) {

@@ -1,16 +1,15 @@
 // Incremental UTF-8 validation. The scalar state machine is the reference. Where the CPU has
-// them, AVX-512BW and AVX2 validate whole 64- and 32-byte blocks with the nibble-lookup method
-// (two ASCII blocks tested at once), leaving a character cut at the end and the tail to the
-// scalar machine; SSE2 only skips ASCII 16 bytes at a time. Every path returns the same state or
+// them, AVX-512BW, AVX2 and NEON validate whole 64-, 32- and 16-byte blocks with the nibble-lookup
+// method (several ASCII blocks tested at once), leaving a character cut at the end and the tail to
+// the scalar machine; SSE2 only skips ASCII 16 bytes at a time. Every path returns the same state or
 // UTF8_INVALID (the fuzz target and the differential tests compare them with the scalar machine).
 #include "utf8.h"
 
 #include "constants.h"
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define QWS_X86 1
-#endif
+#include <cstring>
+
+#include "cpu.h"
 
 namespace qws {
 
@@ -52,7 +51,7 @@ inline uint32_t run_scalar(uint32_t state, const uint8_t*& p, const uint8_t* end
   return need == 0 ? 0 : (need | (lo << 8) | (hi << 16));
 }
 
-#ifdef QWS_X86
+#if defined(QWS_X86) || defined(QWS_NEON)
 // Full vector validation of whole 32-byte blocks (the lookup method of Keiser & Lemire, "Validating
 // UTF-8 In Less Than One Instruction Per Byte", 2021): three 16-entry nibble tables classify each
 // byte pair; third/fourth-byte continuations are checked from the bytes 2 and 3 back. Each
@@ -86,30 +85,6 @@ constexpr uint8_t t2h[16] = {TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHO
                              TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT};
 }  // namespace lookup
 
-__attribute__((target("avx2"))) inline __m256i table(const uint8_t t[16]) {
-  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t));
-  return _mm256_broadcastsi128_si256(x);
-}
-
-// [prev.hi | cur.lo, cur] shifted so byte i holds cur[i - n] (n = 1..3), across the lane boundary
-template <int N>
-__attribute__((target("avx2"))) inline __m256i prev_bytes(__m256i cur, __m256i prev) {
-  return _mm256_alignr_epi8(cur, _mm256_permute2x128_si256(prev, cur, 0x21), 16 - N);
-}
-
-// The lookup check of one block against the block before it: non-zero bytes mark errors.
-__attribute__((target("avx2"))) inline __m256i lookup_check(__m256i cur, __m256i before, __m256i T1H, __m256i T1L, __m256i T2H) {
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  const __m256i p1 = prev_bytes<1>(cur, before);
-  const __m256i sc = _mm256_and_si256(
-      _mm256_and_si256(_mm256_shuffle_epi8(T1H, _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4)),
-                       _mm256_shuffle_epi8(T1L, _mm256_and_si256(p1, low4))),
-      _mm256_shuffle_epi8(T2H, _mm256_and_si256(_mm256_srli_epi16(cur, 4), low4)));
-  const __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev_bytes<2>(cur, before), _mm256_set1_epi8(static_cast<char>(0xe0 - 0x80))),
-                                         _mm256_subs_epu8(prev_bytes<3>(cur, before), _mm256_set1_epi8(static_cast<char>(0xf0 - 0x80))));
-  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8(static_cast<char>(0x80))), sc);
-}
-
 // Backs `i` up to the start of a character the last block may have cut (RFC 3629 lengths).
 inline size_t char_start(const uint8_t* p, size_t i) {
   size_t b = i;
@@ -125,10 +100,54 @@ inline size_t char_start(const uint8_t* p, size_t i) {
   return b;
 }
 
+// One step with whole vector blocks: the scalar machine finishes a character left open by the
+// chunk before, `Blocks` validates whole blocks, the scalar machine takes the tail.
+template <bool (*Blocks)(const uint8_t*, size_t, size_t*)>
+uint32_t step_blocks(uint32_t state, const uint8_t* buf, size_t len) {
+  const uint8_t* p = buf;
+  const uint8_t* end = buf + len;
+  if (state != 0) {
+    state = run_scalar(state, p, end, true);
+    if (state != 0) return state;  // invalid, or still open at the end
+  }
+  size_t done = 0;
+  if (!Blocks(p, static_cast<size_t>(end - p), &done)) return UTF8_INVALID;
+  p += done;
+  return run_scalar(0, p, end, false);
+}
+#endif
+
+#ifdef QWS_X86
+
+QWS_TARGET("avx2") inline __m256i table(const uint8_t t[16]) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t));
+  return _mm256_broadcastsi128_si256(x);
+}
+
+// [prev.hi | cur.lo, cur] shifted so byte i holds cur[i - n] (n = 1..3), across the lane boundary
+template <int N>
+QWS_TARGET("avx2") inline __m256i prev_bytes(__m256i cur, __m256i prev) {
+  return _mm256_alignr_epi8(cur, _mm256_permute2x128_si256(prev, cur, 0x21), 16 - N);
+}
+
+// The lookup check of one block against the block before it: non-zero bytes mark errors.
+QWS_TARGET("avx2") inline __m256i lookup_check(__m256i cur, __m256i before, __m256i T1H, __m256i T1L, __m256i T2H) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i p1 = prev_bytes<1>(cur, before);
+  const __m256i sc = _mm256_and_si256(
+      _mm256_and_si256(_mm256_shuffle_epi8(T1H, _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4)),
+                       _mm256_shuffle_epi8(T1L, _mm256_and_si256(p1, low4))),
+      _mm256_shuffle_epi8(T2H, _mm256_and_si256(_mm256_srli_epi16(cur, 4), low4)));
+  const __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev_bytes<2>(cur, before), _mm256_set1_epi8(static_cast<char>(0xe0 - 0x80))),
+                                         _mm256_subs_epu8(prev_bytes<3>(cur, before), _mm256_set1_epi8(static_cast<char>(0xf0 - 0x80))));
+  return _mm256_xor_si256(_mm256_and_si256(must23, _mm256_set1_epi8(static_cast<char>(0x80))), sc);
+}
+
+
 // Validates whole 32-byte blocks from p while they fit; returns false on an error. `*done` is the
 // number of bytes consumed, always a code-point boundary (a character cut by the last block is
 // left for the scalar machine). The start is assumed to be at a boundary (state 0).
-__attribute__((target("avx2"))) bool blocks_avx2(const uint8_t* p, size_t len, size_t* done) {
+QWS_TARGET("avx2") bool blocks_avx2(const uint8_t* p, size_t len, size_t* done) {
   using namespace lookup;
   const __m256i T1H = table(t1h), T1L = table(t1l), T2H = table(t2h);
   __m256i prev = _mm256_setzero_si256();
@@ -161,18 +180,18 @@ __attribute__((target("avx2"))) bool blocks_avx2(const uint8_t* p, size_t len, s
 // The same check on 64-byte blocks (AVX-512BW): _mm512_shuffle_epi8 looks up within 128-bit
 // lanes like its AVX2 form, and the previous-bytes vector is built from lane-shifted qwords.
 template <int N>
-__attribute__((target("avx512f,avx512bw"))) inline __m512i prev_bytes512(__m512i cur, __m512i prev) {
+QWS_TARGET("avx512f,avx512bw") inline __m512i prev_bytes512(__m512i cur, __m512i prev) {
   // lanes [prev.3, cur.0, cur.1, cur.2]: lane j of the result takes its top N bytes from it
   const __m512i idx = _mm512_set_epi64(13, 12, 11, 10, 9, 8, 7, 6);
   return _mm512_alignr_epi8(cur, _mm512_permutex2var_epi64(prev, idx, cur), 16 - N);
 }
 
-__attribute__((target("avx512f,avx512bw"))) inline __m512i table512(const uint8_t t[16]) {
+QWS_TARGET("avx512f,avx512bw") inline __m512i table512(const uint8_t t[16]) {
   return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t)));
 }
 
 // The lookup check of one 64-byte block against the one before it: non-zero bytes mark errors.
-__attribute__((target("avx512f,avx512bw"))) inline __m512i lookup_check512(__m512i cur, __m512i before, __m512i T1H, __m512i T1L, __m512i T2H) {
+QWS_TARGET("avx512f,avx512bw") inline __m512i lookup_check512(__m512i cur, __m512i before, __m512i T1H, __m512i T1L, __m512i T2H) {
   const __m512i low4 = _mm512_set1_epi8(0x0f);
   const __m512i p1 = prev_bytes512<1>(cur, before);
   const __m512i sc = _mm512_and_si512(
@@ -184,7 +203,7 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i lookup_check512(__m51
   return _mm512_xor_si512(_mm512_and_si512(must23, _mm512_set1_epi8(static_cast<char>(0x80))), sc);
 }
 
-__attribute__((target("avx512f,avx512bw"))) bool blocks_avx512(const uint8_t* p, size_t len, size_t* done) {
+QWS_TARGET("avx512f,avx512bw") bool blocks_avx512(const uint8_t* p, size_t len, size_t* done) {
   const __m512i T1H = table512(lookup::t1h), T1L = table512(lookup::t1l), T2H = table512(lookup::t2h);
   __m512i prev = _mm512_setzero_si512();
   __m512i err = _mm512_setzero_si512();
@@ -208,7 +227,7 @@ __attribute__((target("avx512f,avx512bw"))) bool blocks_avx512(const uint8_t* p,
   return true;
 }
 
-__attribute__((target("avx512f,avx512bw"))) uint32_t step_avx512(uint32_t state, const uint8_t* buf, size_t len) {
+QWS_TARGET("avx512f,avx512bw") uint32_t step_avx512(uint32_t state, const uint8_t* buf, size_t len) {
   const uint8_t* p = buf;
   const uint8_t* end = buf + len;
   if (state != 0) {
@@ -224,20 +243,6 @@ __attribute__((target("avx512f,avx512bw"))) uint32_t step_avx512(uint32_t state,
     if (!blocks_avx2(p, static_cast<size_t>(end - p), &more)) return UTF8_INVALID;
     p += more;
   }
-  return run_scalar(0, p, end, false);
-}
-
-__attribute__((target("avx2"))) uint32_t step_avx2(uint32_t state, const uint8_t* buf, size_t len) {
-  const uint8_t* p = buf;
-  const uint8_t* end = buf + len;
-  if (state != 0) {
-    // finish the open character first
-    state = run_scalar(state, p, end, true);
-    if (state != 0) return state;  // invalid, or still open at the end
-  }
-  size_t done = 0;
-  if (!blocks_avx2(p, static_cast<size_t>(end - p), &done)) return UTF8_INVALID;
-  p += done;
   return run_scalar(0, p, end, false);
 }
 
@@ -258,14 +263,45 @@ uint32_t step_sse2(uint32_t state, const uint8_t* buf, size_t len) {
   }
 }
 
-bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
+#endif
+
+#ifdef QWS_NEON
+// The lookup check of one 16-byte block against the one before it: non-zero bytes mark errors.
+inline uint8x16_t lookup_check_neon(uint8x16_t cur, uint8x16_t before, uint8x16_t T1H, uint8x16_t T1L, uint8x16_t T2H) {
+  const uint8x16_t low4 = vdupq_n_u8(0x0f);
+  const uint8x16_t p1 = vextq_u8(before, cur, 15);
+  const uint8x16_t sc = vandq_u8(vandq_u8(vqtbl1q_u8(T1H, vshrq_n_u8(p1, 4)), vqtbl1q_u8(T1L, vandq_u8(p1, low4))),
+                                 vqtbl1q_u8(T2H, vshrq_n_u8(cur, 4)));
+  const uint8x16_t must23 = vorrq_u8(vqsubq_u8(vextq_u8(before, cur, 14), vdupq_n_u8(0xe0 - 0x80)),
+                                     vqsubq_u8(vextq_u8(before, cur, 13), vdupq_n_u8(0xf0 - 0x80)));
+  return veorq_u8(vandq_u8(must23, vdupq_n_u8(0x80)), sc);
 }
 
-bool have_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && have_avx2();
-  return yes;
+// Validates whole 16-byte blocks from p (64 bytes per step with one ASCII test for four blocks);
+// same contract as blocks_avx2.
+bool blocks_neon(const uint8_t* p, size_t len, size_t* done) {
+  const uint8x16_t T1H = vld1q_u8(lookup::t1h), T1L = vld1q_u8(lookup::t1l), T2H = vld1q_u8(lookup::t2h);
+  uint8x16_t prev = vdupq_n_u8(0);
+  uint8x16_t err = vdupq_n_u8(0);
+  size_t i = 0;
+  for (; i + 64 <= len; i += 64) {
+    const uint8x16x4_t c = vld1q_u8_x4(p + i);
+    const uint8x16_t any = vorrq_u8(vorrq_u8(c.val[0], c.val[1]), vorrq_u8(c.val[2], c.val[3]));
+    if (vmaxvq_u8(vorrq_u8(any, prev)) >= 0x80) {
+      const uint8x16_t e01 = vorrq_u8(lookup_check_neon(c.val[0], prev, T1H, T1L, T2H), lookup_check_neon(c.val[1], c.val[0], T1H, T1L, T2H));
+      const uint8x16_t e23 = vorrq_u8(lookup_check_neon(c.val[2], c.val[1], T1H, T1L, T2H), lookup_check_neon(c.val[3], c.val[2], T1H, T1L, T2H));
+      err = vorrq_u8(err, vorrq_u8(e01, e23));
+    }
+    prev = c.val[3];  // when skipped: all ASCII, and no sequence was open from the block before
+  }
+  for (; i + 16 <= len; i += 16) {
+    const uint8x16_t cur = vld1q_u8(p + i);
+    if (vmaxvq_u8(vorrq_u8(cur, prev)) >= 0x80) err = vorrq_u8(err, lookup_check_neon(cur, prev, T1H, T1L, T2H));
+    prev = cur;
+  }
+  if (vmaxvq_u8(err) != 0) return false;
+  *done = char_start(p, i);
+  return true;
 }
 #endif
 
@@ -277,7 +313,7 @@ bool have_avx512() {
     if (state == 0) {
       while (end - p >= 8) {
         uint64_t w;
-        __builtin_memcpy(&w, p, 8);
+        std::memcpy(&w, p, 8);
         if (w & 0x8080808080808080ull) break;
         p += 8;
       }
@@ -298,9 +334,12 @@ uint32_t utf8_step_scalar(uint32_t state, const uint8_t* buf, size_t len) {
 uint32_t utf8_step(uint32_t state, const uint8_t* buf, size_t len) {
   if (state == UTF8_INVALID) return UTF8_INVALID;
 #ifdef QWS_X86
-  if (len >= 64 && have_avx512()) return step_avx512(state, buf, len);
-  if (len >= 32 && have_avx2()) return step_avx2(state, buf, len);
+  if (len >= 64 && cpu::avx512bw()) return step_avx512(state, buf, len);
+  if (len >= 32 && cpu::avx2()) return step_blocks<blocks_avx2>(state, buf, len);
   return step_sse2(state, buf, len);
+#elif defined(QWS_NEON)
+  if (len >= 16) return step_blocks<blocks_neon>(state, buf, len);
+  return step_word(state, buf, len);
 #else
   return step_word(state, buf, len);
 #endif
@@ -308,7 +347,9 @@ uint32_t utf8_step(uint32_t state, const uint8_t* buf, size_t len) {
 
 const char* simd_name() {
 #ifdef QWS_X86
-  return have_avx512() ? "avx512" : have_avx2() ? "avx2" : "sse2";
+  return cpu::avx512bw() ? "avx512" : cpu::avx2() ? "avx2" : "sse2";
+#elif defined(QWS_NEON)
+  return "neon";
 #else
   return "scalar";
 #endif

@@ -332,11 +332,17 @@ int address(uint32_t id, bool peer, struct sockaddr_storage* out) {
               : uv_tcp_getsockname(&c->tcp, reinterpret_cast<sockaddr*>(out), &len);
 }
 
-uint32_t write_many(const uint32_t* ids, size_t count, const uv_buf_t& buf) {
+uint32_t write_many(const uint32_t* ids, const uint32_t* counts, size_t count, const uv_buf_t* bufs, unsigned nbufs,
+                    uint32_t* queued_out) {
   uint32_t n = 0;
   for (size_t i = 0; i < count; i++) {
     Conn* c = find(ids[i]);
-    if (c != nullptr && write_conn(c, &buf, 1) == 0) n++;
+    queued_out[i] = 0;
+    const unsigned k = counts[i] < nbufs ? counts[i] : nbufs;
+    if (c == nullptr || write_conn(c, bufs, k) != 0) continue;
+    n++;
+    // a failed write closed the connection: find() no longer sees it
+    if (find(ids[i]) != nullptr) queued_out[i] = static_cast<uint32_t>(uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&c->tcp)));
   }
   return n;
 }

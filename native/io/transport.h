@@ -69,8 +69,11 @@ int set_reading(uint32_t id, bool on);
 // The local (peer == false) or remote address.
 int address(uint32_t id, bool peer, struct sockaddr_storage* out);
 
-// Writes one buffer to many connections (a broadcast frame): returns how many took it.
-uint32_t write_many(const uint32_t* ids, size_t count, const uv_buf_t& buf);
+// Writes frames shared by many connections (publish, broadcast): bufs[0..counts[i]) to ids[i], one
+// writev each; queued_out[i] gets the bytes still queued on ids[i] afterwards. Returns how many
+// connections took them.
+uint32_t write_many(const uint32_t* ids, const uint32_t* counts, size_t count, const uv_buf_t* bufs, unsigned nbufs,
+                    uint32_t* queued_out);
 
 }  // namespace io
 }  // namespace qws

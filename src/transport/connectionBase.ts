@@ -212,7 +212,20 @@ export abstract class ConnectionBase implements FlushRequester {
   /** As {@link sendText}, for frames encoded once for many connections. @returns false when refused */
   sendEncoded(frames: readonly Buffer[]): boolean {
     const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendEncoded(frames) ? 1 : 0) !== 0;
+    return this.#admit(before, this.queueEncoded(frames) ? 1 : 0) !== 0;
+  }
+
+  /**
+   * Queues frames encoded once for many connections, by reference (a transport may write them to
+   * all its connections in one go). @returns false after a close was sent
+   */
+  protected queueEncoded(frames: readonly Buffer[]): boolean {
+    return this.session.sendEncoded(frames);
+  }
+
+  /** True while writes carry callbacks (bytesWritten listeners, or above the high-water mark). */
+  protected get tracksWrites(): boolean {
+    return this.#aboveHigh || this.events.wantsBytesWritten;
   }
 
   /**
@@ -226,7 +239,7 @@ export abstract class ConnectionBase implements FlushRequester {
       if (policy === 'close') this.#overflow();
       return false;
     }
-    return this.session.sendEncoded(frames);
+    return this.queueEncoded(frames);
   }
 
   /**

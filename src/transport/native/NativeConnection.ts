@@ -10,9 +10,10 @@ import type { SessionHandler, SessionOptions } from '../../protocol/session';
 import { ConnectionBase, type ConnectionEvents, type WriteLimits } from '../connectionBase';
 import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo';
 import { takeOver } from './takeOver';
+import { flushSharedWrites, queueSharedWrite, type SharedWriter } from './sharedWrites';
 
 /** See the module comment. */
-export class NativeConnection extends ConnectionBase implements IoOwner {
+export class NativeConnection extends ConnectionBase implements IoOwner, SharedWriter {
   readonly #shared: IoShared;
   #id = -1;
   #gone = false;
@@ -21,6 +22,12 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
   #early: Buffer | null = null;
   /** Native backlog after the last write (0 after a drain). */
   #backlog = 0;
+  /** Bytes of collected shared writes (publish, broadcast) not yet written. */
+  #sharedPending = 0;
+  /** @internal see {@link SharedWriter} */
+  sharedSlot = 0;
+  /** @internal see {@link SharedWriter} */
+  sharedGeneration = 0;
   /** Called when the native queue has drained (write callbacks, lone-message and pause waiters). */
   #drained: Array<() => void> | null = null;
 
@@ -90,9 +97,34 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
     return !this.#gone && !this.#ended;
   }
   protected get socketBacklog(): number {
-    return this.#backlog;
+    return this.#backlog + this.#sharedPending;
   }
+
+  get ioId(): number {
+    return this.#id;
+  }
+
+  /**
+   * A single frame shared by many connections joins the end-of-tick write to all of them when
+   * nothing of this connection is waiting before it (else it queues behind, as usual).
+   */
+  protected override queueEncoded(frames: readonly Buffer[]): boolean {
+    const s = this.session;
+    if (frames.length !== 1 || s.closeSent || s.outbox.bytes !== 0 || this.tracksWrites || !this.socketWritable) return super.queueEncoded(frames);
+    // (joining may first flush another collected frame, which resets the pending count)
+    queueSharedWrite(this.#shared, this, frames[0]);
+    this.#sharedPending += frames[0].length;
+    return true;
+  }
+
+  sharedWritten(queued: number): void {
+    this.#sharedPending = 0;
+    this.#backlog = queued;
+  }
+
   protected writeOut(q: Buffer[], _each: (() => void) | undefined, last: (() => void) | undefined): void {
+    // frames collected for a shared write were queued before these
+    if (this.#sharedPending !== 0) flushSharedWrites();
     const r = this.#shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
     // a failed write closes the connection natively (ERROR, then CLOSED follow)
     if (r < 0) return;
@@ -112,6 +144,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner {
   protected endSocket(): void {
     if (this.#ended) return;
     this.#ended = true;
+    if (this.#sharedPending !== 0) flushSharedWrites();
     this.#shared.io.ioEnd(this.#id);
   }
   protected destroySocket(): void {

@@ -18,8 +18,11 @@ export interface NativeIo {
   ioAdopt(fd: number, state: Uint8Array): number;
   /** @returns the bytes still queued natively, or a negative libuv error */
   ioWrite(id: number, buffers: Uint8Array | Uint8Array[]): number;
-  /** @returns how many of the connections took the frame */
-  ioWriteMany(ids: Uint32Array, count: number, frame: Uint8Array): number;
+  /**
+   * Writes `frames[0..counts[i])` to connection `ids[i]` (one writev each), for i < count.
+   * @returns how many of the connections took them; `queued[i]`: bytes left queued on `ids[i]`
+   */
+  ioWriteMany(ids: Uint32Array, counts: Uint32Array, count: number, frames: Uint8Array[], queued: Uint32Array): number;
   ioQueued(id: number): number;
   ioEnd(id: number): number;
   ioClose(id: number): number;

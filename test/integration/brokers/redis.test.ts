@@ -121,6 +121,22 @@ describe.skipIf(!HAVE_REDIS)('RedisBroker on one redis-server', () => {
     expect(() => new RedisBroker({ url: redis.url, maxMessageSize: -1 })).toThrow(/maxMessageSize/);
   });
 
+  it('publishes beyond maxPendingPublishes awaiting Redis are dropped and counted, never queued', async () => {
+    const ba = await broker({ url: redis.url, maxPendingPublishes: 5 });
+    const a = await node(ba, 1);
+    const b = await node(await broker({ url: redis.url }), 1);
+    a.sockets[0].subscribe('burst');
+    b.sockets[0].subscribe('burst');
+    await expectNumsub(redis, 'qws:burst', 2);
+    for (let i = 0; i < 100; i++) expect(a.server.publish('burst', `m${i}`)).toBe(1);
+    expect(ba.stats()).toMatchObject({ published: 5, dropped: 95, topics: 1 });
+    await until(() => b.clients[0].got.length === 5 && a.clients[0].got.length === 100, 3000, () => `${b.clients[0].got.length}`);
+    expect(b.clients[0].got).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    // once answered, publishing goes on
+    a.server.publish('burst', 'again');
+    await until(() => b.clients[0].got.length === 6, 3000, () => JSON.stringify(b.clients[0].got));
+  });
+
   it('envelopes not from qwebsocket, or text that is not UTF-8, are ignored', async () => {
     const b = await node(await broker({ url: redis.url }), 1);
     b.sockets[0].subscribe('t');
@@ -216,4 +232,28 @@ describe.skipIf(!HAVE_REDIS)('RedisBroker on a 3-master Redis Cluster (sharded p
       }
     }
   });
+
+  it('a shard going away: down, local delivery goes on, its topics drop remote publishes; back: up, resubscribed on it', async () => {
+    const ba = await broker({ url: cluster.urls, cluster: true, reconnectDelayMs: { min: 20, max: 300 } });
+    const bb = await broker({ url: cluster.urls, cluster: true, reconnectDelayMs: { min: 20, max: 300 } });
+    const a = await node(ba, 1);
+    const b = await node(bb, 1);
+    const shard = await nodeOfChannel(cluster.nodes, 'qws:fault');
+    a.sockets[0].subscribe('fault');
+    b.sockets[0].subscribe('fault');
+    await expectNumsub(shard, 'qws:fault', 2, true);
+    const events: string[] = [];
+    ba.on('down', () => events.push('down'));
+    ba.on('up', () => events.push('up'));
+    await shard.stop();
+    await until(() => events.includes('down'), 10000, () => 'down not noticed');
+    for (let i = 0; i < 50; i++) expect(a.server.publish('fault', `during${i}`)).toBe(1);
+    await until(() => a.clients[0].got.length === 50, 3000, () => `local ${a.clients[0].got.length}`);
+    await shard.start();
+    await until(() => events.at(-1) === 'up', 20000, () => JSON.stringify(events));
+    await expectNumsub(shard, 'qws:fault', 2, true);
+    a.server.publish('fault', 'after');
+    await until(() => b.clients[0].got.includes('after'), 10000, () => JSON.stringify(b.clients[0].got));
+    expect(b.clients[0].got.filter((m) => m.startsWith('during')).length).toBe(0);
+  }, 60000);
 });

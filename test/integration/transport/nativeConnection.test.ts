@@ -123,6 +123,32 @@ describe('native transport', () => {
     for (let i = 0; i < n; i++) expect(kept[i].equals(pattern(i)), `message ${i}`).toBe(true);
   });
 
+  it('publish keeps each subscriber\'s order with its own sends and its close (frames collected for one native write)', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const peers = await Promise.all([rawClient(port), rawClient(port), rawClient(port)]);
+    for (const p of peers) cleanups.push(() => p.socket.destroy());
+    await until(() => sockets.length === 3, 'three connections');
+    for (const ws of sockets) ws.subscribe('t');
+    expect(server.publish('t', 'a')).toBe(3);
+    sockets[0].sendTextMessage('own');
+    expect(server.publish('t', 'b')).toBe(3);
+    sockets[1].close(1000, 'bye');
+    expect(server.publish('t', Buffer.from('c'))).toBe(2);
+    const seen = async (i: number): Promise<string[]> => {
+      const out: string[] = [];
+      for (;;) {
+        const f = await peers[i].reader.next();
+        if (f === null) return out;
+        out.push(f.opcode === 8 ? `close:${f.payload.readUInt16BE(0)}` : f.payload.toString());
+        if (out.length === (i === 1 ? 3 : 3 + (i === 0 ? 1 : 0))) return out;
+      }
+    };
+    expect(await seen(0)).toEqual(['a', 'own', 'b', 'c']);
+    expect(await seen(1)).toEqual(['a', 'b', 'close:1000']);
+    expect(await seen(2)).toEqual(['a', 'b', 'c']);
+  });
+
   it.runIf(native)('takes over sockets upgraded by an application http server (attach)', async () => {
     const http = createHttp((_req, res) => res.end('plain'));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codecImplementation, nativeLoadError } from '../../../src/codec';
+import { codecImplementation, nativeLoadError, nativeStatus } from '../../../src/codec';
+import * as pkg from '../../../src/index';
 
 describe('native addon loading', () => {
   it('is active unless QWS_NO_NATIVE=1 (CI builds it before testing)', () => {
@@ -9,6 +10,20 @@ describe('native addon loading', () => {
     } else {
       expect(nativeLoadError()).toBeNull();
       expect(codecImplementation()).toBe('native');
+    }
+  });
+
+  it('nativeStatus() (a public export) says which path runs, or in words why the fallback does', () => {
+    expect(pkg.nativeStatus).toBe(nativeStatus);
+    const s = nativeStatus();
+    if (process.env.QWS_NO_NATIVE === '1') {
+      expect(s).toEqual({ loaded: false, simd: null, error: expect.stringContaining('disabled by QWS_NO_NATIVE=1') });
+      expect(s.error).toContain('TypeScript codec');
+    } else {
+      expect(s.loaded).toBe(true);
+      expect(s.error).toBeNull();
+      expect(['avx512', 'avx2', 'sse2', 'neon', 'scalar']).toContain(s.simd);
+      if (process.arch === 'arm64') expect(s.simd).toBe('neon');
     }
   });
 });

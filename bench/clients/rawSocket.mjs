@@ -1,4 +1,4 @@
-// A raw client connection for benchmarks and probes: TCP to 127.0.0.1, the opening handshake
+// Raw client sockets for benchmarks, probes and the hostile soak: TCP to 127.0.0.1, the opening handshake
 // written by hand, then the bare socket (frames are the caller's business).
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -20,5 +20,19 @@ export function upgraded(port) {
       else resolve(s);
     };
     s.on('data', onData);
+  });
+}
+
+/** Writes `b` and resolves once the socket takes more, or has closed (a server may hang up). */
+export function writeAll(s, b) {
+  if (s.destroyed || s.write(b)) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      r();
+    };
+    s.on('drain', done);
+    s.on('close', done);
   });
 }

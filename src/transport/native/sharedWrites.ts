@@ -1,0 +1,92 @@
+/**
+ * Publish and broadcast on the native transport: frames encoded once for many connections are
+ * collected, with the ids of the connections each goes to, and written at the end of the tick by
+ * ONE native call (ioWriteMany: per connection one writev of its frames) instead of a queue, a
+ * flush and a native call per connection. Every connection takes a prefix of the collected
+ * frames (a connection that would skip one, or writes anything else, or ends, first has the
+ * collection flushed: {@link flushSharedWrites}), so the order of its frames is kept.
+ * @module
+ */
+import type { IoShared } from './nativeIo';
+
+/** A connection that takes part in a collected write. */
+export interface SharedWriter {
+  readonly ioId: number;
+  /** Its slot in the collection of generation `sharedGeneration`. */
+  sharedSlot: number;
+  sharedGeneration: number;
+  /** Its frames went out (queued natively: `queued` bytes are still waiting). */
+  sharedWritten(queued: number): void;
+}
+
+/** At most this many distinct frames per collection (one writev each connection). */
+const MAX_FRAMES = 64;
+
+let io: IoShared | null = null;
+const frames: Buffer[] = [];
+let ids = new Uint32Array(256);
+let counts = new Uint32Array(256);
+let queued = new Uint32Array(256);
+let writers: SharedWriter[] = [];
+let n = 0;
+let generation = 1;
+let scheduled = false;
+
+function grow(): void {
+  const size = ids.length * 2;
+  const i = new Uint32Array(size);
+  const c = new Uint32Array(size);
+  i.set(ids);
+  c.set(counts);
+  ids = i;
+  counts = c;
+  queued = new Uint32Array(size);
+}
+
+/** Adds frame `f` for `writer` to the collection written at the end of the tick. */
+export function queueSharedWrite(shared: IoShared, writer: SharedWriter, f: Buffer): void {
+  io = shared;
+  const last = frames.length - 1;
+  const j = last >= 0 && frames[last] === f ? last : last + 1;
+  const member = writer.sharedGeneration === generation;
+  // the connection must hold every frame before this one: else the collection goes out first
+  if (j === MAX_FRAMES || (member ? counts[writer.sharedSlot] !== j : j !== 0)) {
+    flushSharedWrites();
+    queueSharedWrite(shared, writer, f);
+    return;
+  }
+  if (j === frames.length) frames.push(f);
+  if (member) {
+    counts[writer.sharedSlot]++;
+  } else {
+    if (n === ids.length) grow();
+    ids[n] = writer.ioId;
+    counts[n] = 1;
+    writers[n] = writer;
+    writer.sharedSlot = n;
+    writer.sharedGeneration = generation;
+    n++;
+  }
+  if (!scheduled) {
+    scheduled = true;
+    process.nextTick(endOfTick);
+  }
+}
+
+function endOfTick(): void {
+  scheduled = false;
+  flushSharedWrites();
+}
+
+/** Writes the collected frames to their connections now. */
+export function flushSharedWrites(): void {
+  const count = n;
+  if (count === 0) return;
+  const w = writers;
+  n = 0;
+  writers = [];
+  generation++;
+  (io as IoShared).io.ioWriteMany(ids, counts, count, frames, queued);
+  frames.length = 0;
+  for (let i = 0; i < count; i++) w[i].sharedWritten(queued[i]);
+}
