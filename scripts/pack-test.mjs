@@ -8,7 +8,7 @@
 // qwebsocket/redis loads without its optional peer. The tarball must hold the prebuilds for
 // linux-x64, linux-arm64 and win32-x64 (their tests run under emulation: scripts/test-emulated.sh).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,12 @@ try {
   const redisEsm = probe(['--input-type=module', '-e', `import { RedisBroker } from 'qwebsocket/redis'; ${redisProbe}`]);
   if (redisCjs !== 'function true') fail(`require qwebsocket/redis: ${redisCjs}`);
   if (redisEsm !== 'function true') fail(`import qwebsocket/redis: ${redisEsm}`);
+  // the faces' public classes carry no core callbacks (they go through internal objects)
+  const internal = /\b(onTextMessage|onBinaryMessage|onTextFrame|onBinaryFrame|onPeerClose|onProtocolError|onSocketError|onClosed|onReadFinished|onBytesWritten|onDrained|wantsFrames|wantsBytesWritten)\b/;
+  for (const face of ['dist/cjs/qt/WebSocket.d.ts', 'dist/cjs/qt/WebSocketServer.d.ts']) {
+    const hit = internal.exec(readFileSync(join(withPrebuilds.pkg, face), 'utf8'));
+    if (hit !== null) fail(`${face} declares the internal member ${hit[1]}`);
+  }
 
   // the same tarball without its prebuilds: as on a platform none was made for
   const unpacked = join(dir, 'unpacked');

@@ -177,14 +177,14 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements PubS
 
   /** Follows the connection's health; 'error' is always listened to, so it never throws. */
   #watch(c: RedisConnection, name: string, cluster: boolean): void {
-    c.on('error', (err: Error) => this.#mark(name, false, err));
+    // a cluster client's own 'error' names no node: its nodes' events below carry the state
+    c.on('error', (err: Error) => cluster || this.#mark(name, false, err));
     if (cluster) {
       const key = (info: { host?: string; port?: number }): string => `${name}:${info?.host}:${info?.port}`;
       c.on('node-error', (err: Error, info: { host?: string; port?: number }) => this.#mark(key(info), false, err));
       c.on('node-reconnecting', (info: { host?: string; port?: number }) => this.#mark(key(info), false, null));
       c.on('node-disconnect', (info: { host?: string; port?: number }) => this.#closed || this.#mark(key(info), false, null));
       c.on('node-ready', (info: { host?: string; port?: number }) => this.#mark(key(info), true, null));
-      c.on('connect', () => this.#mark(name, true, null));
     } else {
       c.on('reconnecting', () => this.#mark(name, false, null));
       c.on('end', () => this.#closed || this.#mark(name, false, null));

@@ -43,11 +43,14 @@ export function giveRecords(records: Uint32Array): void {
  */
 const STATES_PER_SLAB = 16;
 let slab: ArrayBuffer | null = null;
+/** The current slab's words: every decoder of a slab reads its fields through one array. */
+let slabWords: Uint32Array | null = null;
 let slabNext = STATES_PER_SLAB;
 
 function allocState(): ArrayBuffer {
   if (slabNext === STATES_PER_SLAB) {
     slab = new ArrayBuffer(State.BYTES * STATES_PER_SLAB);
+    slabWords = new Uint32Array(slab);
     slabNext = 0;
   }
   return slab as ArrayBuffer;
@@ -57,32 +60,39 @@ function allocState(): ArrayBuffer {
 export class FrameDecoder {
   /** The whole decoder state (layout: {@link State}), zeroed. */
   readonly state: Uint8Array;
-  readonly #words: Uint32Array;
+  /** The slab's words and where this state's start in them (no typed array per connection). */
+  readonly #slabWords: Uint32Array;
+  readonly #base: number;
+  /** This state's words alone, for the TS decoder (made on its first use). */
+  #ownWords: Uint32Array | null = null;
 
   constructor(options: DecoderOptions) {
     const buffer = allocState();
     const offset = slabNext++ * State.BYTES;
     this.state = new Uint8Array(buffer, offset, State.BYTES);
-    this.#words = new Uint32Array(buffer, offset, State.BYTES / 4);
+    this.#slabWords = slabWords as Uint32Array;
+    this.#base = offset / 4;
     this.configure(options);
   }
 
   /** Changes side, RSV1 permission or limits; takes effect at the next frame header. */
   configure(options: DecoderOptions): void {
-    const w = this.#words;
-    w[State.CONFIG] = (options.server ? State.CONFIG_SERVER : 0) | (options.allowRsv1 ? State.CONFIG_ALLOW_RSV1 : 0);
-    w[State.MAX_FRAME] = options.maxFrameSize ?? Limits.MAX_INCOMING_FRAME_SIZE;
-    w[State.MAX_MESSAGE] = options.maxMessageSize ?? Limits.MAX_INCOMING_MESSAGE_SIZE;
+    const w = this.#slabWords;
+    const b = this.#base;
+    w[b + State.CONFIG] = (options.server ? State.CONFIG_SERVER : 0) | (options.allowRsv1 ? State.CONFIG_ALLOW_RSV1 : 0);
+    w[b + State.MAX_FRAME] = options.maxFrameSize ?? Limits.MAX_INCOMING_FRAME_SIZE;
+    w[b + State.MAX_MESSAGE] = options.maxMessageSize ?? Limits.MAX_INCOMING_MESSAGE_SIZE;
   }
 
   setLimits(maxFrameSize: number, maxMessageSize: number): void {
-    this.#words[State.MAX_FRAME] = maxFrameSize;
-    this.#words[State.MAX_MESSAGE] = maxMessageSize;
+    this.#slabWords[this.#base + State.MAX_FRAME] = maxFrameSize;
+    this.#slabWords[this.#base + State.MAX_MESSAGE] = maxMessageSize;
   }
 
   setAllowRsv1(allow: boolean): void {
-    const w = this.#words;
-    w[State.CONFIG] = allow ? w[State.CONFIG] | State.CONFIG_ALLOW_RSV1 : w[State.CONFIG] & ~State.CONFIG_ALLOW_RSV1;
+    const w = this.#slabWords;
+    const i = this.#base + State.CONFIG;
+    w[i] = allow ? w[i] | State.CONFIG_ALLOW_RSV1 : w[i] & ~State.CONFIG_ALLOW_RSV1;
   }
 
   /**
@@ -92,17 +102,18 @@ export class FrameDecoder {
    */
   decode(chunk: Uint8Array, offset: number, records: Uint32Array): number {
     if (native !== null) return native.decode(this.state, chunk, offset, records);
-    return decodeFallback(this.#words, this.state, chunk, offset, records);
+    const words = (this.#ownWords ??= new Uint32Array(this.state.buffer, this.state.byteOffset, State.BYTES / 4));
+    return decodeFallback(words, this.state, chunk, offset, records);
   }
 
   /** Where the last decode() stopped in its chunk. */
   get resume(): number {
-    return this.#words[State.RESUME];
+    return this.#slabWords[this.#base + State.RESUME];
   }
 
   /** True once a close frame or an error was decoded. */
   get finished(): boolean {
-    return this.#words[State.PHASE] >= State.PHASE_CLOSED;
+    return this.#slabWords[this.#base + State.PHASE] >= State.PHASE_CLOSED;
   }
 
   /** The buffered control payload of a record flagged FLAG_BUFFERED (a view, copy before keeping). */

@@ -5,33 +5,25 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, Limits, Timeouts, Version } from '../codec/constants';
+import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
-import type { SessionHandler } from '../protocol/session';
-import { closePayload, truncateUtf8 } from '../protocol/closeFrame';
-import { isSafeHeaderValue, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
-import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionBase, type ConnectionEvents, type WriteLimits } from '../transport/connectionBase';
-import { openConnection } from '../transport/openConnection';
-import { ClientHandshake, resourceName } from '../transport/clientHandshake';
+import { truncateUtf8 } from '../protocol/closeFrame';
+import { resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
-import { Authenticator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
-import { NetworkProxy, ProxyType } from './networkProxy';
+import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
+import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
-import { clientTlsOptions } from '../transport/tls';
-import { ClientSslFlow, emitAlert } from './sslFlow';
-import { isTlsError, tlsAlertOf, tlsErrorText } from '../transport/tlsAlerts';
 import type { SslError } from './SslError';
-import { PerMessageDeflate, deflateSupported } from '../transport/deflate';
-import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { serverAuthRetry } from '../transport/serverAuth';
-import { proxyOpenerFor } from './proxyOpener';
-import type { Credentials } from '../protocol/httpAuth';
+import { Endpoint } from '../core/endpoint';
+import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/connectionBase';
+import { isTlsError, tlsErrorText } from '../transport/tlsAlerts';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor, TopicDelivery } from '../core/topics';
-import { checkSize, headerPairs, resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from './socketInfo';
-
-export type { DeflateSetting, RequestSource, ResolvedRequest, ServerSideInfo } from './socketInfo';
+import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from '../core/request';
+import { bytesOf, checkSize, looksLikeWebSocketUrl } from './arguments';
+import { ClientOpener } from './clientOpener';
+import { SocketEvents, type SocketLifecycle } from './socketEvents';
 
 /** The default mask generator: keys from a crypto-random pool refilled in bulk. */
 export const defaultMaskGenerator: MaskGenerator = Object.freeze({
@@ -39,19 +31,8 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
   nextMask: nextMaskKey,
 });
 
-/**
- * The permessage-deflate options to offer, or null for none (also when this Node lacks
- * synchronous zlib, see transport/deflate: the extension is then simply not offered).
- */
-function deflateOptionsOf(pmd: HandshakeOptions['perMessageDeflate']): PerMessageDeflateOptions | null {
-  if (pmd === undefined || pmd === false || !deflateSupported) return null;
-  return pmd === true ? {} : pmd;
-}
-
-/** Shared empty settings (replaced, never mutated): idle sockets hold no object of their own. */
-const NO_OPTIONS = Object.freeze({});
-
-let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo) => void;
+let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>) => void;
+let lifecycle: SocketLifecycle<WebSocket>;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
@@ -65,7 +46,7 @@ export type { BufferPolicy } from '../transport/connectionBase';
  * set {@link error}/{@link errorString} and emit `errorOccurred`, so a socket without listeners
  * cannot crash the process.
  */
-export class WebSocket extends EventEmitter<WebSocketSignals> implements SessionHandler, ConnectionEvents {
+export class WebSocket extends EventEmitter<WebSocketSignals> {
   #origin: string;
   #version: Version;
   #state = SocketState.UnconnectedState;
@@ -78,11 +59,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #onGone: ((ws: WebSocket) => void) | null = null;
   /** Server side: the server's topics; null on client sockets. */
   #topics: TopicHub<WebSocket> | null = null;
-  #options: HandshakeOptions = NO_OPTIONS;
   #subprotocol = '';
   #server = false;
-  #conn: ConnectionBase | null = null;
-  #handshake: ClientHandshake | null = null;
+  #conn: Endpoint | null = null;
   // our defaults, not Qt's 2 GiB (README "Limits and defaults")
   #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
   #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
@@ -90,40 +69,51 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
   #readBufferSize = 0;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
-  #pauseMode = PauseMode.PauseNever;
-  // created on first use: server-side sockets never need them
-  #proxyValue: NetworkProxy | null = null;
-  /** Qt's certificate-error flow state (ignored errors, pause); see qt/sslFlow. */
-  #sslValue: ClientSslFlow | null = null;
-  get #proxy(): NetworkProxy {
-    return (this.#proxyValue ??= new NetworkProxy(ProxyType.DefaultProxy));
+  /** The client side (created on first client use: server-side sockets never need it). */
+  #clientValue: ClientOpener | null = null;
+  get #client(): ClientOpener {
+    const ws = this;
+    return (this.#clientValue ??= new ClientOpener({
+      emitter: this,
+      get origin(): string {
+        return ws.#origin;
+      },
+      setRequest: (request) => (this.#request = request),
+      setState: (state) => this.#setState(state),
+      setError: (error, message) => this.#setError(error, message),
+      connected: (socket, subprotocol, deflate, head) => this.#connected(socket, subprotocol, deflate, head),
+    }));
   }
-  set #proxy(proxy: NetworkProxy) {
-    this.#proxyValue = proxy;
-  }
-  get #ssl(): ClientSslFlow {
-    return (this.#sslValue ??= new ClientSslFlow(this, () => this.#pauseMode));
-  }
-  #sslConfiguration: SslConfiguration = NO_OPTIONS;
-  #peerName = '';
   /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */
   #failed = false;
 
   static {
     attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
-    sendEncodedFrames = (ws, frames) =>
-      ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
+    lifecycle = {
+      peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
+      failed: (ws, code, reason) => ws.#failedWith(code, reason),
+      closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
+    };
+    sendEncodedFrames = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
     sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
-    sharedCompressorOf = (ws) => (ws.#conn?.session.sharedCompressor ?? null) as SharedCompressor | null;
+    sharedCompressorOf = (ws) => (ws.#conn?.sharedCompressor ?? null) as SharedCompressor | null;
   }
 
   /**
    * @param origin the Origin header to send (RFC 6454); one with CR or LF makes open() fail
    * @param version only Version13 (VersionLatest) exists in RFC 6455
    * @throws InvalidArgumentError for another version
+   * @throws TypeError for a ws:// or wss:// URL as origin (the URL goes to open(); or use
+   * `qwebsocket/ws` for ws's `new WebSocket(url)`)
    */
   constructor(origin = '', version: Version = Version.VersionLatest) {
     super();
+    if (looksLikeWebSocketUrl(origin)) {
+      throw new TypeError(
+        `new WebSocket(${JSON.stringify(String(origin).slice(0, 100))}): the first argument is the Origin header, not the URL to connect to. ` +
+          "Pass the URL to open() (new WebSocket().open(url)), or use require('qwebsocket/ws') for the ws-style new WebSocket(url).",
+      );
+    }
     if (version !== Version.Version13) {
       throw new InvalidArgumentError(`Unsupported WebSocket version ${version}: only Version13 (RFC 6455) is supported`);
     }
@@ -193,121 +183,38 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
    */
   open(target: string | URL | NetworkRequest, options: HandshakeOptions = {}): void {
     if (this.#state !== SocketState.UnconnectedState) this.abort();
-    const req: NetworkRequest = typeof target === 'string' || target instanceof URL ? { url: target } : target;
-    const rawUrl = req.url instanceof URL ? req.url.href : String(req.url);
-    const pmd = options.perMessageDeflate;
-    if (pmd !== undefined && typeof pmd !== 'boolean') validateDeflateOptions(pmd);
-    const deflate = deflateOptionsOf(pmd);
-    this.#options = { ...options, subprotocols: [...(options.subprotocols ?? [])] };
     this.#server = false;
     this.#subprotocol = '';
     this.#closeCode = CloseCode.CloseCodeNormal;
     this.#closeReason = '';
     this.#failed = false;
-    // Qt: a URL with newline characters is refused (it would inject headers)
-    if (/[\r\n]/.test(rawUrl)) {
-      this.#request = null;
-      this.#setError(SocketError.ConnectionRefusedError, 'Invalid URL: contains newline characters');
-      return;
-    }
-    let url: URL;
-    try {
-      url = new URL(rawUrl);
-    } catch {
-      this.#setError(SocketError.ConnectionRefusedError, 'Invalid URL');
-      return;
-    }
-    this.#request = { url, headers: headerPairs(req.headers) };
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      this.#setError(SocketError.UnsupportedSocketOperationError, `Unsupported WebSocket scheme: ${url.protocol.slice(0, -1)}`);
-      return;
-    }
-    if (!isSafeHeaderValue(this.#origin)) {
-      this.#setError(SocketError.ConnectionRefusedError, 'Invalid origin: contains newline characters');
-      return;
-    }
-    for (const p of this.#options.subprotocols ?? []) {
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
-        this.#setError(SocketError.ConnectionRefusedError, `Invalid subprotocol name ${JSON.stringify(p)}`);
-        return;
-      }
-    }
-    this.#peerName = url.hostname;
-    const hs = new ClientHandshake(
-      {
-        url,
-        headers: this.#request.headers,
-        origin: this.#origin,
-        subprotocols: this.#options.subprotocols ?? [],
-        extensionOffer: deflate !== null ? deflateOffer(deflate) : '',
-        extensionNames: deflate !== null ? [PERMESSAGE_DEFLATE] : [],
-        handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
-        tls: clientTlsOptions(this.#sslConfiguration),
-        tlsHooks: this.#ssl.hooks(this.#sslConfiguration, `${url.hostname}:${url.port !== '' ? url.port : url.protocol === 'wss:' ? 443 : 80}`),
-        openStream: proxyOpenerFor(this.#proxy, url, (proxy, realm) =>
-          this.#handshake === hs ? this.#askCredentials(realm, (auth) => this.emit('proxyAuthenticationRequired', proxy, auth)) : null),
-        retry: serverAuthRetry(url, (realm) =>
-          this.#handshake === hs ? this.#askCredentials(realm, (auth) => this.emit('authenticationRequired', auth)) : null),
-      },
-      {
-        onHostLookup: () => this.#setState(SocketState.HostLookupState),
-        onConnecting: () => this.#setState(SocketState.ConnectingState),
-        onConnected: (socket, result, response) => this.#onHandshakeDone(hs, socket, result, response),
-        onFailed: (error, message) => {
-          if (this.#handshake !== hs) return;
-          this.#handshake = null;
-          this.#ssl.resume(); // a pause that outlived the handshake timeout ends
-          this.#setError(error, message);
-          this.#setState(SocketState.UnconnectedState);
-        },
-      },
-    );
-    this.#handshake = hs;
-    hs.start();
+    this.#client.open(target, options);
   }
 
-  #onHandshakeDone(hs: ClientHandshake, socket: Socket, result: HandshakeResult, response: ResponseHead): void {
-    if (this.#handshake !== hs) return;
-    this.#handshake = null;
-    this.#subprotocol = result.subprotocol;
-    let deflate: DeflateSetting | null = null;
-    const options = deflateOptionsOf(this.#options.perMessageDeflate);
-    if (options !== null) {
-      try {
-        const agreement = acceptDeflateResponse(result.extensions, options);
-        if (agreement !== null) deflate = { agreement, options };
-      } catch (e) {
-        // RFC 7692 §5.1: the client fails the connection on an answer it cannot accept
-        socket.destroy();
-        this.#setError(SocketError.ConnectionRefusedError, (e as Error).message);
-        this.#setState(SocketState.UnconnectedState);
-        return;
-      }
-    }
-    this.#startConnection(socket, response.rest, deflate);
+  #connected(socket: Socket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
+    this.#subprotocol = subprotocol;
+    const endpoint = this.#startEndpoint(socket, deflate);
     this.#setState(SocketState.ConnectedState);
     this.emit('connected');
-    this.#conn?.start(response.rest);
+    if (this.#conn === endpoint) endpoint.start(head);
   }
 
-  #startConnection(socket: Socket, _head: Buffer | null, deflate: DeflateSetting | null): void {
-    const conn = openConnection(socket, this, this, {
+  #startEndpoint(socket: Socket, deflate: DeflateSetting | null): Endpoint {
+    const endpoint = new Endpoint(socket, new SocketEvents(this, lifecycle), {
       server: this.#server,
       maxFrameSize: this.#maxFrame,
       maxMessageSize: this.#maxMessage,
       outgoingFrameSize: this.#outgoingFrameSize,
-      now: Date.now,
-      compressor:
-        deflate === null
-          ? null
-          : new PerMessageDeflate(deflate.agreement, deflate.options, { server: this.#server, maxMessageSize: this.#maxMessage }),
-    }, this.#writeLimits);
-    if (!this.#server && this.#maskGenerator !== defaultMaskGenerator) conn.session.setMaskSource(this.#maskGenerator);
-    conn.setReadBufferSize(this.#readBufferSize);
-    this.#conn = conn;
+      readBufferSize: this.#readBufferSize,
+      deflate,
+      maskSource: !this.#server && this.#maskGenerator !== defaultMaskGenerator ? this.#maskGenerator : null,
+      writeLimits: this.#writeLimits,
+    });
+    this.#conn = endpoint;
+    return endpoint;
   }
 
-  #attachServer(socket: Socket, head: Buffer | null, info: ServerSideInfo): void {
+  #attachServer(socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
     this.#server = true;
     this.#request = info.request;
     this.#onGone = info.onGone ?? null;
@@ -316,9 +223,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     this.#subprotocol = info.subprotocol;
     this.#maxFrame = info.maxFrameSize;
     this.#maxMessage = info.maxMessageSize;
-    this.#startConnection(socket, head, info.deflate);
+    const endpoint = this.#startEndpoint(socket, info.deflate);
     this.#state = SocketState.ConnectedState;
-    this.#conn?.start(head);
+    endpoint.start(head);
   }
 
   // ---- closing -------------------------------------------------------------------------------
@@ -331,38 +238,30 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
    */
   close(closeCode: CloseCode | number = CloseCode.CloseCodeNormal, reason = ''): void {
     if (this.#state === SocketState.HostLookupState || this.#state === SocketState.ConnectingState) {
-      this.#handshake?.abort();
-      this.#handshake = null;
-      this.#sslValue?.reset();
+      this.#clientValue?.abort();
       this.#setState(SocketState.UnconnectedState);
       return;
     }
     const conn = this.#conn;
     if (this.#state !== SocketState.ConnectedState || conn === null) return;
-    closePayload(closeCode, String(reason)); // validates before any state changes
+    Endpoint.checkClose(closeCode, String(reason)); // validates before any state changes
     this.#closeCode = closeCode;
     // as sent: cut to 123 bytes on a code-point boundary (Qt keeps the cut reason too)
     this.#closeReason = truncateUtf8(String(reason)).toString('utf8');
     this.emit('aboutToClose');
     if (this.#conn !== conn) return; // aborted from the slot
-    conn.session.sendClose(closeCode, String(reason));
+    conn.close(closeCode, String(reason));
     this.#setState(SocketState.ClosingState);
-    conn.flush();
-    conn.armCloseTimer();
   }
 
   /** Closes immediately, discarding pending writes; emits disconnected when it was connected. */
   abort(): void {
-    if (this.#handshake !== null) {
-      this.#handshake.abort();
-      this.#handshake = null;
-      this.#sslValue?.reset();
-    }
+    this.#clientValue?.abort();
     const conn = this.#conn;
     const wasOpen = this.#state === SocketState.ConnectedState || this.#state === SocketState.ClosingState;
     if (conn !== null) {
       this.#conn = null;
-      if (!conn.session.closeReceived) this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
+      if (!conn.closeReceived) this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
       conn.destroy();
     }
     this.#setState(SocketState.UnconnectedState);
@@ -383,15 +282,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
 
   /**
-   * Queues a binary message (fragmented above outgoingFrameSize()). The buffer is written by
-   * reference when large: do not modify it until bytesWritten.
+   * Queues a binary message (fragmented above outgoingFrameSize()): a Buffer, any typed array
+   * or DataView (its bytes), or an ArrayBuffer. The bytes are written by reference when large:
+   * do not modify them until bytesWritten.
    * @returns the number of payload bytes queued; 0 when not connected, or when the message would
    * take the unsent bytes over maxBufferedBytes() (the connection is then failed with 1008)
+   * @throws InvalidArgumentError for anything else
    */
-  sendBinaryMessage(data: Uint8Array): number {
-    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('sendBinaryMessage expects a Buffer or Uint8Array');
+  sendBinaryMessage(data: Uint8Array | ArrayBufferView | ArrayBuffer): number {
+    const bytes = bytesOf(data, 'sendBinaryMessage');
     if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
-    return this.#conn.sendBinary(data);
+    return this.#conn.sendBinary(bytes);
   }
 
   /** Sends a ping; the payload is clipped to 125 bytes. The answer emits pong(elapsedMs, payload). */
@@ -399,7 +300,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     const p = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     if (!(p instanceof Uint8Array)) throw new InvalidArgumentError('ping expects a Buffer, Uint8Array or string');
     if (this.#state !== SocketState.ConnectedState || this.#conn === null) return;
-    this.#conn.session.sendPing(p);
+    this.#conn.sendPing(p);
   }
 
   /** Bytes queued but not yet written to the network. */
@@ -455,58 +356,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
     return this.#hub().publish(topic, message, undefined, this);
   }
 
-  // ---- SessionHandler (called by the protocol layer) ---------------------------------------
+  // ---- reports of the endpoint (through SocketEvents, see the static block) ----------------
 
-  /** @internal */
-  get wantsFrames(): boolean {
-    return this.listenerCount('textFrameReceived') + this.listenerCount('binaryFrameReceived') > 0;
+  #peerClosed(code: number, reason: string): void {
+    if (this.#state !== SocketState.ConnectedState) return;
+    // the peer started the close: its code and reason are why we close (when we started it,
+    // Qt keeps ours and the peer's answer does not replace them)
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    this.emit('aboutToClose');
+    this.#setState(SocketState.ClosingState);
   }
-  /** @internal */
-  onTextFrame(frame: string, isLastFrame: boolean): void {
-    this.emit('textFrameReceived', frame, isLastFrame);
-  }
-  /** @internal */
-  onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
-    this.emit('binaryFrameReceived', frame, isLastFrame);
-  }
-  /** @internal */
-  onTextMessage(message: string): void {
-    this.emit('textMessageReceived', message);
-  }
-  /** @internal */
-  onBinaryMessage(message: Buffer): void {
-    this.emit('binaryMessageReceived', message);
-  }
-  /** @internal */
-  onPing(_payload: Buffer): void {
-    // Qt has no ping signal: the pong is sent by the session
-  }
-  /** @internal */
-  onPong(elapsedMs: number, payload: Buffer): void {
-    this.emit('pong', elapsedMs, payload);
-  }
-  /** @internal */
-  onPeerClose(code: number, reason: string): void {
-    const conn = this.#conn;
-    if (this.#state === SocketState.ConnectedState) {
-      // the peer started the close: its code and reason are why we close (when we started it,
-      // Qt keeps ours and the peer's answer does not replace them)
-      this.#closeCode = code;
-      this.#closeReason = reason;
-      this.emit('aboutToClose');
-      this.#setState(SocketState.ClosingState);
-    }
-    if (conn === null) return;
-    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (with a timeout)
-    if (this.#server) conn.end();
-    else {
-      conn.flush();
-      conn.armCloseTimer();
-    }
-  }
-  /** @internal */
-  onProtocolError(code: number, reason: string): void {
-    const conn = this.#conn;
+
+  #failedWith(code: number, reason: string): void {
     this.#failed = true;
     this.#closeCode = code;
     this.#closeReason = reason;
@@ -514,51 +376,19 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       this.emit('aboutToClose');
       this.#setState(SocketState.ClosingState);
     }
-    // RFC 6455 §7.1.7: fail the connection: close frame sent, then close TCP
-    conn?.end();
   }
 
-  // ---- ConnectionEvents (called by the transport) ------------------------------------------
-
-  /** @internal */
-  get wantsBytesWritten(): boolean {
-    return this.listenerCount('bytesWritten') > 0;
-  }
-  /** @internal */
-  onBytesWritten(bytes: number): void {
-    this.emit('bytesWritten', bytes);
-  }
-  /** @internal */
-  onDrained(): void {
-    this.emit('drained');
-  }
-  /** @internal */
-  onReadFinished(): void {
-    this.emit('readChannelFinished');
-  }
-  /** @internal */
-  onSocketError(err: Error): void {
-    // reported on close: a reset without a close handshake is RemoteHostClosedError
-    this.#pendingSocketError = err;
-    // a fatal TLS alert on an open wss:// connection (see transport/tlsAlerts)
-    const alert = tlsAlertOf(err);
-    if (alert !== null) emitAlert(this, alert.received, alert.level, alert.type, alert.description);
-  }
-  #pendingSocketError: Error | null = null;
-  /** @internal */
-  onClosed(_hadError: boolean): void {
-    const conn = this.#conn;
-    if (conn === null) return; // aborted: already reported
+  #closed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
+    if (this.#conn === null) return; // aborted: already reported
     this.#conn = null;
-    const clean = conn.session.closeReceived && conn.session.closeSent;
-    if (!clean && !this.#failed) {
-      if (!conn.session.closeReceived) {
+    if (!(closeReceived && closeSent) && !this.#failed) {
+      if (!closeReceived) {
         this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
-        if (!conn.session.closeSent) this.#closeReason = '';
+        if (!closeSent) this.#closeReason = '';
       }
-      if (!conn.session.closeSent) {
-        const err = this.#pendingSocketError;
-        this.#setError(SocketError.RemoteHostClosedError, err !== null ? `Connection lost: ${isTlsError(err) ? tlsErrorText(err) : err.message}` : 'The remote host closed the connection');
+      if (!closeSent) {
+        // a reset without a close handshake is RemoteHostClosedError
+        this.#setError(SocketError.RemoteHostClosedError, lostError !== null ? `Connection lost: ${isTlsError(lostError) ? tlsErrorText(lostError) : lostError.message}` : 'The remote host closed the connection');
       }
     }
     this.#setState(SocketState.UnconnectedState);
@@ -594,8 +424,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   /** @throws InvalidArgumentError outside 0..maxIncomingFrameSize() */
   setMaxAllowedIncomingFrameSize(size: number): void {
     this.#maxFrame = checkSize('maxAllowedIncomingFrameSize', size, Limits.MAX_INCOMING_FRAME_SIZE);
-    this.#conn?.session.decoder.setLimits(this.#maxFrame, this.#maxMessage);
-    this.#conn?.session.setMaxMessageSize(this.#maxMessage);
+    this.#conn?.setLimits(this.#maxFrame, this.#maxMessage);
   }
   /** Largest incoming message accepted; larger ones close the connection with 1009. */
   maxAllowedIncomingMessageSize(): number {
@@ -604,8 +433,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   /** @throws InvalidArgumentError outside 0..maxIncomingMessageSize() */
   setMaxAllowedIncomingMessageSize(size: number): void {
     this.#maxMessage = checkSize('maxAllowedIncomingMessageSize', size, Limits.MAX_INCOMING_MESSAGE_SIZE);
-    this.#conn?.session.decoder.setLimits(this.#maxFrame, this.#maxMessage);
-    this.#conn?.session.setMaxMessageSize(this.#maxMessage);
+    this.#conn?.setLimits(this.#maxFrame, this.#maxMessage);
   }
   /** Largest outgoing frame; longer messages are fragmented. Default 512 KiB. */
   outgoingFrameSize(): number {
@@ -615,7 +443,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   setOutgoingFrameSize(size: number): void {
     if (size === 0) throw new InvalidArgumentError('outgoingFrameSize must be at least 1');
     this.#outgoingFrameSize = checkSize('outgoingFrameSize', size, Limits.MAX_OUTGOING_FRAME_SIZE);
-    this.#conn?.session.setOutgoingFrameSize(size);
+    this.#conn?.setOutgoingFrameSize(size);
   }
   /** Bytes read from the socket per event-loop turn at most (0 = unlimited, the default). */
   readBufferSize(): number {
@@ -682,9 +510,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
       if (!generator.seed()) throw new InvalidArgumentError('MaskGenerator.seed() failed');
       this.#maskGenerator = generator;
     }
-    if (this.#conn !== null && !this.#server) {
-      this.#conn.session.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator);
-    }
+    this.#conn?.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator);
   }
   /** The origin sent (client) or received (server). */
   origin(): string {
@@ -700,7 +526,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
   /** The handshake options given to open(). */
   handshakeOptions(): HandshakeOptions {
-    return { ...this.#options, subprotocols: [...(this.#options.subprotocols ?? [])] };
+    return this.#clientValue?.handshakeOptions() ?? { subprotocols: [] };
   }
   /** The request used to open this socket (or, server side, the one received). */
   request(): { url: string; headers: Array<[string, string]> } {
@@ -733,36 +559,24 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
   }
   /** The peer's host name as given in the URL (client); '' on the server side. */
   peerName(): string {
-    return this.#peerName;
+    return this.#clientValue?.peerName() ?? '';
   }
 
-  // ---- proxy and HTTP authentication (behaviour in transport/proxy and transport/serverAuth) -
-
-  /**
-   * Emits authenticationRequired or proxyAuthenticationRequired (synchronously, as Qt: the slot
-   * must fill the Authenticator before returning) and returns what the slot filled in.
-   */
-  #askCredentials(realm: string, emit: (auth: Authenticator) => void): Credentials | null {
-    const auth = new Authenticator(realm);
-    emit(auth);
-    return auth.isNull() ? null : { user: auth.user(), password: auth.password() };
-  }
-
-  // ---- TLS and proxy settings (behaviour in the TLS and proxy layers) -----------------------
+  // ---- TLS and proxy settings (behaviour in qt/clientOpener, the TLS and proxy layers) -------
 
   /** The proxy setting (DefaultProxy unless set). */
   proxy(): NetworkProxy {
-    return this.#proxy;
+    return this.#client.proxy();
   }
   setProxy(proxy: NetworkProxy): void {
-    this.#proxy = proxy;
+    this.#client.setProxy(proxy);
   }
   /** QAbstractSocket::PauseModes. */
   pauseMode(): PauseMode {
-    return this.#pauseMode;
+    return this.#clientValue?.pauseMode() ?? PauseMode.PauseNever;
   }
   setPauseMode(mode: PauseMode): void {
-    this.#pauseMode = mode;
+    this.#client.setPauseMode(mode);
   }
   /**
    * Continues a handshake paused after sslErrors (PauseOnSslErrors): it goes on when the errors
@@ -770,13 +584,13 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
    * No-op when not paused. The handshake timeout keeps running while paused.
    */
   resume(): void {
-    this.#ssl.resume();
+    this.#clientValue?.ssl.resume();
   }
   sslConfiguration(): SslConfiguration {
-    return { ...this.#sslConfiguration };
+    return this.#clientValue?.sslConfiguration() ?? {};
   }
   setSslConfiguration(config: SslConfiguration): void {
-    this.#sslConfiguration = { ...config };
+    this.#client.setSslConfiguration(config);
   }
   /**
    * Ignores certificate errors: all of them (no argument; call it in a sslErrors slot or before
@@ -786,14 +600,14 @@ export class WebSocket extends EventEmitter<WebSocketSignals> implements Session
    * setting persists across open() calls, as in Qt.
    */
   ignoreSslErrors(errors?: readonly SslError[]): void {
-    this.#ssl.ignoreSslErrors(errors);
+    this.#client.ssl.ignoreSslErrors(errors);
   }
   /**
    * Lets a handshake interrupted by handshakeInterruptedOnError go on; must be called from the
    * slot (synchronously). The errors are still reported by sslErrors afterwards.
    */
   continueInterruptedHandshake(): void {
-    this.#ssl.continueInterruptedHandshake();
+    this.#clientValue?.ssl.continueInterruptedHandshake();
   }
 }
 
@@ -809,7 +623,7 @@ export const topicDelivery: TopicDelivery<WebSocket> = {
 };
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
-export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo): WebSocket {
+export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>): WebSocket {
   const ws = new WebSocket(info.origin);
   attachServer(ws, socket, head, info);
   return ws;

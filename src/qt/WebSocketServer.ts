@@ -6,23 +6,23 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
-import { handleUpgrade, refuseUpgrade, type UpgradeOwner } from '../transport/upgrade';
+import { handleUpgrade, type UpgradeOwner } from '../transport/upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
-import { timerQueue, type TimerEntry } from '../transport/timerQueue';
 import { InvalidArgumentError } from '../errors';
-import { routeUpgrades, unrouteUpgrades } from './upgradeDispatcher';
-import { WebSocket, adoptServerSocket, queueEncodedFrames, topicDelivery, type BufferPolicy, type DeflateSetting } from './WebSocket';
+import { routeUpgrades, unrouteUpgrades } from '../core/upgradeRouter';
+import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
+import { WebSocket, adoptServerSocket, queueEncodedFrames, topicDelivery, type BufferPolicy } from './WebSocket';
+import type { DeflateSetting } from '../core/request';
 import { TopicHub, type PublishOptions } from '../core/topicHub';
 import { frameMessage, publishMessageOf } from '../core/topics';
 import type { PubSubBroker } from '../core/broker';
-import { selectDeflateOffer, validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { parseExtensions } from '../protocol/extensions';
+import { validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
 import type { SslConfiguration } from '../transport/sslConfiguration';
@@ -72,7 +72,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #serverName: string;
   #secureMode: SslMode;
   #net: NetServer | null = null;
-  #http: HttpServer | null = null;
   #error = SocketError.UnknownSocketError;
   #errorString = '';
   /** Accepted, not yet taken connections, oldest first (a Set: a closing one leaves at once). */
@@ -81,7 +80,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #paused = false;
   #parked: Socket[] = [];
   #handshakeTimeoutMs: number = Timeouts.HANDSHAKE_MS;
-  #handshaking = new Map<Duplex, TimerEntry>();
+  readonly #acceptor = new UpgradeAcceptor(
+    {
+      onUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+      onBadRequest: () => this.emit('serverError', CloseCode.CloseCodeProtocolError),
+    },
+    Timeouts.HANDSHAKE_MS,
+  );
   #subprotocols: string[] = [];
   // our defaults, not Qt's 2 GiB and no cap (README "Limits and defaults")
   #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
@@ -99,9 +104,17 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /**
    * @param serverName sent as the Server header of handshake responses
    * @param secureMode NonSecureMode (ws://) or SecureMode (wss://)
+   * @throws TypeError for an options object (ws's `new WebSocketServer({ port })`): listen() is
+   * how this class starts serving; `qwebsocket/ws` has ws's constructor
    */
   constructor(serverName = '', secureMode: SslMode = SslMode.NonSecureMode) {
     super();
+    if (typeof serverName === 'object' && serverName !== null) {
+      throw new TypeError(
+        "new WebSocketServer({ ... }) is ws's constructor; this is Qt's QWebSocketServer(serverName, secureMode). " +
+          "Call listen(address, port) or attach(httpServer) to serve, or use require('qwebsocket/ws') for the ws-style server.",
+      );
+    }
     this.#serverName = String(serverName);
     this.#secureMode = secureMode;
   }
@@ -166,26 +179,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return net;
   }
 
-  /** The internal http parser that every accepted TCP connection is fed to. */
-  #httpParser(): HttpServer {
-    if (this.#http === null) {
-      const http = createHttpServer({ maxHeaderSize: Limits.MAX_HANDSHAKE_SIZE, noDelay: true });
-      http.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
-      http.on('request', (req, res) => {
-        res.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade, close', 'Content-Type': 'text/plain' });
-        res.end('This is a WebSocket endpoint\n');
-      });
-      http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
-        this.#untrack(socket);
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-        refuseUpgrade(socket, status, status === 431 ? 'Request headers too large' : 'Bad request');
-        this.emit('serverError', CloseCode.CloseCodeProtocolError);
-      });
-      this.#http = http;
-    }
-    return this.#http;
-  }
-
   #onTcpConnection(socket: Socket): void {
     socket.on('error', () => {});
     if (this.#paused) {
@@ -208,18 +201,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /** Takes over an already-accepted TCP socket: its upgrade request is read and handled here. */
   handleConnection(socket: Socket): void {
     socket.on('error', ignoreError);
-    this.#track(socket);
+    this.#acceptor.track(socket);
     if (this.#secureMode !== SslMode.SecureMode) {
-      this.#httpParser().emit('connection', socket);
+      this.#acceptor.parse(socket);
       return;
     }
     // SecureMode: TLS first (under the same handshake timeout), then the HTTP upgrade
     try {
       this.#tls ??= serverTlsAcceptor(this, this.#sslConfiguration, (secure, raw) => {
-        if (raw !== null) this.#retrack(raw, secure);
-        else this.#track(secure);
+        if (raw !== null) this.#acceptor.retrack(raw, secure);
+        else this.#acceptor.track(secure);
         secure.on('error', ignoreError);
-        this.#httpParser().emit('connection', secure);
+        this.#acceptor.parse(secure);
       });
     } catch (e) {
       socket.destroy();
@@ -231,42 +224,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.#tls.accept(socket);
   }
   #tls: TlsAcceptor | null = null;
-
-  /** Moves a handshake timer from the TCP socket to the TLS socket over it. */
-  #retrack(from: Duplex, to: Duplex): void {
-    const e = this.#handshaking.get(from);
-    if (e === undefined || from.destroyed) return;
-    this.#handshaking.delete(from);
-    this.#handshaking.set(to, e);
-    from.off('close', this.#onTrackedClose);
-    to.on('close', this.#onTrackedClose);
-  }
-
-  /** One listener for every handshaking socket of this server (no closure per socket). */
-  readonly #onTrackedClose = ((server: WebSocketServer) =>
-    function (this: Duplex): void {
-      server.#untrack(this);
-    })(this);
-
-  #track(socket: Duplex): void {
-    if (this.#handshaking.has(socket)) return;
-    const entry = timerQueue(this.#handshakeTimeoutMs).add(() => {
-      // slow or silent client (e.g. slowloris): drop it
-      this.#handshaking.delete(socket);
-      socket.destroy();
-    });
-    this.#handshaking.set(socket, entry);
-    socket.on('close', this.#onTrackedClose);
-  }
-
-  #untrack(socket: Duplex): void {
-    const e = this.#handshaking.get(socket);
-    if (e !== undefined) {
-      e.queue?.cancel(e);
-      this.#handshaking.delete(socket);
-      socket.off('close', this.#onTrackedClose);
-    }
-  }
 
   /**
    * Serves on an existing http/https server: upgrades to `options.path` (or any path) become
@@ -286,7 +243,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * callback the connection is queued as Qt's are.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback?: (ws: WebSocket) => void): void {
-    this.#untrack(socket);
+    this.#acceptor.untrack(socket);
     if (callback !== undefined) this.#upgradeCallback = callback;
     try {
       handleUpgrade(req, socket, head, this.#owner);
@@ -306,7 +263,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       return server.#subprotocols;
     },
     authorizeOrigin: (origin) => server.#authorizeOrigin(origin),
-    negotiateExtensions: (offer) => server.#negotiateExtensions(offer),
+    negotiateExtensions: (offer) => negotiateExtensions(offer, server.#deflate),
     accepted: (socket, head, req, origin, subprotocol, ext) => server.#accepted(socket, head, req, origin, subprotocol, ext as DeflateSetting | null),
     refused: () => server.emit('serverError', CloseCode.CloseCodeProtocolError),
   }))(this);
@@ -317,17 +274,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.emit('originAuthenticationRequired', auth);
     return auth.allowed();
   }
-  #negotiateExtensions(offer: string): { response: string; agreement: DeflateSetting } | null | 'malformed' {
-    const options = this.#deflate;
-    if (options === null) {
-      // RFC 6455 §9.1 grammar is still checked: a broken header is a bad request
-      return parseExtensions(offer) === null ? 'malformed' : null;
-    }
-    const sel = selectDeflateOffer(offer, options);
-    if (sel === null || sel === 'malformed') return sel;
-    return { response: sel.response, agreement: { agreement: sel.agreement, options } };
-  }
-
   /**
    * Accepts permessage-deflate (RFC 7692) from clients that offer it: `true` for the defaults,
    * options, or `false` (the default) to accept no extension. Not in Qt.
@@ -445,15 +391,18 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   isListening(): boolean {
     return this.#net !== null && this.#net.listening;
   }
-  /** The address listened on ('' when not listening). */
-  serverAddress(): string {
-    const a = this.#net?.address();
-    return a !== null && typeof a === 'object' ? a.address : '';
+  /** Where this server listens, or else the (first) http server it is attached to listens. */
+  #address(): AddressInfo | null {
+    const a = this.#net?.address() ?? this.#attached.find((h) => h.listening)?.address();
+    return a !== null && typeof a === 'object' ? a : null;
   }
-  /** The port listened on (0 when not listening). */
+  /** The address listened on — after attach(), the attached server's ('' when neither listens). */
+  serverAddress(): string {
+    return this.#address()?.address ?? '';
+  }
+  /** The port listened on — after attach(), the attached server's (0 when neither listens). */
   serverPort(): number {
-    const a = this.#net?.address();
-    return a !== null && typeof a === 'object' ? a.port : 0;
+    return this.#address()?.port ?? 0;
   }
   /** ws://address:port (or wss://) of the listening server, '' when not listening. */
   serverUrl(): string {
@@ -475,11 +424,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.#pending.clear();
     for (const ws of pending) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
     for (const s of this.#parked.splice(0)) s.destroy();
-    for (const [s, e] of this.#handshaking) {
-      e.queue?.cancel(e);
-      s.destroy();
-    }
-    this.#handshaking.clear();
+    this.#acceptor.dropAll();
     for (const http of this.#attached.splice(0)) unrouteUpgrades(http, this);
     this.setHeartbeatInterval(0);
     this.#paused = false;
@@ -513,6 +458,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   setHandshakeTimeout(ms: number): void {
     if (!Number.isInteger(ms) || ms < 1) throw new InvalidArgumentError('handshake timeout must be a positive integer (ms)');
     this.#handshakeTimeoutMs = ms;
+    this.#acceptor.setHandshakeTimeout(ms);
   }
   maxAllowedIncomingFrameSize(): number {
     return this.#maxFrame;

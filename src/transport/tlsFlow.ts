@@ -173,7 +173,11 @@ export function collectFailures(
   const out: TlsVerifyFailure[] = [];
   if (kept !== '' || depth > 0) {
     const purpose = identityName !== null ? 'sslServer' : 'sslClient';
-    for (const e of verifyChain(chain, anchors(), purpose, depth)) out.push({ code: e.code, certificate: e.certificate, stage: 'chain' });
+    try {
+      for (const e of verifyChain(chain, anchors(), purpose, depth)) out.push({ code: e.code, certificate: e.certificate, stage: 'chain' });
+    } catch {
+      // a certificate OpenSSL parsed but the DER reader does not: OpenSSL's own error remains
+    }
     if (kept !== '' && !out.some((f) => f.code === kept)) out.push({ code: kept, certificate: certificateFor(kept, chain), stage: 'chain' });
   }
   if (identityName !== null) {

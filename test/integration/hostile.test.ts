@@ -12,6 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { WebSocket, WebSocketServer, SslMode, CloseCode, SocketState } from '../../src/index';
 import { rawExchange, upgradeRequest } from '../helpers/server';
 import { frame, rawClient } from '../helpers/rawPeer';
+import { openSocket } from '../helpers/client';
 import { nativeConnectionsOnPort } from '../../src/transport/native/nativeIo';
 
 const cleanups: Array<() => unknown> = [];
@@ -86,15 +87,6 @@ async function expectEmpty(server: WebSocketServer, keep = 0): Promise<void> {
   expect(server.hasPendingConnections()).toBe(false);
 }
 
-function openClient(url: string): Promise<WebSocket> {
-  const c = new WebSocket();
-  cleanups.push(() => c.abort());
-  return new Promise((resolve, reject) => {
-    c.once('connected', () => resolve(c));
-    c.once('errorOccurred', () => reject(new Error(c.errorString())));
-    c.open(url);
-  });
-}
 
 async function echo(c: WebSocket, text: string): Promise<void> {
   const got = new Promise<string>((r) => c.once('textMessageReceived', r));
@@ -208,7 +200,7 @@ describe('hostile clients: slowloris', () => {
   ] as const) {
     it(`${name} is dropped at the handshake timeout, without a response`, async () => {
       const { server, port } = await hostileServer((s) => s.setHandshakeTimeout(300));
-      const good = await openClient(`ws://127.0.0.1:${port}/`);
+      const good = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
       const s = connect(port, '127.0.0.1');
       s.on('error', () => {});
       let got = '';
@@ -271,8 +263,8 @@ describe('hostile clients: while accepting is paused', () => {
   it('connections dropped while parked (pending queue full) are all cleaned up once the queue drains', async () => {
     const { server, port } = await hostileServer((s) => s.setMaxPendingConnections(2), false);
     const url = `ws://127.0.0.1:${port}/`;
-    const a = await openClient(url);
-    const b = await openClient(url);
+    const a = await openSocket(url, cleanups);
+    const b = await openSocket(url, cleanups);
     expect(server.hasPendingConnections()).toBe(true);
     // the queue is full: accepting is paused, new TCP connections wait unread
     const kinds: Kind[] = ['drop-at-once', 'drop-mid-handshake', 'reset-mid-handshake'];
@@ -300,7 +292,7 @@ describe('hostile clients: 10,000 connections opened and dropped', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const { server, port } = await hostileServer((s) => s.setHandshakeTimeout(5000));
-    const good = await openClient(`ws://127.0.0.1:${port}/`);
+    const good = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
     await echo(good, 'warm-up');
     // warm every code path once, then take the baseline
     await Promise.all(KINDS.map((k) => hostileConnection(port, k)));

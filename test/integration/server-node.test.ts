@@ -3,6 +3,7 @@ import { createServer as createHttp, type Server } from 'node:http';
 import { WebSocket, WebSocketServer, CloseCode, SocketState } from '../../src/index';
 import { echoServer, rawExchange, upgradeRequest } from '../helpers/server';
 import { rawClient, frame } from '../helpers/rawPeer';
+import { openSocket } from '../helpers/client';
 import { ioShared } from '../../src/transport/native/nativeIo';
 
 const cleanups: Array<() => unknown> = [];
@@ -10,15 +11,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function openClient(url: string): Promise<WebSocket> {
-  const c = new WebSocket();
-  cleanups.push(() => c.abort());
-  return new Promise((resolve, reject) => {
-    c.once('connected', () => resolve(c));
-    c.once('errorOccurred', () => reject(new Error(c.errorString())));
-    c.open(url);
-  });
-}
 
 async function httpServer(): Promise<{ http: Server; port: number }> {
   const http = createHttp((req, res) => res.end(`plain ${req.url}`));
@@ -46,8 +38,8 @@ describe('WebSocketServer on Node http servers', () => {
     cleanups.push(() => a.close(), () => b.close());
     echoOn(a, 'A');
     echoOn(b, 'B');
-    const ca = await openClient(`ws://127.0.0.1:${port}/a`);
-    const cb = await openClient(`ws://127.0.0.1:${port}/b?x=1`);
+    const ca = await openSocket(`ws://127.0.0.1:${port}/a`, cleanups);
+    const cb = await openSocket(`ws://127.0.0.1:${port}/b?x=1`, cleanups);
     const ra = new Promise((r) => ca.once('textMessageReceived', r));
     const rb = new Promise((r) => cb.once('textMessageReceived', r));
     ca.sendTextMessage('1');
@@ -69,7 +61,7 @@ describe('WebSocketServer on Node http servers', () => {
         ws.on('textMessageReceived', (m) => ws.sendTextMessage(`cb:${m}`));
       });
     });
-    const c = await openClient(`ws://127.0.0.1:${port}/x`);
+    const c = await openSocket(`ws://127.0.0.1:${port}/x`, cleanups);
     const r = new Promise((res) => c.once('textMessageReceived', res));
     c.sendTextMessage('hi');
     expect(await r).toBe('cb:hi');
@@ -86,7 +78,7 @@ describe('WebSocketServer on Node http servers', () => {
     const net = createServer((s) => wss.handleConnection(s));
     await new Promise<void>((r) => net.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => net.close(() => r(undefined))));
-    const c = await openClient(`ws://127.0.0.1:${(net.address() as { port: number }).port}/`);
+    const c = await openSocket(`ws://127.0.0.1:${(net.address() as { port: number }).port}/`, cleanups);
     const r = new Promise((res) => c.once('textMessageReceived', res));
     c.sendTextMessage('x');
     expect(await r).toBe('H:x');
@@ -97,7 +89,7 @@ describe('WebSocketServer: broadcast, heartbeat, backpressure, coalescing', () =
   it('broadcast frames once and reaches every connection (and a chosen subset)', async () => {
     const { server, port } = await echoServer();
     cleanups.push(() => server.close());
-    const clients = await Promise.all([1, 2, 3].map(() => openClient(`ws://127.0.0.1:${port}/`)));
+    const clients = await Promise.all([1, 2, 3].map(() => openSocket(`ws://127.0.0.1:${port}/`, cleanups)));
     await new Promise((r) => setTimeout(r, 50));
     const got = clients.map((c) => new Promise<string>((r) => c.once('textMessageReceived', r)));
     expect(server.broadcast('news')).toBe(3);
@@ -118,7 +110,7 @@ describe('WebSocketServer: broadcast, heartbeat, backpressure, coalescing', () =
   it('heartbeat: connections that answer stay; a silent one is dropped', async () => {
     const { server, port } = await echoServer();
     cleanups.push(() => server.close());
-    const good = await openClient(`ws://127.0.0.1:${port}/`);
+    const good = await openSocket(`ws://127.0.0.1:${port}/`, cleanups);
     // a raw peer that never answers pings
     const { reader } = await rawClient(port);
     await new Promise((r) => setTimeout(r, 50));

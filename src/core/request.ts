@@ -1,13 +1,10 @@
 /**
- * The plain data a WebSocket keeps about its request and what the server hands over with an
- * accepted socket, and the argument helpers of the WebSocket class.
+ * The plain data an endpoint's face keeps about its request, and what a server hands over with
+ * an accepted socket. Face-neutral: both faces use these shapes.
  * @module
  */
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { InvalidArgumentError } from '../errors';
-import type { NetworkRequest } from './types';
-import type { WebSocket } from './WebSocket';
-import type { TopicHub } from '../core/topicHub';
+import type { TopicHub } from './topicHub';
 
 /** A request as this socket keeps it: URL plus header pairs. */
 export interface ResolvedRequest {
@@ -27,6 +24,7 @@ export interface RequestSource {
   rawHeaders: string;
 }
 
+/** Builds the URL and header pairs of a server-side request (on first use). */
 export function resolveRequest(src: RequestSource): ResolvedRequest {
   let url: URL;
   try {
@@ -40,19 +38,22 @@ export function resolveRequest(src: RequestSource): ResolvedRequest {
   return { url, headers };
 }
 
-/** What the server hands over for a socket it accepted (internal). */
-export interface ServerSideInfo {
+/**
+ * What a server hands over for a socket it accepted. `T` is the face's socket class: `onGone`
+ * is one function per server, called with the socket (no closure per connection).
+ */
+export interface ServerSideInfo<T extends object> {
   request: RequestSource;
   origin: string;
   subprotocol: string;
   maxFrameSize: number;
   maxMessageSize: number;
   /** Called once when the connection is gone. */
-  onGone?: (ws: WebSocket) => void;
+  onGone?: (socket: T) => void;
   /** permessage-deflate as the server agreed it, or null. */
   deflate: DeflateSetting | null;
   /** The server's topics (subscribe/publish on this connection). */
-  topics: TopicHub<WebSocket>;
+  topics: TopicHub<T>;
 }
 
 /** An agreed permessage-deflate and the options of our side. */
@@ -60,17 +61,3 @@ export interface DeflateSetting {
   agreement: DeflateAgreement;
   options: PerMessageDeflateOptions;
 }
-
-export function headerPairs(h: NetworkRequest['headers']): Array<[string, string]> {
-  if (h === undefined) return [];
-  if (Array.isArray(h)) return h.map(([k, v]) => [String(k), String(v)]);
-  return Object.entries(h as Record<string, string>).map(([k, v]) => [k, String(v)]);
-}
-
-export function checkSize(name: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer between 0 and ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-

@@ -1,0 +1,265 @@
+/**
+ * The face-neutral endpoint: one object per open connection, wrapped by a face (the Qt face's
+ * WebSocket, the ws face's WebSocket). It owns the transport {@link Connection} and its protocol
+ * {@link Session}, runs the close rules that are the same for every face (RFC 6455 §7.1: who
+ * closes TCP first, the close timeout, failing the connection), and reports everything to the
+ * face through one internal {@link EndpointEvents} object — never through public methods. The
+ * transport under it is the native one where it runs, else a `net.Socket` (transport/openConnection).
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { SessionHandler, MaskSource } from '../protocol/session';
+import { closePayload } from '../protocol/closeFrame';
+import type { ConnectionBase, ConnectionEvents, WriteLimits } from '../transport/connectionBase';
+import { openConnection } from '../transport/openConnection';
+import type { MessageCompressor } from '../protocol/permessageDeflate';
+import { PerMessageDeflate } from '../transport/deflate';
+import type { DeflateSetting } from './request';
+
+/**
+ * What the endpoint reports to its face; called synchronously. A face implements it on a small
+ * internal object (not on its public class), so none of these names reach a face's `.d.ts`.
+ */
+export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, 'onClosed'> {
+  // from SessionHandler: onPeerClose comes after our answer is queued; after it returns the
+  // endpoint closes TCP (server) or waits for the peer to (client). onProtocolError: our close
+  // frame is queued and TCP is being closed.
+  /** The socket is closed. `lostError` is the socket error that ended it, if any. */
+  onClosed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void;
+}
+
+/** How an endpoint starts. */
+export interface EndpointOptions {
+  /** Server side: expects masked frames, sends unmasked ones. */
+  server: boolean;
+  maxFrameSize: number;
+  maxMessageSize: number;
+  outgoingFrameSize: number;
+  /** Bytes read per event-loop turn at most (0 = unlimited). */
+  readBufferSize: number;
+  /** permessage-deflate as negotiated, or null. */
+  deflate: DeflateSetting | null;
+  /** Client side: a mask-key source other than the default pool, or null. */
+  maskSource: MaskSource | null;
+  /** Cap on unsent bytes and the drained watermarks (see transport/connection). */
+  writeLimits: WriteLimits;
+}
+
+/** See the module comment. */
+export class Endpoint implements SessionHandler, ConnectionEvents {
+  readonly #conn: ConnectionBase;
+  readonly #events: EndpointEvents;
+  readonly #server: boolean;
+  #destroyed = false;
+  #lostError: Error | null = null;
+
+  /** Binds `socket`; call {@link start} to process bytes. */
+  constructor(socket: Socket, events: EndpointEvents, options: EndpointOptions) {
+    this.#events = events;
+    this.#server = options.server;
+    const d = options.deflate;
+    this.#conn = openConnection(socket, this, this, {
+      server: options.server,
+      maxFrameSize: options.maxFrameSize,
+      maxMessageSize: options.maxMessageSize,
+      outgoingFrameSize: options.outgoingFrameSize,
+      now: Date.now,
+      compressor: d === null ? null : new PerMessageDeflate(d.agreement, d.options, { server: options.server, maxMessageSize: options.maxMessageSize }),
+    }, options.writeLimits);
+    if (options.maskSource !== null) this.#conn.session.setMaskSource(options.maskSource);
+    this.#conn.setReadBufferSize(options.readBufferSize);
+  }
+
+  /**
+   * Checks a close code and reason before anything changes.
+   * @throws InvalidArgumentError for a code that may not be sent (RFC 6455 §7.4.1)
+   */
+  static checkClose(code: number, reason: string): void {
+    closePayload(code, reason);
+  }
+
+  /** Processes bytes that came with the handshake, then reads the socket. */
+  start(head: Buffer | null): void {
+    this.#conn.start(head);
+  }
+
+  /** Local IP address of the connection. */
+  get localAddress(): string {
+    return this.#conn.localAddress;
+  }
+  get localPort(): number {
+    return this.#conn.localPort;
+  }
+  /** The peer's IP address. */
+  get remoteAddress(): string {
+    return this.#conn.remoteAddress;
+  }
+  get remotePort(): number {
+    return this.#conn.remotePort;
+  }
+  /** True once the peer's close frame arrived. */
+  get closeReceived(): boolean {
+    return this.#conn.session.closeReceived;
+  }
+  /** True once our close frame is queued. */
+  get closeSent(): boolean {
+    return this.#conn.session.closeSent;
+  }
+  /** Bytes queued but not yet handed to the kernel. */
+  get bytesToWrite(): number {
+    return this.#conn.bytesToWrite;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  /**
+   * Queues a text message through the write cap.
+   * @returns payload bytes queued (0 after a close was sent, or refused by the cap)
+   */
+  sendText(message: string): number {
+    return this.#conn.sendText(message);
+  }
+  /** As {@link sendText}, for binary messages. */
+  sendBinary(data: Uint8Array): number {
+    return this.#conn.sendBinary(data);
+  }
+  /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
+  sendPing(payload: Uint8Array): void {
+    this.#conn.session.sendPing(payload);
+  }
+  /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
+  sendEncoded(frames: readonly Buffer[]): boolean {
+    return this.#conn.sendEncoded(frames);
+  }
+  /** Queues a publish's shared frames (see Connection.sendShared). @returns true when queued */
+  sendShared(frames: readonly Buffer[]): boolean {
+    return this.#conn.sendShared(frames);
+  }
+  /** The compressor when it keeps no context between messages (a publish shares its output). */
+  get sharedCompressor(): MessageCompressor | null {
+    return this.#conn.session.sharedCompressor;
+  }
+  /** Writes queued data now. @returns true when anything was written */
+  flush(): boolean {
+    return this.#conn.flush();
+  }
+
+  /**
+   * Starts the close handshake: queues our close frame, flushes, and destroys the socket if the
+   * peer has not closed within the close timeout (RFC 6455 §7.1.1). Check the arguments first
+   * with {@link Endpoint.checkClose}.
+   */
+  close(code: number, reason: string): void {
+    const conn = this.#conn;
+    conn.session.sendClose(code, reason);
+    conn.flush();
+    conn.armCloseTimer();
+  }
+
+  /** Closes now, discarding queued output. No onClosed follows. */
+  destroy(): void {
+    this.#destroyed = true;
+    this.#conn.destroy();
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+
+  /** Incoming frame and message size limits (larger ones close with 1009). */
+  setLimits(maxFrameSize: number, maxMessageSize: number): void {
+    this.#conn.session.decoder.setLimits(maxFrameSize, maxMessageSize);
+    this.#conn.session.setMaxMessageSize(maxMessageSize);
+  }
+  setOutgoingFrameSize(size: number): void {
+    this.#conn.session.setOutgoingFrameSize(size);
+  }
+  setReadBufferSize(size: number): void {
+    this.#conn.setReadBufferSize(size);
+  }
+  /** Client side: mask keys from `source` (null: the default pool). */
+  setMaskSource(source: MaskSource | null): void {
+    if (!this.#server) this.#conn.session.setMaskSource(source);
+  }
+  /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
+  setWriteLimits(limits: WriteLimits): void {
+    this.#conn.setWriteLimits(limits);
+  }
+
+  // ---- SessionHandler (called by the protocol layer) ---------------------------------------
+
+  /** @internal */
+  get wantsFrames(): boolean {
+    return this.#events.wantsFrames;
+  }
+  /** @internal */
+  onTextFrame(frame: string, isLastFrame: boolean): void {
+    this.#events.onTextFrame(frame, isLastFrame);
+  }
+  /** @internal */
+  onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
+    this.#events.onBinaryFrame(frame, isLastFrame);
+  }
+  /** @internal */
+  onTextMessage(message: string): void {
+    this.#events.onTextMessage(message);
+  }
+  /** @internal */
+  onBinaryMessage(message: Buffer): void {
+    this.#events.onBinaryMessage(message);
+  }
+  /** @internal */
+  onPing(payload: Buffer): void {
+    this.#events.onPing(payload);
+  }
+  /** @internal */
+  onPong(elapsedMs: number, payload: Buffer): void {
+    this.#events.onPong(elapsedMs, payload);
+  }
+  /** @internal */
+  onPeerClose(code: number, reason: string): void {
+    this.#events.onPeerClose(code, reason);
+    if (this.#destroyed) return; // aborted from the face's handler
+    // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (with a timeout)
+    if (this.#server) this.#conn.end();
+    else {
+      this.#conn.flush();
+      this.#conn.armCloseTimer();
+    }
+  }
+  /** @internal */
+  onProtocolError(code: number, reason: string): void {
+    this.#events.onProtocolError(code, reason);
+    // RFC 6455 §7.1.7: fail the connection: close frame sent, then close TCP
+    this.#conn.end();
+  }
+
+  // ---- ConnectionEvents (called by the transport) ------------------------------------------
+
+  /** @internal */
+  get wantsBytesWritten(): boolean {
+    return this.#events.wantsBytesWritten;
+  }
+  /** @internal */
+  onBytesWritten(bytes: number): void {
+    this.#events.onBytesWritten(bytes);
+  }
+  /** @internal */
+  onDrained(): void {
+    this.#events.onDrained();
+  }
+  /** @internal */
+  onReadFinished(): void {
+    this.#events.onReadFinished();
+  }
+  /** @internal */
+  onSocketError(err: Error): void {
+    this.#lostError = err;
+    this.#events.onSocketError(err);
+  }
+  /** @internal */
+  onClosed(_hadError: boolean): void {
+    if (this.#destroyed) return; // destroyed by the face: it has reported already
+    this.#destroyed = true;
+    const s = this.#conn.session;
+    this.#events.onClosed(s.closeReceived, s.closeSent, this.#lostError);
+  }
+}

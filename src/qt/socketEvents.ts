@@ -1,0 +1,81 @@
+/**
+ * The Qt face's side of the core's {@link EndpointEvents}: a small internal object per
+ * connection that turns the endpoint's reports into Qt's signals. It exists so the public
+ * WebSocket class carries no handler methods (nothing like `onTextMessage` in its `.d.ts`).
+ * @module
+ */
+import type { EventEmitter } from 'node:events';
+import type { EndpointEvents } from '../core/endpoint';
+import { tlsAlertOf } from '../transport/tlsAlerts';
+import { emitAlert } from './sslFlow';
+import type { WebSocketSignals } from './types';
+
+/** The part of the socket's private state changes the events need (supplied by WebSocket). */
+export interface SocketLifecycle<W> {
+  /** The peer started or answered the close handshake. */
+  peerClosed(ws: W, code: number, reason: string): void;
+  /** The peer broke the protocol; we sent `code`. */
+  failed(ws: W, code: number, reason: string): void;
+  /** The connection is gone. */
+  closed(ws: W, closeReceived: boolean, closeSent: boolean, lostError: Error | null): void;
+}
+
+/** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
+export class SocketEvents<W extends EventEmitter<WebSocketSignals>> implements EndpointEvents {
+  readonly #ws: W;
+  readonly #lifecycle: SocketLifecycle<W>;
+
+  constructor(ws: W, lifecycle: SocketLifecycle<W>) {
+    this.#ws = ws;
+    this.#lifecycle = lifecycle;
+  }
+
+  get wantsFrames(): boolean {
+    return this.#ws.listenerCount('textFrameReceived') + this.#ws.listenerCount('binaryFrameReceived') > 0;
+  }
+  get wantsBytesWritten(): boolean {
+    return this.#ws.listenerCount('bytesWritten') > 0;
+  }
+  onTextFrame(frame: string, isLastFrame: boolean): void {
+    this.#ws.emit('textFrameReceived', frame, isLastFrame);
+  }
+  onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
+    this.#ws.emit('binaryFrameReceived', frame, isLastFrame);
+  }
+  onTextMessage(message: string): void {
+    this.#ws.emit('textMessageReceived', message);
+  }
+  onBinaryMessage(message: Buffer): void {
+    this.#ws.emit('binaryMessageReceived', message);
+  }
+  onPing(_payload: Buffer): void {
+    // Qt has no ping signal: the pong is sent by the session
+  }
+  onPong(elapsedMs: number, payload: Buffer): void {
+    this.#ws.emit('pong', elapsedMs, payload);
+  }
+  onPeerClose(code: number, reason: string): void {
+    this.#lifecycle.peerClosed(this.#ws, code, reason);
+  }
+  onProtocolError(code: number, reason: string): void {
+    this.#lifecycle.failed(this.#ws, code, reason);
+  }
+  onBytesWritten(bytes: number): void {
+    this.#ws.emit('bytesWritten', bytes);
+  }
+  onDrained(): void {
+    this.#ws.emit('drained');
+  }
+  onReadFinished(): void {
+    this.#ws.emit('readChannelFinished');
+  }
+  onSocketError(err: Error): void {
+    // a fatal TLS alert on an open wss:// connection (see transport/tlsAlerts); the error itself
+    // is reported on close (a reset without a close handshake is RemoteHostClosedError)
+    const alert = tlsAlertOf(err);
+    if (alert !== null) emitAlert(this.#ws, alert.received, alert.level, alert.type, alert.description);
+  }
+  onClosed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
+    this.#lifecycle.closed(this.#ws, closeReceived, closeSent, lostError);
+  }
+}
