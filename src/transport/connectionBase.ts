@@ -58,6 +58,8 @@ export abstract class ConnectionBase implements FlushRequester {
   #paused = false;
   #limits: WriteLimits;
   #capPaused = false;
+  /** Reading paused by the owner ({@link holdReading}). */
+  #held = false;
   /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
   #lone = 0;
   /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
@@ -123,7 +125,18 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Resumes reading unless the other pause (read budget or write cap) still holds. */
   #resumeIfFree(): void {
-    if (!this.#paused && !this.#capPaused && !this.socketGone) this.setReading(true);
+    if (!this.#paused && !this.#capPaused && !this.#held && !this.socketGone) this.setReading(true);
+  }
+
+  /**
+   * Pauses (true) or resumes reading for the owner (a server connection whose user does not
+   * have it yet), on top of the read budget and the write cap.
+   */
+  holdReading(on: boolean): void {
+    if (this.#held === on) return;
+    this.#held = on;
+    if (!on) this.#resumeIfFree();
+    else if (!this.socketGone) this.setReading(false);
   }
 
   /** Sets the per-turn read budget (0 = unlimited). */
