@@ -82,6 +82,11 @@ export const Limits = {
   MAX_HANDSHAKE_SIZE: 8192,
   /** Records in the shared decoder output array; decode() resumes when it fills. */
   RECORD_CAPACITY: 1024,
+  /**
+   * Payload bytes a server connection keeps for its user before the hand-off (it waits in the
+   * pending queue); above it the connection stops reading (TCP backpressure) until taken.
+   */
+  MAX_HELD_BYTES: 1048576,
 } as const;
 
 /** Timeouts in milliseconds. */

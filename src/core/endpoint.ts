@@ -10,11 +10,13 @@
 import type { Socket } from 'node:net';
 import type { SessionHandler, MaskSource } from '../protocol/session';
 import { closePayload } from '../protocol/closeFrame';
+import { Limits } from '../codec/constants';
 import type { ConnectionBase, ConnectionEvents, WriteLimits } from '../transport/connectionBase';
 import { openConnection } from '../transport/openConnection';
 import type { MessageCompressor } from '../protocol/permessageDeflate';
 import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
+import { HeldReports } from './heldReports';
 
 /**
  * What the endpoint reports to its face; called synchronously. A face implements it on a small
@@ -53,7 +55,11 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   readonly #events: EndpointEvents;
   readonly #server: boolean;
   #destroyed = false;
+  /** Destroyed by the face (abort): nothing more is reported. */
+  #aborted = false;
   #lostError: Error | null = null;
+  /** Reports kept until the face's user has the connection (see {@link hold}). */
+  #held: HeldReports | null = null;
 
   /** Binds `socket`; call {@link start} to process bytes. */
   constructor(socket: Socket, events: EndpointEvents, options: EndpointOptions) {
@@ -84,6 +90,37 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** Processes bytes that came with the handshake, then reads the socket. */
   start(head: Buffer | null): void {
     this.#conn.start(head);
+  }
+
+  /**
+   * Keeps the data reports (messages, frames, pongs, the peer's close, the end of reading) from
+   * the face until {@link release}: a server connection is read before its user can listen
+   * (see core/heldReports). Above {@link Limits.MAX_HELD_BYTES} of payload, reading pauses.
+   * Call before {@link start}.
+   */
+  hold(): void {
+    this.#held ??= new HeldReports();
+  }
+
+  /** The user has the connection: the kept reports follow on the next tick, in order. */
+  release(): void {
+    const held = this.#held;
+    if (held === null || held.released) return;
+    held.released = true;
+    process.nextTick(() => this.#replay());
+  }
+
+  #replay(): void {
+    const held = this.#held;
+    if (held === null) return;
+    this.#held = null;
+    held.replay(this.#events, () => this.#aborted);
+    this.#conn.holdReading(false);
+  }
+
+  /** After a kept report (`bytes` now kept): reading pauses once they pass the bound. */
+  #heldMore(bytes: number): void {
+    if (bytes > Limits.MAX_HELD_BYTES) this.#conn.holdReading(true);
   }
 
   /** Local IP address of the connection. */
@@ -174,6 +211,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** Closes now, discarding queued output. No onClosed follows unless `report` is true. */
   destroy(report = false): void {
     if (!report) this.#destroyed = true;
+    this.#aborted = true;
     this.#conn.destroy();
   }
 
@@ -215,39 +253,53 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   /** @internal */
   get wantsFrames(): boolean {
-    return this.#events.wantsFrames;
+    return this.#held !== null || this.#events.wantsFrames;
   }
   /** @internal */
   onTextFrame(frame: string, isLastFrame: boolean): void {
-    this.#events.onTextFrame(frame, isLastFrame);
+    const held = this.#held;
+    if (held === null) this.#events.onTextFrame(frame, isLastFrame);
+    else this.#heldMore(held.textFrame(frame, isLastFrame));
   }
   /** @internal */
   onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
-    this.#events.onBinaryFrame(frame, isLastFrame);
+    const held = this.#held;
+    if (held === null) this.#events.onBinaryFrame(frame, isLastFrame);
+    else this.#heldMore(held.binaryFrame(frame, isLastFrame));
   }
   /** @internal */
   onTextMessage(message: string): void {
-    this.#events.onTextMessage(message);
+    const held = this.#held;
+    if (held === null) this.#events.onTextMessage(message);
+    else this.#heldMore(held.textMessage(message));
   }
   /** @internal */
   onTextBytes(message: Buffer): void {
-    (this.#events.onTextBytes as (m: Buffer) => void)(message);
+    const held = this.#held;
+    if (held === null) (this.#events.onTextBytes as (m: Buffer) => void)(message);
+    else this.#heldMore(held.textBytes(message));
   }
   /** @internal */
   onBinaryMessage(message: Buffer): void {
-    this.#events.onBinaryMessage(message);
+    const held = this.#held;
+    if (held === null) this.#events.onBinaryMessage(message);
+    else this.#heldMore(held.binaryMessage(message));
   }
   /** @internal */
   onPing(payload: Buffer): void {
-    this.#events.onPing(payload);
+    // the session answers pings itself; no face reports them to a user before the hand-off
+    if (this.#held === null) this.#events.onPing(payload);
   }
   /** @internal */
   onPong(elapsedMs: number, payload: Buffer): void {
-    this.#events.onPong(elapsedMs, payload);
+    const held = this.#held;
+    if (held === null) this.#events.onPong(elapsedMs, payload);
+    else held.pong(elapsedMs, payload);
   }
   /** @internal */
   onPeerClose(code: number, reason: string): void {
-    this.#events.onPeerClose(code, reason);
+    if (this.#held !== null) this.#held.peerClose(code, reason);
+    else this.#events.onPeerClose(code, reason);
     if (this.#destroyed) return; // aborted from the face's handler
     // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (with a timeout)
     if (this.#server) this.#conn.end();
@@ -258,7 +310,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
   /** @internal */
   onProtocolError(code: number, reason: string): void {
-    this.#events.onProtocolError(code, reason);
+    if (this.#held !== null) this.#held.protocolError(code, reason);
+    else this.#events.onProtocolError(code, reason);
     // RFC 6455 §7.1.7: fail the connection: close frame sent, then close TCP
     this.#conn.end();
   }
@@ -279,7 +332,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
   /** @internal */
   onReadFinished(): void {
-    this.#events.onReadFinished();
+    if (this.#held !== null) this.#held.readFinished();
+    else this.#events.onReadFinished();
   }
   /** @internal */
   onSocketError(err: Error): void {
@@ -291,6 +345,14 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     if (this.#destroyed) return; // destroyed by the face: it has reported already
     this.#destroyed = true;
     const s = this.#conn.session;
+    const held = this.#held;
+    if (held !== null && held.released) {
+      // handed over, its replay not yet run: the close comes after what was kept
+      held.closed(s.closeReceived, s.closeSent, this.#lostError);
+      return;
+    }
+    // gone before anyone had it: what was kept can never be seen
+    this.#held = null;
     this.#events.onClosed(s.closeReceived, s.closeSent, this.#lostError);
   }
 }

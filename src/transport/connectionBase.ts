@@ -58,8 +58,10 @@ export abstract class ConnectionBase implements FlushRequester {
   #paused = false;
   #limits: WriteLimits;
   #capPaused = false;
-  /** The owner (a face's pause()) stopped reading. */
-  #ownerPaused = false;
+  /** Reading paused by the owner ({@link holdReading}). */
+  #held = false;
+  /** Reading paused by the face's user ({@link pauseReading}: ws's pause()). */
+  #userPaused = false;
   /** Callbacks waiting for what is queued now to be written (see {@link whenWritten}). */
   #writeWaiters: Array<(err?: Error) => void> | null = null;
   /** Batches of waiters whose bytes are with the socket, oldest first. */
@@ -129,17 +131,26 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Resumes reading unless the other pause (read budget or write cap) still holds. */
   #resumeIfFree(): void {
-    if (!this.#paused && !this.#capPaused && !this.#ownerPaused && !this.socketGone) this.setReading(true);
+    if (!this.#paused && !this.#capPaused && !this.#held && !this.#userPaused && !this.socketGone) this.setReading(true);
   }
 
-  /** Stops (true) or resumes reading for the owner; the read budget and write cap pauses still apply. */
+  /**
+   * Pauses (true) or resumes reading for the owner (a server connection whose user does not
+   * have it yet), on top of the read budget and the write cap.
+   */
+  holdReading(on: boolean): void {
+    if (this.#held === on) return;
+    this.#held = on;
+    if (!on) this.#resumeIfFree();
+    else if (!this.socketGone) this.setReading(false);
+  }
+
+  /** Pauses (true) or resumes reading for the face's user (ws's pause()/resume()), on top of the other pauses. */
   pauseReading(paused: boolean): void {
-    this.#ownerPaused = paused;
-    if (paused) {
-      if (!this.socketGone) this.setReading(false);
-    } else {
-      this.#resumeIfFree();
-    }
+    if (this.#userPaused === paused) return;
+    this.#userPaused = paused;
+    if (!paused) this.#resumeIfFree();
+    else if (!this.socketGone) this.setReading(false);
   }
 
   /** Sets the per-turn read budget (0 = unlimited). */

@@ -61,7 +61,8 @@ export interface ServerSocketInfo {
   onClose: ((ws: WebSocket) => void) | null;
 }
 
-let attach: (ws: WebSocket, socket: Socket, head: Buffer, info: ServerSocketInfo) => void;
+let attach: (ws: WebSocket, socket: Socket, info: ServerSocketInfo) => void;
+let startReading: (ws: WebSocket, head: Buffer) => void;
 let lifecycle: WsLifecycle<WebSocket>;
 
 /** See the module comment. */
@@ -104,7 +105,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #onClose: ((ws: WebSocket) => void) | null = null;
 
   static {
-    attach = (ws, socket, head, info) => ws.#attach(socket, head, info);
+    attach = (ws, socket, info) => ws.#attach(socket, info);
+    startReading = (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null);
     lifecycle = {
       peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
       failed: (ws, code, reason) => ws.#failed(code, reason),
@@ -375,18 +377,19 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #opened(socket: Socket, head: Buffer, answer: UpgradeAnswer): void {
     this.#protocol = answer.subprotocol;
     this.#extensions = answer.deflate !== null ? 'permessage-deflate' : '';
-    this.#start(socket, head, answer.deflate);
+    this.#start(socket, answer.deflate);
+    this.#endpoint?.start(head.length > 0 ? head : null);
   }
 
-  #attach(socket: Socket, head: Buffer, info: ServerSocketInfo): void {
+  #attach(socket: Socket, info: ServerSocketInfo): void {
     this.#settings = info.settings;
     this.#protocol = info.protocol;
     this.#extensions = info.extensions;
     this.#onClose = info.onClose;
-    this.#start(socket, head, info.deflate);
+    this.#start(socket, info.deflate);
   }
 
-  #start(socket: Socket, head: Buffer, deflate: DeflateSetting | null): void {
+  #start(socket: Socket, deflate: DeflateSetting | null): void {
     const s = this.#settings;
     const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
     events.binaryType = this.#binaryType;
@@ -406,7 +409,6 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#endpoint = ep;
     this.#readyState = OPEN;
     this.emit('open');
-    ep.start(head.length > 0 ? head : null);
   }
 
   #peerClosed(code: number, reason: string): void {
@@ -440,7 +442,15 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 }
 
-/** @internal Used by WebSocketServer: starts a server-side socket on an upgraded connection. */
-export function attachServerSocket(ws: WebSocket, socket: Socket, head: Buffer, info: ServerSocketInfo): void {
-  attach(ws, socket, head, info);
+/**
+ * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
+ * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
+ */
+export function attachServerSocket(ws: WebSocket, socket: Socket, info: ServerSocketInfo): void {
+  attach(ws, socket, info);
+}
+
+/** @internal Starts reading (the bytes that came with the upgrade first). */
+export function startServerSocket(ws: WebSocket, head: Buffer): void {
+  startReading(ws, head);
 }

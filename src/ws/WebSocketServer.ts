@@ -17,7 +17,7 @@ import type { DeflateSetting } from '../core/request';
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { acceptResponseLines, checkUpgradeRequest, isRefused } from '../protocol/serverHandshake';
 import { refuseUpgrade } from '../transport/upgrade';
-import { WebSocket, attachServerSocket } from './WebSocket';
+import { WebSocket, attachServerSocket, startServerSocket } from './WebSocket';
 import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** What verifyClient is given. */
@@ -268,7 +268,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     socket.write(lines.concat('\r\n').join('\r\n'));
     socket.off('error', destroyOnError);
     const clients = this.clients;
-    attachServerSocket(ws, socket as Socket, head, {
+    attachServerSocket(ws, socket as Socket, {
       protocol,
       extensions: ext !== null ? 'permessage-deflate' : '',
       deflate: ext?.agreement ?? null,
@@ -277,6 +277,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     });
     clients?.add(ws);
     cb(ws, req);
+    startServerSocket(ws, head);
   }
 
   #forget(ws: InstanceType<W>): void {
