@@ -23,6 +23,8 @@ import { HeldReports } from './heldReports';
  * internal object (not on its public class), so none of these names reach a face's `.d.ts`.
  */
 export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, 'onClosed'> {
+  // onTextBytes (optional in SessionHandler): when the face has it, text messages arrive as
+  // bytes there instead of as strings in onTextMessage
   // from SessionHandler: onPeerClose comes after our answer is queued; after it returns the
   // endpoint closes TCP (server) or waits for the peer to (client). onProtocolError: our close
   // frame is queued and TCP is being closed.
@@ -71,6 +73,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
       outgoingFrameSize: options.outgoingFrameSize,
       now: Date.now,
       compressor: d === null ? null : new PerMessageDeflate(d.agreement, d.options, { server: options.server, maxMessageSize: options.maxMessageSize }),
+      textAsBytes: events.onTextBytes !== undefined,
     }, options.writeLimits);
     if (options.maskSource !== null) this.#conn.session.setMaskSource(options.maskSource);
     this.#conn.setReadBufferSize(options.readBufferSize);
@@ -160,9 +163,21 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   sendBinary(data: Uint8Array): number {
     return this.#conn.sendBinary(data);
   }
+  /** Queues a message or a fragment given as bytes, through the write cap (see Session.sendBytes). */
+  sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
+    return this.#conn.sendBytes(data, text, fin, compress);
+  }
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
   sendPing(payload: Uint8Array): void {
     this.#conn.session.sendPing(payload);
+  }
+  /** Queues a pong; the payload is clipped to 125 bytes. */
+  sendPong(payload: Uint8Array): void {
+    this.#conn.session.sendPong(payload);
+  }
+  /** Calls `cb` once what is queued now is written, with an error if the connection closes first. */
+  whenWritten(cb: (err?: Error) => void): void {
+    this.#conn.whenWritten(cb);
   }
   /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
   sendEncoded(frames: readonly Buffer[]): boolean {
@@ -193,9 +208,9 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     conn.armCloseTimer();
   }
 
-  /** Closes now, discarding queued output. No onClosed follows. */
-  destroy(): void {
-    this.#destroyed = true;
+  /** Closes now, discarding queued output. No onClosed follows unless `report` is true. */
+  destroy(report = false): void {
+    if (!report) this.#destroyed = true;
     this.#aborted = true;
     this.#conn.destroy();
   }
@@ -212,6 +227,18 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
   setReadBufferSize(size: number): void {
     this.#conn.setReadBufferSize(size);
+  }
+  /** Stops (true) or resumes reading from the peer. */
+  pauseReading(paused: boolean): void {
+    this.#conn.pauseReading(paused);
+  }
+  /** Answers pings automatically (the default), or not (the face may answer with sendPong). */
+  setAutoPong(on: boolean): void {
+    this.#conn.session.setAutoPong(on);
+  }
+  /** Milliseconds the close handshake may take before the socket is destroyed. */
+  setCloseTimeout(ms: number): void {
+    this.#conn.setCloseTimeout(ms);
   }
   /** Client side: mask keys from `source` (null: the default pool). */
   setMaskSource(source: MaskSource | null): void {
@@ -245,6 +272,12 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     const held = this.#held;
     if (held === null) this.#events.onTextMessage(message);
     else this.#heldMore(held.textMessage(message));
+  }
+  /** @internal */
+  onTextBytes(message: Buffer): void {
+    const held = this.#held;
+    if (held === null) (this.#events.onTextBytes as (m: Buffer) => void)(message);
+    else this.#heldMore(held.textBytes(message));
   }
   /** @internal */
   onBinaryMessage(message: Buffer): void {

@@ -11,7 +11,7 @@
 import type { EndpointEvents } from './endpoint';
 
 /** The reports kept: the face's methods, called with the same arguments on replay. */
-type Kept = 'onTextFrame' | 'onBinaryFrame' | 'onTextMessage' | 'onBinaryMessage' | 'onPong' | 'onPeerClose' | 'onProtocolError' | 'onReadFinished' | 'onClosed';
+type Kept = 'onTextFrame' | 'onBinaryFrame' | 'onTextMessage' | 'onTextBytes' | 'onBinaryMessage' | 'onPong' | 'onPeerClose' | 'onProtocolError' | 'onReadFinished' | 'onClosed';
 
 /** See the module comment. */
 export class HeldReports {
@@ -35,6 +35,9 @@ export class HeldReports {
   }
   textMessage(message: string): number {
     return this.#add('onTextMessage', message.length, message);
+  }
+  textBytes(message: Buffer): number {
+    return this.#add('onTextBytes', message.length, Buffer.from(message));
   }
   binaryMessage(message: Buffer): number {
     return this.#add('onBinaryMessage', message.length, Buffer.from(message));
