@@ -233,6 +233,11 @@ export const Utf8State = {
  * `a` is the negated libuv error code; CLOSED: the socket is gone (`a` = 1 after an error).
  */
 export const IoEvent = {
+  /**
+   * The version of the transport's JS interface (functions, arguments, events): an addon that
+   * reports another one is a stale build, refused by the loader (net.Socket serves instead).
+   */
+  API_VERSION: 2,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
