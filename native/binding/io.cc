@@ -233,6 +233,8 @@ napi_value IoAddress(napi_env env, napi_callback_info cbinfo) {
   return out;
 }
 
+napi_value IoApiVersion(napi_env env, napi_callback_info) { return Int(env, IO_API_VERSION); }
+
 napi_value IoSupported(napi_env env, napi_callback_info) {
   napi_value out;
   napi_get_boolean(env, io::supported(), &out);
@@ -245,7 +247,7 @@ void InitIo(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback cb;
-  } fns[] = {{"ioSupported", IoSupported}, {"ioInit", IoInit}, {"ioReadBuffer", IoReadBuffer},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
+  } fns[] = {{"ioApiVersion", IoApiVersion}, {"ioSupported", IoSupported}, {"ioInit", IoInit}, {"ioReadBuffer", IoReadBuffer},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
              {"ioWriteMany", IoWriteMany}, {"ioQueued", OnId<Queued>}, {"ioEnd", OnId<End>},         {"ioClose", OnId<Close>},
              {"ioRead", IoRead},           {"ioAddress", IoAddress}};
   for (const auto& f : fns) {

@@ -97,6 +97,9 @@ constexpr uint32_t STATE_FRAME_MASKED = 0x200;
 constexpr uint32_t UTF8_ACCEPT = 0;
 constexpr uint32_t UTF8_INVALID = 0xffffffff;
 
+// Native transport: the version of its JS interface (functions, arguments, events); the loader
+// refuses an addon that reports another one (a stale build)
+constexpr uint32_t IO_API_VERSION = 2;
 // Native transport events (native/io → src/transport/native), one JS call each
 constexpr uint32_t IO_EVENT_BATCH = 1;
 constexpr uint32_t IO_EVENT_EOF = 2;

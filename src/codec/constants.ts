@@ -82,6 +82,11 @@ export const Limits = {
   MAX_HANDSHAKE_SIZE: 8192,
   /** Records in the shared decoder output array; decode() resumes when it fills. */
   RECORD_CAPACITY: 1024,
+  /**
+   * Payload bytes a server connection keeps for its user before the hand-off (it waits in the
+   * pending queue); above it the connection stops reading (TCP backpressure) until taken.
+   */
+  MAX_HELD_BYTES: 1048576,
 } as const;
 
 /** Timeouts in milliseconds. */
@@ -228,6 +233,11 @@ export const Utf8State = {
  * `a` is the negated libuv error code; CLOSED: the socket is gone (`a` = 1 after an error).
  */
 export const IoEvent = {
+  /**
+   * The version of the transport's JS interface (functions, arguments, events): an addon that
+   * reports another one is a stale build, refused by the loader (net.Socket serves instead).
+   */
+  API_VERSION: 2,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,

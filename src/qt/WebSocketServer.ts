@@ -17,7 +17,7 @@ import { socketErrorOf } from '../transport/socketErrors';
 import { InvalidArgumentError } from '../errors';
 import { routeUpgrades, unrouteUpgrades } from '../core/upgradeRouter';
 import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
-import { WebSocket, adoptServerSocket, queueEncodedFrames, topicDelivery, type BufferPolicy } from './WebSocket';
+import { WebSocket, adoptServerSocket, queueEncodedFrames, releaseServerSocket, topicDelivery, type BufferPolicy } from './WebSocket';
 import type { DeflateSetting } from '../core/request';
 import { TopicHub, type PublishOptions } from '../core/topicHub';
 import { frameMessage, publishMessageOf } from '../core/topics';
@@ -320,6 +320,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     const cb = this.#upgradeCallback;
     if (cb !== null) {
       // handed over to the framework's callback: its connection, not ours to queue
+      releaseServerSocket(ws);
       cb(ws);
       return;
     }
@@ -339,7 +340,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   nextPendingConnection(): WebSocket | null {
     const next = this.#pending.values().next();
     const ws = next.done === true ? null : next.value;
-    if (ws !== null) this.#pending.delete(ws);
+    if (ws !== null) {
+      this.#pending.delete(ws);
+      releaseServerSocket(ws);
+    }
     this.#resumeIfRoom();
     return ws;
   }

@@ -11,6 +11,8 @@ import { IoEvent, Limits, Record } from '../../codec/constants';
 
 /** The native transport's functions (native/binding/io.cc). */
 export interface NativeIo {
+  /** The interface version ({@link IoEvent.API_VERSION}); missing in builds older than the check. */
+  ioApiVersion(): number;
   ioSupported(): boolean;
   ioInit(read: Uint8Array, records: Uint32Array, keep: Uint32Array, onEvent: (kind: number, id: number, a: number, b: number) => void): number;
   ioReadBuffer(read: Uint8Array): void;
@@ -105,17 +107,38 @@ let why: string | null = null;
 function setUp(): IoShared | null {
   const mode = process.env.QWS_TRANSPORT;
   if (mode === 'node') return fail('disabled by QWS_TRANSPORT=node');
-  const io = native as unknown as Partial<NativeIo> | null;
-  if (io === null) return fail('the native addon is not loaded');
-  if (typeof io.ioInit !== 'function' || typeof io.ioSupported !== 'function') return fail('the native addon has no transport');
-  if (!io.ioSupported()) return fail(`no native transport on ${process.platform}`);
+  const io = usableTransport(native);
+  if (typeof io === 'string') return fail(io);
   const read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
   const records = new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
   const keep = new Uint32Array(1);
-  const r = io.ioInit(read, records, keep, onEvent);
+  let r: number;
+  try {
+    r = io.ioInit(read, records, keep, onEvent);
+  } catch (e) {
+    return fail(`the native transport failed to start (${e instanceof Error ? e.message : String(e)})`);
+  }
   // another thread (a worker) owns it: that thread's sockets stay on net.Socket
   if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
-  return { io: io as NativeIo, read, records, keep };
+  return { io, read, records, keep };
+}
+
+/**
+ * Checks what the addon offers before anything calls it: a build whose transport interface is
+ * of another version (a stale build/ from before the last change of it) is refused, or its
+ * calls would fail or misbehave mid-connection.
+ * @returns the transport, or why it cannot serve
+ */
+export function usableTransport(binding: unknown): NativeIo | string {
+  const io = binding as Partial<NativeIo> | null;
+  if (io === null || typeof io !== 'object') return 'the native addon is not loaded';
+  if (typeof io.ioInit !== 'function' || typeof io.ioSupported !== 'function') return 'the native addon has no transport';
+  const version = typeof io.ioApiVersion === 'function' ? io.ioApiVersion() : 1;
+  if (version !== IoEvent.API_VERSION) {
+    return `the native addon is a stale build (transport interface ${version}, expected ${IoEvent.API_VERSION}): rebuild it (npm rebuild qwebsocket)`;
+  }
+  if (!io.ioSupported()) return `no native transport on ${process.platform}`;
+  return io as NativeIo;
 }
 
 function fail(reason: string): null {
