@@ -1,13 +1,14 @@
 'use strict';
 // Mocha reporter for scripts/ws-yardstick.mjs: records every test of the file (also those that never ran
-// because a hook failed or the process died early) with its outcome and its source text, which the
-// yardstick uses to tell public-API tests from those that reach into ws's internals. It writes one JSON
-// file (reporter option `out`) at the end of the run and again on exit, so a run cut short still reports.
+// because a hook failed or the process died), whether it reaches into ws's internals and why, and each
+// outcome as it happens. The file
+// (reporter option `out`) is JSON lines appended synchronously, so a process that is killed or crashes
+// in its exception handler still leaves everything it got to.
 const fs = require('node:fs');
 const Mocha = require('mocha');
+const { internalReason, sourceOf } = require('./ws-yardstick-internals.cjs');
 
-const { EVENT_RUN_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_RUN_END } =
-  Mocha.Runner.constants;
+const { EVENT_RUN_BEGIN, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
 
 /**
  * @param {Mocha.Runner} runner
@@ -16,53 +17,41 @@ const { EVENT_RUN_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, E
 function YardstickReporter(runner, options) {
   const out = options.reporterOptions && options.reporterOptions.out;
   if (!out) throw new Error('ws-yardstick-reporter needs --reporter-option out=FILE');
-  /** @type {Map<Mocha.Test, {title: string, state: string, body: string, error?: string}>} */
-  const tests = new Map();
-  const hookFailures = [];
+  /** @type {Map<Mocha.Runnable, number>} */
+  const ids = new Map();
+  const line = (record) => fs.appendFileSync(out, JSON.stringify(record) + '\n');
 
-  const collect = (suite, hookBodies) => {
-    // A test that uses internals only inside a hook of its suite reaches into them too.
-    const bodies = hookBodies.concat(
-      [suite._beforeAll, suite._beforeEach, suite._afterEach, suite._afterAll].flat().map((h) => h.body),
-    );
-    for (const test of suite.tests) {
-      tests.set(test, { title: test.fullTitle(), state: 'not run', body: [test.body, ...bodies].join('\n') });
-    }
-    for (const child of suite.suites) collect(child, bodies);
+  const declare = (test) => {
+    ids.set(test, ids.size);
+    line({ kind: 'test', id: ids.get(test), title: test.fullTitle(), internal: internalReason(sourceOf(test)) });
   };
-  const entry = (test) => {
-    let found = tests.get(test);
-    if (!found) {
-      found = { title: test.fullTitle(), state: 'not run', body: test.body || '' };
-      tests.set(test, found);
-    }
-    return found;
+  const collect = (suite) => {
+    for (const test of suite.tests) declare(test);
+    for (const child of suite.suites) collect(child);
   };
-  const write = () => {
-    fs.writeFileSync(out, JSON.stringify({ tests: [...tests.values()], hookFailures }));
+  const outcome = (test, state, error) => {
+    if (!ids.has(test)) declare(test);
+    line({ kind: 'outcome', id: ids.get(test), state, error });
   };
 
-  runner.on(EVENT_RUN_BEGIN, () => collect(runner.suite, []));
-  runner.on(EVENT_TEST_PASS, (test) => {
-    const found = entry(test);
-    // An error that surfaces after a test passed is reported against it as a second outcome.
-    if (found.state !== 'failed') found.state = 'passed';
+  runner.on(EVENT_RUN_BEGIN, () => collect(runner.suite));
+  // So that a process killed mid-test says which test it was in.
+  runner.on(EVENT_TEST_BEGIN, (test) => {
+    if (!ids.has(test)) declare(test);
+    line({ kind: 'begin', id: ids.get(test) });
   });
-  runner.on(EVENT_TEST_PENDING, (test) => {
-    entry(test).state = 'skipped';
-  });
+  runner.on(EVENT_TEST_PASS, (test) => outcome(test, 'passed'));
+  runner.on(EVENT_TEST_PENDING, (test) => outcome(test, 'skipped'));
   runner.on(EVENT_TEST_FAIL, (test, err) => {
-    const message = String((err && err.message) || err).split('\n').filter(Boolean).slice(0, 4).join(' | ').slice(0, 400);
-    if (test.type === 'hook') {
-      hookFailures.push({ title: test.fullTitle(), error: message });
-      return;
-    }
-    const found = entry(test);
-    found.state = 'failed';
-    found.error = message;
+    const message = String((err && err.message) || err)
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 4)
+      .join(' | ')
+      .slice(0, 400);
+    if (test.type === 'hook') line({ kind: 'hook', title: test.fullTitle(), error: message });
+    else outcome(test, 'failed', message);
   });
-  runner.once(EVENT_RUN_END, write);
-  process.once('exit', write);
 }
 
 module.exports = YardstickReporter;

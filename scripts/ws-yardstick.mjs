@@ -3,6 +3,7 @@
 // pinned 8.x release) against a target module, outside the project tree, and counts how many pass.
 //
 //   node scripts/ws-yardstick.mjs <ws-git-dir> [--target face|ws|<module path>] [--json FILE] [--keep]
+//                                 [--only websocket-server.test.js]
 //
 // <ws-git-dir> is a clone or bare mirror of the websockets/ws repository (the workplace's fetch tool
 // prints such a path). Nothing of ws is committed here: the test files of the pinned commit are exported
@@ -17,7 +18,9 @@
 // fixtures. A test that reads or writes ws's private state (`ws._socket`, `wss._server`, ...), its private
 // symbols (`kListener`), its unexported event classes or the identity of its private EMPTY_BUFFER cannot
 // pass against any other implementation: it is counted as "internal", apart from the public-API count,
-// with the reason printed.
+// with the reason printed, and run only against ws itself (scripts/ws-yardstick-internals.cjs).
+// When the target is not ws, the same files run against ws first: a test that fails there too (this
+// Node's behaviour changed under it) is listed and not counted.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -47,30 +50,18 @@ const EXCLUDED_FILES = {
   'test/autobahn.js': 'Autobahn driver, needs the Autobahn test suite',
 };
 
-/** A Node stream's own members, which a Duplex from any implementation has. */
-const NODE_STREAM_MEMBERS = new Set(['_read', '_write', '_final', '_destroy', '_readableState', '_writableState']);
-
-/** Why a test reaches into ws's internals, or null when it uses only the public API. */
-function internalReason(body) {
-  const privates = [...body.matchAll(/\.(_[A-Za-z]\w*)/g)].map((m) => m[1]).filter((n) => !NODE_STREAM_MEMBERS.has(n));
-  if (privates.length) return `ws private fields (${[...new Set(privates)].join(', ')})`;
-  if (/\bkListener\b/.test(body)) return 'ws private symbol kListener';
-  if (/instanceof\s+(MessageEvent|CloseEvent|ErrorEvent|Event)\b/.test(body)) return 'instanceof ws unexported event classes';
-  if (/\.strictEqual\([^;]*,\s*EMPTY_BUFFER\s*\)/.test(body))     return 'identity of ws private EMPTY_BUFFER';
-  return null;
-}
-
 function parseArgs(argv) {
-  const args = { repo: null, target: 'face', json: null, keep: false };
+  const args = { repo: null, target: 'face', json: null, keep: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--target') args.target = argv[++i];
     else if (arg === '--json') args.json = argv[++i];
     else if (arg === '--keep') args.keep = true;
+    else if (arg === '--only') args.only = argv[++i];
     else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
     else args.repo = arg;
   }
-  if (!args.repo) throw new Error('usage: ws-yardstick.mjs <ws-git-dir> [--target face|ws|<module>] [--json FILE] [--keep]');
+  if (!args.repo) throw new Error('usage: ws-yardstick.mjs <ws-git-dir> [--target face|ws|<module>] [--json FILE] [--keep] [--only FILE]');
   return args;
 }
 
@@ -112,30 +103,75 @@ function exportPinnedTree(repo, dir) {
   execFileSync('tar', ['-x', '-C', dir], { input: tar });
 }
 
+const MEMORY_CAP = 2 * 1024 * 1024 * 1024;
+
+/** Resident set size of a process in bytes (0 where /proc is not there or the process is gone). */
+function residentBytes(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Folds the reporter's JSON lines into one row per test; a failure outranks a pass reported for the same test. */
+function readReport(outFile) {
+  const tests = [];
+  const hookFailures = [];
+  const lines = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8').split('\n').filter(Boolean) : [];
+  let running = null;
+  for (const record of lines.map((l) => JSON.parse(l))) {
+    if (record.kind === 'begin') running = record.id;
+    else if (record.kind === 'test') tests[record.id] = { title: record.title, internal: record.internal, state: 'not run' };
+    else if (record.kind === 'hook') hookFailures.push({ title: record.title, error: record.error });
+    else if (tests[record.id].state !== 'failed') Object.assign(tests[record.id], { state: record.state, error: record.error });
+  }
+  // The test that was running when the process ended, if it never finished.
+  const last = running !== null && tests[running].state === 'not run' ? tests[running].title : null;
+  return { tests, hookFailures, last };
+}
+
 /** Runs one test file under mocha in its own process; resolves to the reporter's JSON. */
-function runFile(wsDir, file, outFile) {
+function runFile(wsDir, file, outFile, runInternal) {
   const mocha = path.join(projectRoot, 'node_modules', 'mocha', 'bin', 'mocha.js');
   const reporter = path.join(projectRoot, 'scripts', 'ws-yardstick-reporter.cjs');
-  const args = [mocha, '--reporter', reporter, '--reporter-option', `out=${outFile}`, '--timeout', '10000', '--exit', file];
+  const hooks = path.join(projectRoot, 'scripts', 'ws-yardstick-internals.cjs');
+  const args = [mocha, '--require', hooks, '--reporter', reporter, '--reporter-option', `out=${outFile}`, '--timeout', '10000', '--exit', file];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: wsDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: wsDir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, YARDSTICK_RUN_INTERNAL: runInternal ? '1' : '0' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr = (stderr + chunk).slice(-4000);
     });
-    // A file that hangs past this is cut off; what it reported before counts, the rest counts as not run.
-    const guard = setTimeout(() => child.kill('SIGTERM'), 20 * 60 * 1000);
+    // A file that hangs past this, or grows past MEMORY_CAP, is cut off: what it reported before counts,
+    // the rest counts as not run. The cap keeps a runaway target from taking the machine down.
+    let killedFor = null;
+    const guard = setTimeout(() => {
+      killedFor = 'time';
+      child.kill('SIGKILL');
+    }, 20 * 60 * 1000);
+    const memoryWatch = setInterval(() => {
+      if (residentBytes(child.pid) > MEMORY_CAP) {
+        killedFor = `memory over ${MEMORY_CAP / 2 ** 20} MiB`;
+        child.kill('SIGKILL');
+      }
+    }, 250);
     child.on('exit', (code, signal) => {
       clearTimeout(guard);
-      let result = { tests: [], hookFailures: [] };
-      if (fs.existsSync(outFile)) result = JSON.parse(fs.readFileSync(outFile, 'utf8'));
-      resolve({ ...result, code, signal, stderr });
+      clearInterval(memoryWatch);
+      if (killedFor) stderr += `\nkilled by the yardstick: ${killedFor}`;
+      resolve({ ...readReport(outFile), code, signal, stderr });
     });
   });
 }
 
 function summarize(file, result, baseline) {
-  const rows = result.tests.map((t) => ({ ...t, internal: internalReason(t.body) }));
+  const rows = result.tests;
   const count = (list, state) => list.filter((t) => t.state === state).length;
   const internalRows = rows.filter((t) => t.internal);
   // A test that fails against ws itself on this machine says nothing about the target.
@@ -152,20 +188,21 @@ function summarize(file, result, baseline) {
     internalTests: internalRows.map((t) => ({ title: t.title, reason: t.internal, state: t.state })),
     hookFailures: result.hookFailures,
     exit: result.signal ? `signal ${result.signal}` : `code ${result.code}`,
-    stderr: result.tests.length ? '' : result.stderr,
+    stderr: result.signal || !result.tests.length ? result.stderr : '',
+    last: result.last,
   };
 }
 
 /** Runs every public file against `target`; `label` keeps each run's rewritten copies apart. */
-async function runAll(work, wsDir, target, label, baseline) {
+async function runAll(work, wsDir, files, target, label, baseline) {
   const summaries = [];
   /** @type {Map<string, Set<string>>} titles of the tests that passed, per file */
   const passing = new Map();
-  for (const file of PUBLIC_FILES) {
+  for (const file of files) {
     const source = fs.readFileSync(path.join(wsDir, file), 'utf8');
     const copy = file.replace(/\.test\.js$/, `.${label}.test.js`);
     fs.writeFileSync(path.join(wsDir, copy), rewriteRequires(source, file, target));
-    const result = await runFile(wsDir, copy, path.join(work, `${path.basename(copy)}.json`));
+    const result = await runFile(wsDir, copy, path.join(work, `${path.basename(copy)}.json`), target === path.join(wsDir, 'index.js'));
     summaries.push(summarize(file, result, baseline && baseline.get(file)));
     passing.set(file, new Set(result.tests.filter((t) => t.state === 'passed').map((t) => t.title)));
   }
@@ -178,10 +215,11 @@ function report(summaries) {
     console.log(
       `\n${s.file}: public ${p.passed}/${p.total - p.skipped} passed` +
         (p.skipped ? ` (${p.skipped} skipped by the test itself)` : '') +
-        `; internal ${s.internal.passed}/${s.internal.total} passed (not counted); exit ${s.exit}`,
+        `; internal ${s.internal.total} (${s.internal.passed} passed; not counted); exit ${s.exit}`,
     );
     for (const t of s.failing) console.log(`  FAIL ${t.title}${t.error ? ` -- ${t.error}` : ` (${t.state})`}`);
     for (const t of s.brokenOnWs) console.log(`  NOT COUNTED (fails against ws itself here): ${t.title} (${t.state})`);
+    if (s.last) console.log(`  RUNNING when the process ended: ${s.last}`);
     for (const h of s.hookFailures) console.log(`  HOOK ${h.title} -- ${h.error}`);
     if (s.stderr) console.log(`  stderr: ${s.stderr.trim().split('\n').slice(-5).join('\n  ')}`);
   }
@@ -207,6 +245,8 @@ async function main() {
   fs.mkdirSync(wsDir);
   exportPinnedTree(path.resolve(args.repo), wsDir);
   const wsItself = path.join(wsDir, 'index.js');
+  const files = PUBLIC_FILES.filter((f) => !args.only || path.basename(f) === args.only);
+  if (!files.length) throw new Error(`--only ${args.only}: not one of ${PUBLIC_FILES.join(', ')}`);
   const target = resolveTarget(args.target, wsDir);
   console.log(`ws ${PINNED_VERSION} (${PINNED_COMMIT.slice(0, 8)}) public-API tests against ${target}`);
   console.log(`node ${process.version}, work dir ${work}`);
@@ -214,9 +254,9 @@ async function main() {
   let baseline = null;
   if (target !== wsItself) {
     // The same files against ws itself first, so that what fails on this Node for ws too is set apart.
-    baseline = (await runAll(work, wsDir, wsItself, 'ws', null)).passing;
+    baseline = (await runAll(work, wsDir, files, wsItself, 'ws', null)).passing;
   }
-  const { summaries } = await runAll(work, wsDir, target, 'target', baseline);
+  const { summaries } = await runAll(work, wsDir, files, target, 'target', baseline);
   report(summaries);
   if (args.json) fs.writeFileSync(args.json, JSON.stringify({ version: PINNED_VERSION, target, summaries }, null, 2));
   if (!args.keep) fs.rmSync(work, { recursive: true, force: true });
