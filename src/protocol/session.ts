@@ -443,6 +443,8 @@ export class Session {
   /** Queues a text message. @returns the payload bytes queued (0 after a close was sent). */
   sendText(message: string): number {
     if (this.#closeSent) return 0;
+    // the last piece of a message sent in fragments (see sendBytes)
+    if (this.#sendingFragments) return this.sendBytes(Buffer.from(message, 'utf8'), true, true, false);
     // short strings: encode straight into the batch, no intermediate buffer
     if (message.length <= 41 && this.#outgoingFrameSize >= 123 && (this.#compressor === null || message.length * 3 < this.#compressor.threshold)) {
       const masked = !this.#server;
@@ -470,6 +472,7 @@ export class Session {
   sendBinary(data: Uint8Array): number {
     if (this.#closeSent) return 0;
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.#sendingFragments) return this.sendBytes(buf, false, true, false);
     return this.#sendMessage(Opcode.Binary, buf);
   }
 

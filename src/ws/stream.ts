@@ -65,7 +65,13 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
       if (duplex.readableEnded) duplex.destroy();
       return;
     }
-    ws.once('close', () => callback());
+    ws.once('close', () => {
+      callback();
+      // the readable side may have ended first (it ends on the same 'close'): both done now
+      process.nextTick(() => {
+        if (duplex.readableEnded && !duplex.destroyed) duplex.destroy();
+      });
+    });
     ws.close();
   };
   duplex._read = () => {
