@@ -237,7 +237,7 @@ export const IoEvent = {
    * The version of the transport's JS interface (functions, arguments, events): an addon that
    * reports another one is a stale build, refused by the loader (net.Socket serves instead).
    */
-  API_VERSION: 2,
+  API_VERSION: 3,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
@@ -245,6 +245,15 @@ export const IoEvent = {
   CLOSED: 5,
   /** The read buffer has less than MIN_READ bytes left: JS hands C++ a fresh one (ioReadBuffer). */
   SLAB: 6,
+  /**
+   * Bytes of an accepted connection still in its HTTP handshake, raw: `a` = offset in the read
+   * buffer, `b` = length; the shared keep[1] holds the listener's id.
+   */
+  RAW: 7,
+  /** Accepting failed on listener `id`: `a` is the negated libuv error code. */
+  LISTEN_ERROR: 8,
+  /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener). */
+  KEEP_WORDS: 2,
   /** The size of each shared read buffer. */
   READ_BUFFER_SIZE: 524288,
   /** The least room a read is given. */

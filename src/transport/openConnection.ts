@@ -1,7 +1,8 @@
 /**
  * Picks the transport for a socket whose handshake is done: the addon's native transport where
  * it runs and the socket can be taken over (plain TCP on POSIX), else the socket stays on Node
- * ({@link Connection}: TLS, other platforms, `QWS_TRANSPORT=node`, no addon).
+ * ({@link Connection}: TLS, other platforms, `QWS_TRANSPORT=node`, no addon). A connection the
+ * native listener accepted is native from the start.
  * @module
  */
 import type { Socket } from 'node:net';
@@ -9,8 +10,13 @@ import type { SessionHandler, SessionOptions } from '../protocol/session';
 import { Connection } from './connection';
 import type { ConnectionBase, ConnectionEvents, WriteLimits } from './connectionBase';
 import { NativeConnection } from './native/NativeConnection';
+import { AcceptedNative } from './native/NativeListener';
+
+/** A socket whose handshake is done: Node's, or one the native listener accepted (by id). */
+export type TransportSocket = Socket | AcceptedNative;
 
 /** A connection for `socket` on the best transport available. */
-export function openConnection(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): ConnectionBase {
+export function openConnection(socket: TransportSocket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): ConnectionBase {
+  if (socket instanceof AcceptedNative) return NativeConnection.accepted(socket.id, handler, events, options, limits);
   return NativeConnection.open(socket, handler, events, options, limits) ?? new Connection(socket, handler, events, options, limits);
 }

@@ -5,9 +5,16 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused } from '../protocol/serverHandshake';
+import { acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused, type UpgradeRequest } from '../protocol/serverHandshake';
+import type { TransportSocket } from './openConnection';
+
+/** What a server keeps of an accepted request (Node's IncomingMessage, or a parsed RequestHead). */
+export interface AcceptedRequest {
+  url?: string;
+  headers: { host?: string };
+  rawHeaders: string[];
+}
 
 /** What the upgrade needs from the server that owns it. */
 export interface UpgradeOwner {
@@ -24,7 +31,7 @@ export interface UpgradeOwner {
   /** Returns false to refuse the Origin (answered with 403). */
   authorizeOrigin(origin: string): boolean;
   /** The handshake succeeded: the socket is now a WebSocket. */
-  accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, extensions: unknown): void;
+  accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, extensions: unknown): void;
   /** The handshake was refused with this HTTP status. */
   refused(status: number, message: string): void;
 }
@@ -38,31 +45,41 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string, h
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
+/** An upgrade request checked against its owner: refused with a status, or the 101 to send. */
+export type UpgradeDecision =
+  | { refused: true; status: number; message: string; headers: ReadonlyArray<readonly [string, string]> }
+  | { refused: false; response: string; origin: string; subprotocol: string; extensions: unknown };
+
 /**
- * Handles one upgrade request.
+ * Checks one upgrade request (protocol/serverHandshake), asks the owner about the Origin and the
+ * extension offer, and chooses the subprotocol. A refusal is reported to the owner here.
+ */
+export function decideUpgrade(req: UpgradeRequest, owner: UpgradeOwner): UpgradeDecision {
+  const refuse = (status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = []): UpgradeDecision => {
+    owner.refused(status, message);
+    return { refused: true, status, message, headers };
+  };
+  const check = checkUpgradeRequest(req);
+  if (isRefused(check)) return refuse(check.status, check.message, check.headers);
+  if (!owner.authorizeOrigin(check.origin)) return refuse(403, 'Origin not allowed');
+  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
+  if (ext === 'malformed') return refuse(400, 'Malformed Sec-WebSocket-Extensions');
+  const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
+  return { refused: false, response: acceptResponse(check.key, subprotocol, owner.serverHeader, ext?.response ?? ''), origin: check.origin, subprotocol, extensions: ext?.agreement ?? null };
+}
+
+/**
+ * Handles one upgrade request that Node's http parser read from `socket`.
  * @returns true when the socket became a WebSocket
  */
 export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: UpgradeOwner): boolean {
-  const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
-  if (isRefused(check)) {
-    refuseUpgrade(socket, check.status, check.message, check.headers, owner.serverHeader);
-    owner.refused(check.status, check.message);
-    return false;
-  }
-  if (!owner.authorizeOrigin(check.origin)) {
-    refuseUpgrade(socket, 403, 'Origin not allowed', [], owner.serverHeader);
-    owner.refused(403, 'Origin not allowed');
+  const d = decideUpgrade({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers }, owner);
+  if (d.refused) {
+    refuseUpgrade(socket, d.status, d.message, d.headers, owner.serverHeader);
     return false;
   }
   if (socket.destroyed || !socket.writable) return false;
-  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
-  if (ext === 'malformed') {
-    refuseUpgrade(socket, 400, 'Malformed Sec-WebSocket-Extensions', [], owner.serverHeader);
-    owner.refused(400, 'Malformed Sec-WebSocket-Extensions');
-    return false;
-  }
-  const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
-  socket.write(acceptResponse(check.key, subprotocol, owner.serverHeader, ext?.response ?? ''));
-  owner.accepted(socket as Socket, head, req, check.origin, subprotocol, ext?.agreement ?? null);
+  socket.write(d.response);
+  owner.accepted(socket as TransportSocket, head, req, d.origin, d.subprotocol, d.extensions);
   return true;
 }
