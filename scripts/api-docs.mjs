@@ -26,7 +26,10 @@ function entries() {
     .filter(([, v]) => typeof v === 'object' && v.require?.types)
     .map(([key, v]) => {
       const name = key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`;
-      return { name, page: `${name.replace(/\//g, '-')}.md`, dts: join(root, v.require.types), js: join(root, v.require.default) };
+      // qwebsocket/ws's require types are `export = WebSocket` (as ws's), which API Extractor
+      // cannot read: its named exports are documented from the ES-style module behind it
+      const dts = key === './ws' ? 'dist/cjs/ws/index.d.ts' : v.require.types;
+      return { name, page: `${name.replace(/\//g, '-')}.md`, dts: join(root, dts), js: join(root, v.require.default) };
     });
 }
 

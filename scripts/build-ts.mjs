@@ -13,13 +13,15 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
 writeFileSync(join(root, 'dist', 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
 
-// one ESM wrapper per package entry: [name in dist/esm, module in dist/cjs]
+// one ESM wrapper per package entry: [name in dist/esm, module in dist/cjs, its default export]
+// (the ws face's default is its WebSocket class, as ws's; the others' default is the module)
 const ENTRIES = [
-  ['index', 'index'],
-  ['redis', 'brokers/redis'],
+  ['index', 'index', null],
+  ['redis', 'brokers/redis', null],
+  ['ws', 'ws/index', 'WebSocket'],
 ];
 mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
-for (const [name, cjsPath] of ENTRIES) {
+for (const [name, cjsPath, defaultName] of ENTRIES) {
   const cjs = require(join(root, 'dist', 'cjs', `${cjsPath}.js`));
   const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule').sort();
   writeFileSync(
@@ -27,8 +29,11 @@ for (const [name, cjsPath] of ENTRIES) {
     `// ESM entry: re-exports the CommonJS build (one module instance for import and require).\n` +
       `import cjs from '../cjs/${cjsPath}.js';\n` +
       `export const { ${names.join(', ')} } = cjs;\n` +
-      `export default cjs;\n`,
+      `export default ${defaultName === null ? 'cjs' : `cjs.${defaultName}`};\n`,
   );
-  writeFileSync(join(root, 'dist', 'esm', `${name}.d.mts`), `export * from '../cjs/${cjsPath}.js';\nimport * as all from '../cjs/${cjsPath}.js';\nexport default all;\n`);
+  const types = defaultName === null
+    ? `export * from '../cjs/${cjsPath}.js';\nimport * as all from '../cjs/${cjsPath}.js';\nexport default all;\n`
+    : `export * from '../cjs/${cjsPath}.js';\nexport { default } from '../cjs/${cjsPath}.js';\n`;
+  writeFileSync(join(root, 'dist', 'esm', `${name}.d.mts`), types);
   console.log(`build-ts: ${name}: dist/cjs + dist/esm (${names.length} exports)`);
 }

@@ -14,6 +14,7 @@ export { PreSharedKeyAuthenticator } from './qt/PreSharedKeyAuthenticator';
 export { clearTlsSessionCache } from './transport/tlsFlow';
 export type { PerMessageDeflateOptions } from './protocol/permessageDeflate';
 export { WebSocketError, InvalidArgumentError, InvalidStateError, HandshakeError, ProtocolError } from './errors';
-export { codecImplementation, nativeStatus, type NativeStatus } from './codec';
+export { codecImplementation } from './codec';
+export { nativeStatus, type NativeStatus } from './transport/native/status';
 export type { PubSubBroker, BrokerReceiver } from './core/broker';
 export type { PublishOptions } from './core/topicHub';

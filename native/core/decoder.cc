@@ -239,6 +239,10 @@ uint32_t decode(uint8_t* state, uint8_t* chunk, size_t end, size_t pos, uint32_t
         s.set(STATE_RESUME, static_cast<uint32_t>(end));
         return n;
       }
+      // The record's payload lives in the control buffer, which the next split control frame of
+      // this chunk would overwrite before the caller reads it: end the batch here (the caller
+      // decodes on from STATE_RESUME after handling the records).
+      if (flags & RECORD_FLAG_BUFFERED) break;
       continue;
     }
 

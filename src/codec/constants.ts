@@ -82,6 +82,11 @@ export const Limits = {
   MAX_HANDSHAKE_SIZE: 8192,
   /** Records in the shared decoder output array; decode() resumes when it fills. */
   RECORD_CAPACITY: 1024,
+  /**
+   * Payload bytes a server connection keeps for its user before the hand-off (it waits in the
+   * pending queue); above it the connection stops reading (TCP backpressure) until taken.
+   */
+  MAX_HELD_BYTES: 1048576,
 } as const;
 
 /** Timeouts in milliseconds. */
@@ -232,6 +237,11 @@ export const Utf8State = {
  * `a` is the negated libuv error code; CLOSED: the socket is gone (`a` = 1 after an error).
  */
 export const IoEvent = {
+  /**
+   * The version of the transport's JS interface (functions, arguments, events): an addon that
+   * reports another one is a stale build, refused by the loader (net.Socket serves instead).
+   */
+  API_VERSION: 3,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
@@ -239,6 +249,15 @@ export const IoEvent = {
   CLOSED: 5,
   /** The read buffer has less than MIN_READ bytes left: JS hands C++ a fresh one (ioReadBuffer). */
   SLAB: 6,
+  /**
+   * Bytes of an accepted connection still in its HTTP handshake, raw: `a` = offset in the read
+   * buffer, `b` = length; the shared keep[1] holds the listener's id.
+   */
+  RAW: 7,
+  /** Accepting failed on listener `id`: `a` is the negated libuv error code. */
+  LISTEN_ERROR: 8,
+  /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener). */
+  KEEP_WORDS: 2,
   /** The size of each shared read buffer. */
   READ_BUFFER_SIZE: 524288,
   /** The least room a read is given. */

@@ -225,6 +225,10 @@ export function decode(words: Uint32Array, bytes: Uint8Array, chunk: Uint8Array,
         words[S.RESUME] = end;
         return n;
       }
+      // The record's payload lives in the control buffer, which the next split control frame of
+      // this chunk would overwrite before the caller reads it: end the batch here (the caller
+      // decodes on from RESUME after handling the records).
+      if (flags & R.FLAG_BUFFERED) break;
       continue;
     }
 

@@ -10,7 +10,7 @@ import { native } from './native';
 export { FrameDecoder, takeRecords, giveRecords, type DecoderOptions } from './decoder';
 export { encodeFrame, encodeFrameInto, encodeHeader, headerSize, writeHeader, maskInto, NATIVE_MASK_THRESHOLD } from './encoder';
 export { nextMaskKey } from './maskPool';
-export { nativeLoadError, nativeStatus, type NativeStatus } from './native';
+export { nativeLoadError, codecStatus, type CodecStatus } from './native';
 
 /** Which implementation is active: 'native' (the addon) or 'fallback' (pure TS). */
 export function codecImplementation(): 'native' | 'fallback' {

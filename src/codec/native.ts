@@ -1,7 +1,7 @@
 /**
  * Loads the native addon (prebuilt from `prebuilds/`, or the local `build/`), unless
  * `QWS_NO_NATIVE=1`. A missing addon or one with another record layout leaves the TS fallback
- * in charge; {@link nativeLoadError} tells why, {@link nativeStatus} says it in words.
+ * in charge; {@link nativeLoadError} tells why, {@link codecStatus} says it in words.
  * @module
  */
 import * as fs from 'node:fs';
@@ -20,8 +20,8 @@ export interface NativeBinding {
   isValidUtf8(buf: Uint8Array): boolean;
 }
 
-/** What {@link nativeStatus} returns. */
-export interface NativeStatus {
+/** What {@link codecStatus} returns. */
+export interface CodecStatus {
   /** True when the C++ addon does the codec work. */
   loaded: boolean;
   /** The addon's vector path ('avx512', 'avx2', 'sse2', 'neon', 'scalar'), null when not loaded. */
@@ -87,7 +87,7 @@ function describe(err: Error): string {
  * Whether the native addon is in charge of the codec, which vector path it takes, and if it is
  * not loaded, why (in words). The TypeScript fallback gives identical results, only slower.
  */
-export function nativeStatus(): NativeStatus {
+export function codecStatus(): CodecStatus {
   if (loaded !== null) return { loaded: true, simd: loaded.simd(), error: null };
   return { loaded: false, simd: null, error: describe(loadError ?? new Error('not loaded')) };
 }

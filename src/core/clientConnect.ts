@@ -5,9 +5,11 @@
  * rules and events.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SocketError } from '../protocol/enums';
-import type { ResponseHead } from '../protocol/handshake';
+import { HandshakeError } from '../errors';
+import { checkResponse, makeKey, type ResponseHead } from '../protocol/handshake';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { ClientHandshake, type ClientHandshakeParams } from '../transport/clientHandshake';
 import { deflateSupported } from '../transport/deflate';
@@ -64,4 +66,57 @@ export function connectClient(params: ClientConnectParams, events: ClientConnect
   );
   hs.start();
   return hs;
+}
+
+/**
+ * A client handshake's offer when a face sends the request with its own HTTP client (the ws
+ * face uses Node's http.request, as ws does): the key and the extension offer to send.
+ */
+export interface UpgradeOffer {
+  /** Sec-WebSocket-Key. */
+  readonly key: string;
+  /** Sec-WebSocket-Extensions ('' for none). */
+  readonly extensions: string;
+  readonly subprotocols: readonly string[];
+  readonly deflate: PerMessageDeflateOptions | null;
+}
+
+/** A fresh offer (see {@link UpgradeOffer}). */
+export function upgradeOffer(subprotocols: readonly string[], deflate: PerMessageDeflateOptions | null): UpgradeOffer {
+  return { key: makeKey(randomBytes(16)), extensions: deflate !== null ? deflateOffer(deflate) : '', subprotocols, deflate };
+}
+
+/** What a checked 101 answer agreed. */
+export interface UpgradeAnswer {
+  subprotocol: string;
+  /** The server's Sec-WebSocket-Extensions value, '' when none. */
+  extensions: string;
+  deflate: DeflateSetting | null;
+}
+
+/**
+ * Checks the server's answer to an {@link UpgradeOffer} (RFC 6455 §4.1; RFC 7692 §5.1: an
+ * extension answer the client cannot accept fails the connection).
+ * @param headers the response headers as Node gives them (names lower case)
+ * @throws HandshakeError naming the first rule broken
+ */
+export function acceptUpgradeAnswer(status: number, headers: Readonly<Record<string, string | string[] | undefined>>, offer: UpgradeOffer): UpgradeAnswer {
+  const map = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const result = checkResponse({ status, statusText: '', headers: map, rest: Buffer.alloc(0) }, {
+    key: offer.key,
+    subprotocols: offer.subprotocols,
+    extensions: offer.deflate !== null ? [PERMESSAGE_DEFLATE] : [],
+  });
+  let deflate: DeflateSetting | null = null;
+  if (offer.deflate !== null && result.extensions !== '') {
+    let agreement;
+    try {
+      agreement = acceptDeflateResponse(result.extensions, offer.deflate);
+    } catch (e) {
+      throw new HandshakeError((e as Error).message, status);
+    }
+    if (agreement !== null) deflate = { agreement, options: offer.deflate };
+  }
+  return { subprotocol: result.subprotocol, extensions: result.extensions, deflate };
 }

@@ -10,18 +10,21 @@
  */
 import type { SessionHandler, MaskSource } from '../protocol/session';
 import { closePayload } from '../protocol/closeFrame';
+import { Limits } from '../codec/constants';
 import type { ConnectionBase, ConnectionEvents, WriteLimits } from '../transport/connectionBase';
-import { openConnection } from '../transport/openConnection';
-import type { TransportSocket } from '../transport/http2Stream';
+import { openConnection, type TransportSocket } from '../transport/openConnection';
 import type { MessageCompressor } from '../protocol/permessageDeflate';
 import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
+import { HeldReports } from './heldReports';
 
 /**
  * What the endpoint reports to its face; called synchronously. A face implements it on a small
  * internal object (not on its public class), so none of these names reach a face's `.d.ts`.
  */
 export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, 'onClosed'> {
+  // onTextBytes (optional in SessionHandler): when the face has it, text messages arrive as
+  // bytes there instead of as strings in onTextMessage
   // from SessionHandler: onPeerClose comes after our answer is queued; after it returns the
   // endpoint closes TCP (server) or waits for the peer to (client). onProtocolError: our close
   // frame is queued and TCP is being closed.
@@ -52,7 +55,11 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   readonly #events: EndpointEvents;
   readonly #server: boolean;
   #destroyed = false;
+  /** Destroyed by the face (abort): nothing more is reported. */
+  #aborted = false;
   #lostError: Error | null = null;
+  /** Reports kept until the face's user has the connection (see {@link hold}). */
+  #held: HeldReports | null = null;
 
   /** Binds `socket`; call {@link start} to process bytes. */
   constructor(socket: TransportSocket, events: EndpointEvents, options: EndpointOptions) {
@@ -66,6 +73,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
       outgoingFrameSize: options.outgoingFrameSize,
       now: Date.now,
       compressor: d === null ? null : new PerMessageDeflate(d.agreement, d.options, { server: options.server, maxMessageSize: options.maxMessageSize }),
+      textAsBytes: events.onTextBytes !== undefined,
     }, options.writeLimits);
     if (options.maskSource !== null) this.#conn.session.setMaskSource(options.maskSource);
     this.#conn.setReadBufferSize(options.readBufferSize);
@@ -82,6 +90,37 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** Processes bytes that came with the handshake, then reads the socket. */
   start(head: Buffer | null): void {
     this.#conn.start(head);
+  }
+
+  /**
+   * Keeps the data reports (messages, frames, pongs, the peer's close, the end of reading) from
+   * the face until {@link release}: a server connection is read before its user can listen
+   * (see core/heldReports). Above {@link Limits.MAX_HELD_BYTES} of payload, reading pauses.
+   * Call before {@link start}.
+   */
+  hold(): void {
+    this.#held ??= new HeldReports();
+  }
+
+  /** The user has the connection: the kept reports follow on the next tick, in order. */
+  release(): void {
+    const held = this.#held;
+    if (held === null || held.released) return;
+    held.released = true;
+    process.nextTick(() => this.#replay());
+  }
+
+  #replay(): void {
+    const held = this.#held;
+    if (held === null) return;
+    this.#held = null;
+    held.replay(this.#events, () => this.#aborted);
+    this.#conn.holdReading(false);
+  }
+
+  /** After a kept report (`bytes` now kept): reading pauses once they pass the bound. */
+  #heldMore(bytes: number): void {
+    if (bytes > Limits.MAX_HELD_BYTES) this.#conn.holdReading(true);
   }
 
   /** Local IP address of the connection. */
@@ -124,9 +163,21 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   sendBinary(data: Uint8Array): number {
     return this.#conn.sendBinary(data);
   }
+  /** Queues a message or a fragment given as bytes, through the write cap (see Session.sendBytes). */
+  sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
+    return this.#conn.sendBytes(data, text, fin, compress);
+  }
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
   sendPing(payload: Uint8Array): void {
     this.#conn.session.sendPing(payload);
+  }
+  /** Queues a pong; the payload is clipped to 125 bytes. */
+  sendPong(payload: Uint8Array): void {
+    this.#conn.session.sendPong(payload);
+  }
+  /** Calls `cb` once what is queued now is written, with an error if the connection closes first. */
+  whenWritten(cb: (err?: Error) => void): void {
+    this.#conn.whenWritten(cb);
   }
   /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
   sendEncoded(frames: readonly Buffer[]): boolean {
@@ -157,9 +208,10 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     conn.armCloseTimer();
   }
 
-  /** Closes now, discarding queued output. No onClosed follows. */
-  destroy(): void {
-    this.#destroyed = true;
+  /** Closes now, discarding queued output. No onClosed follows unless `report` is true. */
+  destroy(report = false): void {
+    if (!report) this.#destroyed = true;
+    this.#aborted = true;
     this.#conn.destroy();
   }
 
@@ -176,6 +228,18 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   setReadBufferSize(size: number): void {
     this.#conn.setReadBufferSize(size);
   }
+  /** Stops (true) or resumes reading from the peer. */
+  pauseReading(paused: boolean): void {
+    this.#conn.pauseReading(paused);
+  }
+  /** Answers pings automatically (the default), or not (the face may answer with sendPong). */
+  setAutoPong(on: boolean): void {
+    this.#conn.session.setAutoPong(on);
+  }
+  /** Milliseconds the close handshake may take before the socket is destroyed. */
+  setCloseTimeout(ms: number): void {
+    this.#conn.setCloseTimeout(ms);
+  }
   /** Client side: mask keys from `source` (null: the default pool). */
   setMaskSource(source: MaskSource | null): void {
     if (!this.#server) this.#conn.session.setMaskSource(source);
@@ -189,35 +253,53 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   /** @internal */
   get wantsFrames(): boolean {
-    return this.#events.wantsFrames;
+    return this.#held !== null || this.#events.wantsFrames;
   }
   /** @internal */
   onTextFrame(frame: string, isLastFrame: boolean): void {
-    this.#events.onTextFrame(frame, isLastFrame);
+    const held = this.#held;
+    if (held === null) this.#events.onTextFrame(frame, isLastFrame);
+    else this.#heldMore(held.textFrame(frame, isLastFrame));
   }
   /** @internal */
   onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
-    this.#events.onBinaryFrame(frame, isLastFrame);
+    const held = this.#held;
+    if (held === null) this.#events.onBinaryFrame(frame, isLastFrame);
+    else this.#heldMore(held.binaryFrame(frame, isLastFrame));
   }
   /** @internal */
   onTextMessage(message: string): void {
-    this.#events.onTextMessage(message);
+    const held = this.#held;
+    if (held === null) this.#events.onTextMessage(message);
+    else this.#heldMore(held.textMessage(message));
+  }
+  /** @internal */
+  onTextBytes(message: Buffer): void {
+    const held = this.#held;
+    if (held === null) (this.#events.onTextBytes as (m: Buffer) => void)(message);
+    else this.#heldMore(held.textBytes(message));
   }
   /** @internal */
   onBinaryMessage(message: Buffer): void {
-    this.#events.onBinaryMessage(message);
+    const held = this.#held;
+    if (held === null) this.#events.onBinaryMessage(message);
+    else this.#heldMore(held.binaryMessage(message));
   }
   /** @internal */
   onPing(payload: Buffer): void {
-    this.#events.onPing(payload);
+    // the session answers pings itself; no face reports them to a user before the hand-off
+    if (this.#held === null) this.#events.onPing(payload);
   }
   /** @internal */
   onPong(elapsedMs: number, payload: Buffer): void {
-    this.#events.onPong(elapsedMs, payload);
+    const held = this.#held;
+    if (held === null) this.#events.onPong(elapsedMs, payload);
+    else held.pong(elapsedMs, payload);
   }
   /** @internal */
   onPeerClose(code: number, reason: string): void {
-    this.#events.onPeerClose(code, reason);
+    if (this.#held !== null) this.#held.peerClose(code, reason);
+    else this.#events.onPeerClose(code, reason);
     if (this.#destroyed) return; // aborted from the face's handler
     // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (with a timeout)
     if (this.#server) this.#conn.end();
@@ -228,7 +310,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
   /** @internal */
   onProtocolError(code: number, reason: string): void {
-    this.#events.onProtocolError(code, reason);
+    if (this.#held !== null) this.#held.protocolError(code, reason);
+    else this.#events.onProtocolError(code, reason);
     // RFC 6455 §7.1.7: fail the connection: close frame sent, then close TCP
     this.#conn.end();
   }
@@ -249,7 +332,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
   /** @internal */
   onReadFinished(): void {
-    this.#events.onReadFinished();
+    if (this.#held !== null) this.#held.readFinished();
+    else this.#events.onReadFinished();
   }
   /** @internal */
   onSocketError(err: Error): void {
@@ -261,6 +345,14 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     if (this.#destroyed) return; // destroyed by the face: it has reported already
     this.#destroyed = true;
     const s = this.#conn.session;
+    const held = this.#held;
+    if (held !== null && held.released) {
+      // handed over, its replay not yet run: the close comes after what was kept
+      held.closed(s.closeReceived, s.closeSent, this.#lostError);
+      return;
+    }
+    // gone before anyone had it: what was kept can never be seen
+    this.#held = null;
     this.#events.onClosed(s.closeReceived, s.closeSent, this.#lostError);
   }
 }

@@ -107,13 +107,22 @@ export function chooseSubprotocol(offered: readonly string[], supported: readonl
   return '';
 }
 
+/**
+ * The lines of the 101 Switching Protocols response head (RFC 6455 §4.2.2), status line first,
+ * without the blank line that ends it (a face may let its users add lines).
+ */
+export function acceptResponseLines(key: string, subprotocol: string, extensions: string): string[] {
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptKey(key)}`];
+  if (subprotocol !== '') lines.push(`Sec-WebSocket-Protocol: ${subprotocol}`);
+  if (extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
+  return lines;
+}
+
 /** The 101 Switching Protocols response (RFC 6455 §4.2.2). */
 export function acceptResponse(key: string, subprotocol: string, serverName: string, extensions = ''): string {
-  let s = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
-  if (subprotocol !== '') s += `Sec-WebSocket-Protocol: ${subprotocol}\r\n`;
-  if (extensions !== '') s += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
-  if (serverName !== '' && isSafeHeaderValue(serverName)) s += `Server: ${serverName}\r\n`;
-  return s + '\r\n';
+  const lines = acceptResponseLines(key, subprotocol, extensions);
+  if (serverName !== '' && isSafeHeaderValue(serverName)) lines.push(`Server: ${serverName}`);
+  return lines.join('\r\n') + '\r\n\r\n';
 }
 
 /** An error response that closes the connection. The body is the (peer-safe) message. */

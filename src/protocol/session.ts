@@ -20,6 +20,11 @@ export interface SessionHandler {
   onTextFrame(frame: string, isLastFrame: boolean): void;
   onBinaryFrame(frame: Buffer, isLastFrame: boolean): void;
   onTextMessage(message: string): void;
+  /**
+   * A text message as its (validated) UTF-8 bytes, not decoded: called instead of
+   * onTextMessage when the session was made with `textAsBytes`.
+   */
+  onTextBytes?(message: Buffer): void;
   onBinaryMessage(message: Buffer): void;
   onPing(payload: Buffer): void;
   onPong(elapsedMs: number, payload: Buffer): void;
@@ -50,6 +55,8 @@ export interface SessionOptions {
   now: () => number;
   /** permessage-deflate, when negotiated (RFC 7692): RSV1 marks compressed messages. */
   compressor?: MessageCompressor | null;
+  /** Text messages go to onTextBytes as bytes (a face that hands out Buffers, as ws does). */
+  textAsBytes?: boolean;
 }
 
 /** Frames up to this size (header + payload) are copied into the shared batch; larger go by reference. */
@@ -89,6 +96,11 @@ export class Session {
   #message: AssemblyBuffer | null = null;
   #frame: AssemblyBuffer | null = null;
   #frameText: StringDecoder | null = null;
+  readonly #textBytes: boolean;
+  /** Pings are answered automatically (RFC 6455 §5.5.2); a face may answer them itself. */
+  #autoPong = true;
+  /** A message sent in fragments (sendBytes with fin false) is under way. */
+  #sendingFragments = false;
   #compressor: MessageCompressor | null;
   /** The incoming message is compressed (RSV1 on its first frame). */
   #msgCompressed = false;
@@ -111,6 +123,7 @@ export class Session {
     this.#flusher = flusher;
     this.#outgoingFrameSize = options.outgoingFrameSize;
     this.#compressor = options.compressor ?? null;
+    this.#textBytes = options.textAsBytes === true;
     this.decoder = new FrameDecoder({
       server: options.server,
       maxFrameSize: options.maxFrameSize,
@@ -220,6 +233,10 @@ export class Session {
     const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
     if (first) this.#msgCompressed = (flags & R.FLAG_RSV1) !== 0;
     if (first && opcode === Opcode.Text && (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN) && !this.#msgCompressed) {
+      if (this.#textBytes) {
+        (h.onTextBytes as (m: Buffer) => void)(this.#own(chunk, start, len));
+        return;
+      }
       // fastest path: a whole uncompressed text message, decoded straight from the chunk (no view)
       const text = chunk.toString(undefined, start, start + len);
       if (h.wantsFrames) h.onTextFrame(text, true);
@@ -241,8 +258,10 @@ export class Session {
     }
     if (whole) {
       // fast path: a whole single-frame message in this chunk
-      const piece = opcode === Opcode.Text ? src.subarray(at, at + size) : this.#own(src, at, size);
-      if (opcode === Opcode.Text) {
+      const piece = opcode === Opcode.Text && !this.#textBytes ? src.subarray(at, at + size) : this.#own(src, at, size);
+      if (opcode === Opcode.Text && this.#textBytes) {
+        (h.onTextBytes as (m: Buffer) => void)(piece);
+      } else if (opcode === Opcode.Text) {
         const text = piece.toString();
         if (h.wantsFrames) h.onTextFrame(text, true);
         h.onTextMessage(text);
@@ -312,7 +331,9 @@ export class Session {
 
   #finishMessage(): void {
     const message = (this.#message as AssemblyBuffer).take();
-    if (this.#msgOpcode === Opcode.Text) {
+    if (this.#msgOpcode === Opcode.Text && this.#textBytes) {
+      (this.#handler.onTextBytes as (m: Buffer) => void)(message);
+    } else if (this.#msgOpcode === Opcode.Text) {
       let text: string;
       try {
         text = message.toString('utf8');
@@ -337,7 +358,7 @@ export class Session {
   #control(opcode: number, payload: Buffer, code: number): void {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2: answer with a pong carrying the same payload
-      if (!this.#closeSent) this.#writeFrame(0x80 | Opcode.Pong, payload);
+      if (!this.#closeSent && this.#autoPong) this.#writeFrame(0x80 | Opcode.Pong, payload);
       this.#handler.onPing(payload);
     } else if (opcode === Opcode.Pong) {
       this.#handler.onPong(this.#now() - this.#pingSentAt, payload);
@@ -395,11 +416,11 @@ export class Session {
    * when permessage-deflate is on and the compressor takes it (RSV1 on the first frame only,
    * RFC 7692 §6.1). @returns the uncompressed payload length
    */
-  #sendMessage(opcode: number, payload: Buffer): number {
+  #sendMessage(opcode: number, payload: Buffer, compress = true): number {
     const len = payload.length;
     let data = payload;
     let rsv1 = 0;
-    if (this.#compressor !== null) {
+    if (this.#compressor !== null && compress) {
       const compressed = this.#compressor.compress(payload);
       if (compressed !== null) {
         data = compressed;
@@ -422,6 +443,8 @@ export class Session {
   /** Queues a text message. @returns the payload bytes queued (0 after a close was sent). */
   sendText(message: string): number {
     if (this.#closeSent) return 0;
+    // the last piece of a message sent in fragments (see sendBytes)
+    if (this.#sendingFragments) return this.sendBytes(Buffer.from(message, 'utf8'), true, true, false);
     // short strings: encode straight into the batch, no intermediate buffer
     if (message.length <= 41 && this.#outgoingFrameSize >= 123 && (this.#compressor === null || message.length * 3 < this.#compressor.threshold)) {
       const masked = !this.#server;
@@ -449,6 +472,7 @@ export class Session {
   sendBinary(data: Uint8Array): number {
     if (this.#closeSent) return 0;
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.#sendingFragments) return this.sendBytes(buf, false, true, false);
     return this.#sendMessage(Opcode.Binary, buf);
   }
 
@@ -461,6 +485,33 @@ export class Session {
     for (const f of frames) this.outbox.push(f);
     this.#queued();
     return true;
+  }
+
+  /**
+   * Queues a message given as bytes, or one fragment of a message sent in pieces (`fin` false
+   * until the last; RFC 6455 §5.4): text or binary is taken from the first fragment, the rest
+   * go as continuations. A fragmented message is sent uncompressed (the compressor takes whole
+   * messages only); `compress` false sends a whole message uncompressed too.
+   * @returns the payload bytes queued (0 after a close was sent)
+   */
+  sendBytes(payload: Buffer, text: boolean, fin: boolean, compress: boolean): number {
+    if (this.#closeSent) return 0;
+    const opcode = text ? Opcode.Text : Opcode.Binary;
+    if (fin && !this.#sendingFragments) return this.#sendMessage(opcode, payload, compress);
+    this.#writeFrame((fin ? 0x80 : 0) | (this.#sendingFragments ? Opcode.Continuation : opcode), payload);
+    this.#sendingFragments = !fin;
+    return payload.length;
+  }
+
+  /** Answers pings automatically (the default) or leaves that to the face (sendPong). */
+  setAutoPong(on: boolean): void {
+    this.#autoPong = on;
+  }
+
+  /** Queues a pong (an unsolicited one is a heartbeat, RFC 6455 §5.5.3); clipped to 125 bytes. */
+  sendPong(payload: Uint8Array): void {
+    if (this.#closeSent) return;
+    this.#writeFrame(0x80 | Opcode.Pong, payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload);
   }
 
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */

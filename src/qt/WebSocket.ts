@@ -4,7 +4,8 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { TransportSocket } from '../transport/http2Stream';
+import type { Socket } from 'node:net';
+import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import { truncateUtf8 } from '../protocol/closeFrame';
@@ -36,6 +37,7 @@ let lifecycle: SocketLifecycle<WebSocket>;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
+let handOver: (ws: WebSocket) => void;
 
 export type { BufferPolicy } from '../transport/connectionBase';
 
@@ -97,6 +99,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     sendEncodedFrames = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
     sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
     sharedCompressorOf = (ws) => (ws.#conn?.sharedCompressor ?? null) as SharedCompressor | null;
+    handOver = (ws) => ws.#conn?.release();
   }
 
   /**
@@ -225,6 +228,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#maxMessage = info.maxMessageSize;
     const endpoint = this.#startEndpoint(socket, info.deflate);
     this.#state = SocketState.ConnectedState;
+    // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
+    endpoint.hold();
     endpoint.start(head);
   }
 
@@ -621,6 +626,14 @@ export const topicDelivery: TopicDelivery<WebSocket> = {
   write: (ws, frames) => sendShared(ws, frames),
   sharedCompressor: (ws) => sharedCompressorOf(ws),
 };
+
+/**
+ * @internal Used by WebSocketServer when its user gets `ws` (nextPendingConnection, the
+ * handleUpgrade callback): what was read before follows on the next tick.
+ */
+export function releaseServerSocket(ws: WebSocket): void {
+  handOver(ws);
+}
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
 export function adoptServerSocket(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): WebSocket {

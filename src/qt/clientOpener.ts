@@ -5,7 +5,7 @@
  * @module
  */
 import type { EventEmitter } from 'node:events';
-import type { TransportSocket } from '../transport/http2Stream';
+import type { TransportSocket } from '../transport/openConnection';
 import { Timeouts } from '../codec/constants';
 import { PauseMode, SocketError, SocketState } from '../protocol/enums';
 import { isSafeHeaderValue } from '../protocol/handshake';

@@ -58,6 +58,14 @@ export abstract class ConnectionBase implements FlushRequester {
   #paused = false;
   #limits: WriteLimits;
   #capPaused = false;
+  /** Reading paused by the owner ({@link holdReading}). */
+  #held = false;
+  /** Reading paused by the face's user ({@link pauseReading}: ws's pause()). */
+  #userPaused = false;
+  /** Callbacks waiting for what is queued now to be written (see {@link whenWritten}). */
+  #writeWaiters: Array<(err?: Error) => void> | null = null;
+  /** Batches of waiters whose bytes are with the socket, oldest first. */
+  #writing: Array<Array<(err?: Error) => void>> = [];
   /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
   #lone = 0;
   /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
@@ -123,7 +131,26 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Resumes reading unless the other pause (read budget or write cap) still holds. */
   #resumeIfFree(): void {
-    if (!this.#paused && !this.#capPaused && !this.socketGone) this.setReading(true);
+    if (!this.#paused && !this.#capPaused && !this.#held && !this.#userPaused && !this.socketGone) this.setReading(true);
+  }
+
+  /**
+   * Pauses (true) or resumes reading for the owner (a server connection whose user does not
+   * have it yet), on top of the read budget and the write cap.
+   */
+  holdReading(on: boolean): void {
+    if (this.#held === on) return;
+    this.#held = on;
+    if (!on) this.#resumeIfFree();
+    else if (!this.socketGone) this.setReading(false);
+  }
+
+  /** Pauses (true) or resumes reading for the face's user (ws's pause()/resume()), on top of the other pauses. */
+  pauseReading(paused: boolean): void {
+    if (this.#userPaused === paused) return;
+    this.#userPaused = paused;
+    if (!paused) this.#resumeIfFree();
+    else if (!this.socketGone) this.setReading(false);
   }
 
   /** Sets the per-turn read budget (0 = unlimited). */
@@ -140,6 +167,7 @@ export abstract class ConnectionBase implements FlushRequester {
   /** The socket is fully closed. */
   protected socketClosed(hadError: boolean): void {
     this.#cancelCloseTimer();
+    this.#failWaiters();
     this.session.dispose();
     this.events.onClosed(hadError);
   }
@@ -163,7 +191,10 @@ export abstract class ConnectionBase implements FlushRequester {
   flush(): boolean {
     const q = this.session.outbox.take();
     this.session.flushed();
-    if (q === null || !this.socketWritable) return false;
+    if (q === null || !this.socketWritable) {
+      if (this.#writeWaiters !== null && (q !== null || this.socketGone)) this.#failWaiters();
+      return false;
+    }
     const before = this.socketBacklog;
     const ev = this.events;
     let total = 0;
@@ -171,15 +202,59 @@ export abstract class ConnectionBase implements FlushRequester {
     if (!this.#aboveHigh && before + total > this.#limits.highWater) this.#aboveHigh = true;
     // while above the high-water mark every write reports back, to find when we fall under the low one
     const drainCb = this.#aboveHigh ? (this.#onWritten ??= () => this.#written()) : undefined;
-    const last = ev.wantsBytesWritten
+    let last = ev.wantsBytesWritten
       ? () => {
           ev.onBytesWritten(total);
           drainCb?.();
         }
       : drainCb;
+    const waiters = this.#writeWaiters;
+    if (waiters !== null) {
+      this.#writeWaiters = null;
+      this.#writing.push(waiters);
+      const inner = last;
+      // Node's socket passes an error when the write failed (destroyed first)
+      last = (err?: Error | null) => {
+        inner?.();
+        this.#waitersWritten(waiters, err ?? undefined);
+      };
+    }
     this.writeOut(q, drainCb, last);
     this.#checkCap(before);
     return true;
+  }
+
+  /**
+   * Calls `cb` once everything queued so far has been handed to the kernel, or with an error
+   * when the connection closes first (ws's send callback). Nothing queued: on the next tick.
+   */
+  whenWritten(cb: (err?: Error) => void): void {
+    if (this.session.outbox.bytes === 0 && this.#writeWaiters === null) {
+      if (this.socketGone) process.nextTick(cb, new Error('The socket is closed'));
+      else if (this.#writing.length === 0) process.nextTick(cb);
+      else this.#writing[this.#writing.length - 1].push(cb);
+      return;
+    }
+    (this.#writeWaiters ??= []).push(cb);
+  }
+
+  /** A batch of write waiters is out, or failed with `err`. */
+  #waitersWritten(waiters: Array<(err?: Error) => void>, err: Error | undefined): void {
+    const i = this.#writing.indexOf(waiters);
+    if (i < 0) return; // failed already
+    this.#writing.splice(i, 1);
+    for (const cb of waiters) cb(err);
+  }
+
+  /** The connection is gone: every waiter learns its bytes were not (all) written. */
+  #failWaiters(): void {
+    const batches = this.#writing;
+    this.#writing = [];
+    if (this.#writeWaiters !== null) batches.push(this.#writeWaiters);
+    this.#writeWaiters = null;
+    if (batches.length === 0) return;
+    const err = new Error('The socket was closed before the data was written');
+    for (const b of batches) for (const cb of b) process.nextTick(cb, err);
   }
 
   #written(): void {
@@ -207,6 +282,12 @@ export abstract class ConnectionBase implements FlushRequester {
   sendBinary(data: Uint8Array): number {
     const before = this.bytesToWrite;
     return this.#admit(before, this.session.sendBinary(data));
+  }
+
+  /** As {@link sendText}, for a message or fragment given as bytes (see Session.sendBytes). */
+  sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
+    const before = this.bytesToWrite;
+    return this.#admit(before, this.session.sendBytes(data, text, fin, compress));
   }
 
   /** As {@link sendText}, for frames encoded once for many connections. @returns false when refused */

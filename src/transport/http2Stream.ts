@@ -14,11 +14,8 @@ import type { SessionHandler, SessionOptions } from '../protocol/session';
 import { Connection } from './connection';
 import type { ConnectionEvents, WriteLimits } from './connectionBase';
 
-/** What a WebSocket runs over: a TCP or TLS socket, or an HTTP/2 stream. */
-export type TransportSocket = Socket | Http2Stream;
-
 /** True for an HTTP/2 stream (Node exports no class to test with instanceof). */
-export function isHttp2Stream(s: TransportSocket): s is Http2Stream {
+export function isHttp2Stream(s: object): s is Http2Stream {
   return 'rstCode' in s && 'session' in s;
 }
 

@@ -1,14 +1,14 @@
 /**
  * Taking an HTTP/2 extended CONNECT stream (RFC 8441) to an open server-side WebSocket: the
  * request is checked (protocol/serverHandshake), the owner decides as for an HTTP/1.1 upgrade
- * (transport/upgrade's {@link decideUpgrade}: Origin, extensions, subprotocol), then the stream
+ * (transport/upgrade's {@link decideChecked}: Origin, extensions, subprotocol), then the stream
  * is answered with `:status` 200 and handed over; a refused stream gets its status and ends.
  * @module
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { checkConnectRequest, connectAcceptHeaders, connectErrorHeaders, isRefused } from '../protocol/serverHandshake';
+import { checkConnectRequest, connectAcceptHeaders, connectErrorHeaders } from '../protocol/serverHandshake';
 import { Timeouts } from '../codec/constants';
-import { decideUpgrade, type UpgradeOwner, type UpgradeRequestHead } from './upgrade';
+import { decideChecked, type AcceptedRequest, type UpgradeOwner } from './upgrade';
 
 /**
  * Answers a stream with an error status and the (peer-safe) message, then ends it; a client
@@ -22,15 +22,15 @@ export function refuseStream(stream: ServerHttp2Stream, status: number, message:
   setTimeout(() => stream.destroy(), Timeouts.REFUSED_LINGER_MS).unref();
 }
 
-/** The request head a server keeps, from the stream's header fields (pseudo-headers left out). */
-function requestHead(headers: IncomingHttpHeaders, rawHeaders: readonly string[] | undefined): UpgradeRequestHead {
+/** The request a server keeps, from the stream's header fields (pseudo-headers left out). */
+function acceptedRequest(headers: IncomingHttpHeaders, rawHeaders: readonly string[] | undefined): AcceptedRequest {
   const raw: string[] = [];
   if (rawHeaders !== undefined) {
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (!rawHeaders[i].startsWith(':')) raw.push(rawHeaders[i], rawHeaders[i + 1]);
   } else {
     for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') && v !== undefined) raw.push(k, Array.isArray(v) ? v.join(', ') : v);
   }
-  return { host: String(headers[':authority'] ?? 'localhost'), path: String(headers[':path'] ?? '/'), rawHeaders: raw };
+  return { url: String(headers[':path'] ?? '/'), headers: { host: String(headers[':authority'] ?? 'localhost') }, rawHeaders: raw };
 }
 
 /**
@@ -39,14 +39,13 @@ function requestHead(headers: IncomingHttpHeaders, rawHeaders: readonly string[]
  * @returns true when the stream became a WebSocket
  */
 export function handleExtendedConnect(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[] | undefined, owner: UpgradeOwner): boolean {
-  const check = checkConnectRequest({ headers });
-  const d = decideUpgrade(check, owner);
-  if (isRefused(d)) {
+  const d = decideChecked(checkConnectRequest({ headers }), owner);
+  if (d.refused) {
     refuseStream(stream, d.status, d.message, d.headers, owner.serverHeader);
     return false;
   }
-  if (stream.destroyed || stream.closed || isRefused(check)) return false;
-  stream.respond(connectAcceptHeaders(check.key, d.subprotocol, owner.serverHeader, d.extensions?.response ?? ''));
-  owner.accepted(stream, Buffer.alloc(0), requestHead(headers, rawHeaders), check.origin, d.subprotocol, d.extensions?.agreement ?? null);
+  if (stream.destroyed || stream.closed) return false;
+  stream.respond(connectAcceptHeaders(d.key, d.subprotocol, owner.serverHeader, d.extensionResponse));
+  owner.accepted(stream, null, acceptedRequest(headers, rawHeaders), d.origin, d.subprotocol, d.extensions);
   return true;
 }

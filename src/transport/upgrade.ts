@@ -2,24 +2,23 @@
  * Taking an HTTP upgrade (from Node's http parser) to an open server-side WebSocket: checks the
  * request (protocol/serverHandshake), asks the owner about the Origin, writes the 101 or the
  * error response, and hands the socket over. The owner's part of the decision
- * ({@link decideUpgrade}) is shared with the HTTP/2 handshake (transport/http2Upgrade).
+ * ({@link decideChecked}) is shared with the HTTP/2 handshake (transport/http2Upgrade).
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused, type AcceptedUpgrade, type RefusedUpgrade } from '../protocol/serverHandshake';
-import type { TransportSocket } from './http2Stream';
 import { Timeouts } from '../codec/constants';
+import { acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused, type AcceptedUpgrade, type RefusedUpgrade, type UpgradeRequest } from '../protocol/serverHandshake';
+import type { TransportSocket } from './openConnection';
 
-/** The request as the server keeps it, from either handshake (HTTP/1.1 upgrade or HTTP/2 CONNECT). */
-export interface UpgradeRequestHead {
-  /** The Host header (HTTP/1.1) or `:authority` (HTTP/2). */
-  host: string;
-  /** Path and query. */
-  path: string;
-  /** Header names and values, alternating (no pseudo-headers). */
-  rawHeaders: readonly string[];
+/**
+ * What a server keeps of an accepted request (Node's IncomingMessage, a parsed RequestHead, or
+ * an HTTP/2 stream's fields: `:path` as url, `:authority` as host, no pseudo-headers).
+ */
+export interface AcceptedRequest {
+  url?: string;
+  headers: { host?: string };
+  rawHeaders: string[];
 }
 
 /** What the upgrade needs from the server that owns it. */
@@ -37,33 +36,9 @@ export interface UpgradeOwner {
   /** Returns false to refuse the Origin (answered with 403). */
   authorizeOrigin(origin: string): boolean;
   /** The handshake succeeded: the socket (or HTTP/2 stream) is now a WebSocket. */
-  accepted(socket: TransportSocket, head: Buffer, request: UpgradeRequestHead, origin: string, subprotocol: string, extensions: unknown): void;
+  accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, extensions: unknown): void;
   /** The handshake was refused with this HTTP status. */
   refused(status: number, message: string): void;
-}
-
-/** What the owner agreed to for a valid request. */
-export interface AgreedUpgrade {
-  subprotocol: string;
-  /** The Sec-WebSocket-Extensions answer and agreement, or null. */
-  extensions: { response: string; agreement: unknown } | null;
-}
-
-/**
- * The owner's decision on a checked request, the same for both handshakes: the request's own
- * refusal, 403 for an Origin the owner refuses, 400 for a malformed extension offer, else the
- * subprotocol and extensions agreed. A refusal is reported to `owner.refused`.
- */
-export function decideUpgrade(check: AcceptedUpgrade | RefusedUpgrade, owner: UpgradeOwner): RefusedUpgrade | AgreedUpgrade {
-  const refuse = (r: RefusedUpgrade): RefusedUpgrade => {
-    owner.refused(r.status, r.message);
-    return r;
-  };
-  if (isRefused(check)) return refuse(check);
-  if (!owner.authorizeOrigin(check.origin)) return refuse({ status: 403, message: 'Origin not allowed', headers: [] });
-  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
-  if (ext === 'malformed') return refuse({ status: 400, message: 'Malformed Sec-WebSocket-Extensions', headers: [] });
-  return { subprotocol: chooseSubprotocol(check.protocols, owner.subprotocols), extensions: ext };
 }
 
 /** Answers with an error status and closes the socket once the response is out. */
@@ -75,20 +50,65 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string, h
   setTimeout(() => socket.destroy(), Timeouts.REFUSED_LINGER_MS).unref();
 }
 
+/** A refused request: the status, message and headers to answer with. */
+export interface UpgradeRefusal {
+  refused: true;
+  status: number;
+  message: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+}
+
+/** An accepted request as its owner agreed to it, before the answer is written (either handshake). */
+export interface CheckedUpgrade {
+  refused: false;
+  /** The client's Sec-WebSocket-Key ('' over HTTP/2 without one). */
+  key: string;
+  origin: string;
+  subprotocol: string;
+  /** The Sec-WebSocket-Extensions answer ('' for none) and the agreement for accepted(). */
+  extensionResponse: string;
+  extensions: unknown;
+}
+
+/** An upgrade request checked against its owner: refused with a status, or the 101 to send. */
+export type UpgradeDecision = UpgradeRefusal | (CheckedUpgrade & { response: string });
+
 /**
- * Handles one upgrade request.
+ * The owner's decision on a request checked by protocol/serverHandshake (HTTP/1.1 or HTTP/2):
+ * asks the owner about the Origin and the extension offer, and chooses the subprotocol. A
+ * refusal is reported to the owner here.
+ */
+export function decideChecked(check: AcceptedUpgrade | RefusedUpgrade, owner: UpgradeOwner): UpgradeRefusal | CheckedUpgrade {
+  const refuse = (status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = []): UpgradeRefusal => {
+    owner.refused(status, message);
+    return { refused: true, status, message, headers };
+  };
+  if (isRefused(check)) return refuse(check.status, check.message, check.headers);
+  if (!owner.authorizeOrigin(check.origin)) return refuse(403, 'Origin not allowed');
+  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
+  if (ext === 'malformed') return refuse(400, 'Malformed Sec-WebSocket-Extensions');
+  const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
+  return { refused: false, key: check.key, origin: check.origin, subprotocol, extensionResponse: ext?.response ?? '', extensions: ext?.agreement ?? null };
+}
+
+/** Checks one HTTP/1.1 upgrade request and decides on it ({@link decideChecked}), with the 101 to send. */
+export function decideUpgrade(req: UpgradeRequest, owner: UpgradeOwner): UpgradeDecision {
+  const d = decideChecked(checkUpgradeRequest(req), owner);
+  return d.refused ? d : { ...d, response: acceptResponse(d.key, d.subprotocol, owner.serverHeader, d.extensionResponse) };
+}
+
+/**
+ * Handles one upgrade request that Node's http parser read from `socket`.
  * @returns true when the socket became a WebSocket
  */
 export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: UpgradeOwner): boolean {
-  const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
-  const d = decideUpgrade(check, owner);
-  if (isRefused(d)) {
+  const d = decideUpgrade({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers }, owner);
+  if (d.refused) {
     refuseUpgrade(socket, d.status, d.message, d.headers, owner.serverHeader);
     return false;
   }
-  if (socket.destroyed || !socket.writable || isRefused(check)) return false;
-  socket.write(acceptResponse(check.key, d.subprotocol, owner.serverHeader, d.extensions?.response ?? ''));
-  const request = { host: req.headers.host ?? 'localhost', path: req.url ?? '/', rawHeaders: req.rawHeaders };
-  owner.accepted(socket as Socket, head, request, check.origin, d.subprotocol, d.extensions?.agreement ?? null);
+  if (socket.destroyed || !socket.writable) return false;
+  socket.write(d.response);
+  owner.accepted(socket as TransportSocket, head, req, d.origin, d.subprotocol, d.extensions);
   return true;
 }

@@ -176,6 +176,11 @@ export async function rawClient(port: number, path = '/', extraHeaders = ''): Pr
   });
   const key = randomBytes(16).toString('base64');
   socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extraHeaders}\r\n`);
+  return { socket, ...(await afterUpgradeResponse(socket)) };
+}
+
+/** Waits for the server's 101 on `socket` (rejects for another status); reads the frames after it. */
+export function afterUpgradeResponse(socket: Socket): Promise<{ reader: FrameReader; response: string }> {
   return new Promise((resolve, reject) => {
     let head = Buffer.alloc(0);
     const onData = (d: Buffer): void => {
@@ -188,7 +193,7 @@ export async function rawClient(port: number, path = '/', extraHeaders = ''): Pr
         reject(new Error(`upgrade refused: ${response.split('\r\n')[0]}`));
         return;
       }
-      resolve({ socket, reader: new FrameReader(socket, head.subarray(end + 4)), response });
+      resolve({ reader: new FrameReader(socket, head.subarray(end + 4)), response });
     };
     socket.on('data', onData);
   });

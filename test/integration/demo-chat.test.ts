@@ -54,6 +54,12 @@ describe('demo chat room (topics)', () => {
     cleanups.push(() => redis.dispose());
     const [p1, p2] = await Promise.all([demo({ REDIS_URL: redis.url }), demo({ REDIS_URL: redis.url })]);
     const ann = await member(p1, 'lobby', 'ann');
+    // ann's join goes out on server 1's publishing connection, bob's subscription on server 2's
+    // subscriber connection: Redis orders them only as they arrive, so let the join pass Redis
+    // first (else bob may rightly hear it: pub/sub has no order across connections)
+    for (let i = 0; i < 250 && !/cmdstat_publish:calls=[1-9]/.test(await redis.cli('info', 'commandstats')); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const bob = await member(p2, 'lobby', 'bob');
     expect(await settledSubscriberCount(redis, 'qws:room:lobby', 2)).toBe(2);
     bob.sendTextMessage('hello from the other server');

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { SessionHandler, SessionOptions } from '../../protocol/session';
 import { ConnectionBase, type ConnectionEvents, type WriteLimits } from '../connectionBase';
 import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo';
-import { takeOver } from './takeOver';
+import { connectionGone, takeOver, type CountingServer } from './takeOver';
 import { flushSharedWrites, queueSharedWrite, type SharedWriter } from './sharedWrites';
 
 /** See the module comment. */
@@ -20,6 +20,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   #ended = false;
   /** Bytes of the handshake read (head) plus what Node had buffered, fed before reading starts. */
   #early: Buffer | null = null;
+  /** The server that accepted the socket: it counts this connection until it closes. */
+  #server: CountingServer | null = null;
   /** Native backlog after the last write (0 after a drain). */
   #backlog = 0;
   /** Bytes of collected shared writes (publish, broadcast) not yet written. */
@@ -43,7 +45,19 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     if (taken === null) return null;
     c.#id = taken.id;
     c.#early = taken.buffered;
+    c.#server = taken.server;
     registerOwner(taken.id, c);
+    return c;
+  }
+
+  /** A connection the native listener accepted (`id`), its handshake done: decoded natively from now on. */
+  static accepted(id: number, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): NativeConnection {
+    const shared = ioShared() as IoShared;
+    const c = new NativeConnection(shared, handler, events, options, limits);
+    c.#id = id;
+    // (called from the RAW event that completed the request: the connection is open)
+    shared.io.ioUpgrade(id, c.session.decoder.state);
+    registerOwner(id, c);
     return c;
   }
 
@@ -85,6 +99,9 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   }
   onClosed(hadError: boolean): void {
     this.#gone = true;
+    const server = this.#server;
+    this.#server = null;
+    if (server !== null) connectionGone(server);
     this.socketClosed(hadError);
   }
 

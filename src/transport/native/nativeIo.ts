@@ -6,11 +6,14 @@
  * @module
  */
 import { getSystemErrorName } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { native } from '../../codec/native';
 import { IoEvent, Limits, Record } from '../../codec/constants';
 
 /** The native transport's functions (native/binding/io.cc). */
 export interface NativeIo {
+  /** The interface version ({@link IoEvent.API_VERSION}); missing in builds older than the check. */
+  ioApiVersion(): number;
   ioSupported(): boolean;
   ioInit(read: Uint8Array, records: Uint32Array, keep: Uint32Array, onEvent: (kind: number, id: number, a: number, b: number) => void): number;
   ioReadBuffer(read: Uint8Array): void;
@@ -28,6 +31,30 @@ export interface NativeIo {
   ioClose(id: number): number;
   ioRead(id: number, on: boolean): number;
   ioAddress(id: number, peer: boolean): [address: string, port: number, family: string] | null;
+  /** @returns the listener id, or a negative libuv error ('' listens on every address) */
+  ioListen(ip: string, port: number, handshakeMs: number): number;
+  ioListenAddress(lid: number): [address: string, port: number, family: string] | null;
+  ioListenPause(lid: number, paused: boolean): number;
+  ioListenTimeout(lid: number, handshakeMs: number): number;
+  ioListenClose(lid: number): number;
+  /** The handshake of accepted connection `id` is done: its reads are decoded with `state` from now on. */
+  ioUpgrade(id: number, state: Uint8Array): number;
+  /** Every open connection's id is below it. */
+  ioIdBound(): number;
+}
+
+/** What receives a native listener's events. */
+export interface ListenerSink {
+  /** Bytes `[start, start + length)` of {@link IoShared.read}, read raw from accepted connection `id` (its HTTP request). */
+  onRaw(id: number, start: number, length: number): void;
+  onListenError(err: Error): void;
+}
+
+const listeners: Array<ListenerSink | undefined> = [];
+
+/** Routes listener `lid`'s events (RAW for its connections, errors) to `sink`; undefined unregisters. */
+export function registerListener(lid: number, sink: ListenerSink | undefined): void {
+  listeners[lid] = sink;
 }
 
 /** What receives one native connection's events. */
@@ -46,6 +73,14 @@ const owners: Array<IoOwner | undefined> = [];
 function onEvent(kind: number, id: number, a: number, b: number): void {
   if (kind === IoEvent.SLAB) {
     newReadBuffer();
+    return;
+  }
+  if (kind === IoEvent.RAW) {
+    listeners[(shared as IoShared).keep[1]]?.onRaw(id, a, b);
+    return;
+  }
+  if (kind === IoEvent.LISTEN_ERROR) {
+    listeners[id]?.onListenError(ioError(-a, 'accept'));
     return;
   }
   const owner = owners[id];
@@ -83,7 +118,8 @@ export function ioError(errno: number, syscall = 'read'): Error {
 
 /**
  * The memory shared with C++: reads land in `read` (replaced when it fills up), their records in
- * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held.
+ * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held;
+ * `keep[1]` is the listener of a RAW event's connection.
  */
 export interface IoShared {
   readonly io: NativeIo;
@@ -105,17 +141,40 @@ let why: string | null = null;
 function setUp(): IoShared | null {
   const mode = process.env.QWS_TRANSPORT;
   if (mode === 'node') return fail('disabled by QWS_TRANSPORT=node');
-  const io = native as unknown as Partial<NativeIo> | null;
-  if (io === null) return fail('the native addon is not loaded');
-  if (typeof io.ioInit !== 'function' || typeof io.ioSupported !== 'function') return fail('the native addon has no transport');
-  if (!io.ioSupported()) return fail(`no native transport on ${process.platform}`);
+  // Its libuv handles live on the loop of the thread that started it; a worker's loop ends with
+  // the worker, and handles left on it crashed or hung the process at exit. Workers use net.Socket.
+  if (!isMainThread) return fail('the native transport runs on the main thread only (this is a worker thread)');
+  const io = usableTransport(native);
+  if (typeof io === 'string') return fail(io);
   const read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
   const records = new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
-  const keep = new Uint32Array(1);
-  const r = io.ioInit(read, records, keep, onEvent);
-  // another thread (a worker) owns it: that thread's sockets stay on net.Socket
+  const keep = new Uint32Array(IoEvent.KEEP_WORDS);
+  let r: number;
+  try {
+    r = io.ioInit(read, records, keep, onEvent);
+  } catch (e) {
+    return fail(`the native transport failed to start (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
-  return { io: io as NativeIo, read, records, keep };
+  return { io, read, records, keep };
+}
+
+/**
+ * Checks what the addon offers before anything calls it: a build whose transport interface is
+ * of another version (a stale build/ from before the last change of it) is refused, or its
+ * calls would fail or misbehave mid-connection.
+ * @returns the transport, or why it cannot serve
+ */
+export function usableTransport(binding: unknown): NativeIo | string {
+  const io = binding as Partial<NativeIo> | null;
+  if (io === null || typeof io !== 'object') return 'the native addon is not loaded';
+  if (typeof io.ioInit !== 'function' || typeof io.ioSupported !== 'function') return 'the native addon has no transport';
+  const version = typeof io.ioApiVersion === 'function' ? io.ioApiVersion() : 1;
+  if (version !== IoEvent.API_VERSION) {
+    return `the native addon is a stale build (transport interface ${version}, expected ${IoEvent.API_VERSION}): rebuild it (npm rebuild qwebsocket)`;
+  }
+  if (!io.ioSupported()) return `no native transport on ${process.platform}`;
+  return io as NativeIo;
 }
 
 function fail(reason: string): null {
@@ -140,15 +199,15 @@ export function nativeTransportStatus(): string {
 }
 
 /** Routes the events of connection `id` to `owner` (until its CLOSED event). */
-export function registerOwner(id: number, owner: IoOwner): void {
+export function registerOwner(id: number, owner: IoOwner | undefined): void {
   owners[id] = owner;
 }
 
-/** Open native connections whose local port is `port` (tests: what a server still holds). */
+/** Open native connections whose local port is `port`, handshaking ones too (tests: what a server still holds). */
 export function nativeConnectionsOnPort(port: number): number {
   const s = shared;
   if (s === null) return 0;
   let n = 0;
-  for (let id = 0; id < owners.length; id++) if (owners[id] !== undefined && s.io.ioAddress(id, false)?.[1] === port) n++;
+  for (let id = 0, end = s.io.ioIdBound(); id < end; id++) if (s.io.ioAddress(id, false)?.[1] === port) n++;
   return n;
 }

@@ -7,6 +7,9 @@
  * - destroy() closes Node's descriptor through uv_close, which removes it from the loop's poll
  *   set first; our duplicate keeps the connection open (close() on one of two descriptors sends
  *   no FIN). Listeners others put on the socket see its 'close', as for any socket handed away.
+ * - the server that accepted the socket goes on counting it (getConnections(), and close()
+ *   waits for it, as Node does for an upgraded socket): destroy() is kept from uncounting it,
+ *   and {@link connectionGone} does that when the native connection closes.
  * POSIX only: on Windows the handle has no descriptor (fd -1) and sockets stay on Node.
  * @module
  */
@@ -22,10 +25,35 @@ interface TcpHandle {
   constructor?: { name?: string };
 }
 
-/** A socket taken over: its native id and the bytes Node had read but not delivered. */
+/**
+ * The net.Server that accepted a socket, as Node's net module counts its connections
+ * (`_connections`, `_emitCloseIfDrained`: not public API, checked before use).
+ */
+export interface CountingServer {
+  _connections: number;
+  _emitCloseIfDrained(): void;
+}
+
+/** A socket taken over: its native id, the bytes Node had read but not delivered, the server counting it. */
 export interface TakenSocket {
   id: number;
   buffered: Buffer | null;
+  server: CountingServer | null;
+}
+
+/** Node's own socket 'close' would uncount it; a taken socket's server must wait for the native close. */
+function detachServer(socket: Socket): CountingServer | null {
+  const owned = socket as unknown as { _server?: Partial<CountingServer> | null };
+  const server = owned._server;
+  if (server === null || server === undefined || typeof server._connections !== 'number' || typeof server._emitCloseIfDrained !== 'function') return null;
+  owned._server = null;
+  return server as CountingServer;
+}
+
+/** The native connection taken from `server`'s socket closed: the server counts one less (and may now close). */
+export function connectionGone(server: CountingServer): void {
+  server._connections--;
+  server._emitCloseIfDrained();
 }
 
 function tcpHandle(socket: Socket): (TcpHandle & { fd: number; readStop(): number }) | null {
@@ -54,6 +82,7 @@ export function takeOver(socket: Socket, io: NativeIo, state: Uint8Array): Taken
     if (buffered !== null) socket.unshift(buffered);
     return null;
   }
+  const server = detachServer(socket);
   socket.destroy();
-  return { id, buffered };
+  return { id, buffered, server };
 }

@@ -173,8 +173,38 @@ describe('native transport', () => {
     // both sides are native: the server's connection (local port = the http port) and the
     // client's (remote port = the http port)
     expect(nativeConnectionsOnPort(port)).toBe(1);
+    // the http server still counts it, as Node counts an upgraded socket
     const conns = await new Promise<number>((r, j) => http.getConnections((e, n) => (e ? j(e) : r(n))));
-    expect(conns).toBe(0);
+    expect(conns).toBe(1);
+  });
+
+  it("an http server's close() waits for its upgraded WebSocket connections, as Node does for upgraded sockets", async () => {
+    const http = createHttp();
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const port = (http.address() as { port: number }).port;
+    const wss = new WebSocketServer('attached');
+    wss.attach(http);
+    cleanups.push(() => wss.close());
+    const taken: WebSocket[] = [];
+    wss.on('newConnection', () => taken.push(wss.nextPendingConnection()!));
+    const client = new WebSocket();
+    cleanups.push(() => client.abort());
+    client.open(`ws://127.0.0.1:${port}/`);
+    await until(() => client.isValid() && taken.length === 1, 'connected');
+    const count = (): Promise<number> => new Promise((r, j) => http.getConnections((e, n) => (e ? j(e) : r(n))));
+    expect(await count()).toBe(1);
+    let closed = false;
+    http.close(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(closed).toBe(false);
+    // the connection still works while the server waits for it
+    const echoed = new Promise<string>((r) => client.once('textMessageReceived', r));
+    taken[0].on('textMessageReceived', (m) => taken[0].sendTextMessage(m));
+    client.sendTextMessage('still here');
+    expect(await echoed).toBe('still here');
+    client.close();
+    await until(() => closed, 'the http server closed after its last connection');
+    expect(await count()).toBe(0);
   });
 
   it('a peer that resets mid-connection: disconnected, with RemoteHostClosedError', async () => {

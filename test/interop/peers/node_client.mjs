@@ -97,3 +97,6 @@ const timer = setTimeout(() => {
 const out = { echo: await echo(), serverClose: await serverClose(), noProtocol: await noProtocol() };
 clearTimeout(timer);
 console.log(JSON.stringify(out));
+// Node 26's undici keeps the socket of the failed (noProtocol) handshake open, which would keep
+// this process alive; exiting drops it, which is what our server must see (1006)
+process.exit(0);

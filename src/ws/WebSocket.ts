@@ -1,0 +1,456 @@
+/**
+ * ws's WebSocket over the core's Endpoint: the client (`new WebSocket(url, protocols, options)`)
+ * and the server-side socket a WebSocketServer hands out are this one class, with ws's events,
+ * methods, properties, errors and argument rules (its doc/ws.md). The protocol is the core's.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { Endpoint } from '../core/endpoint';
+import type { UpgradeAnswer } from '../core/clientConnect';
+import type { DeflateSetting } from '../core/request';
+import { isSendableCloseCode } from '../protocol/closeFrame';
+import { DEFAULT_WRITE_LIMITS } from '../transport/connectionBase';
+import { Limits } from '../codec/constants';
+import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, protocolErrorOf, type BinaryType } from './constants';
+import { bytesOf, type Sendable } from './data';
+import { addEventListener, getAttribute, removeEventListener, setAttribute, type EventListenerLike } from './eventTarget';
+import { ClientRequestFlow, type ClientOptions } from './clientRequest';
+import { connectionSettingsOf, type ConnectionSettings } from './options';
+import { WsSocketEvents, type WsLifecycle } from './socketEvents';
+import type { WebSocketServer } from './WebSocketServer';
+import type { createWebSocketStream } from './stream';
+
+export type { ClientOptions } from './clientRequest';
+
+/** Options of {@link WebSocket.send}. */
+export interface SendOptions {
+  /** Send as binary (default: true unless `data` is a string). */
+  binary?: boolean;
+  /** Compress when permessage-deflate is on (default true). */
+  compress?: boolean;
+  /** Last fragment of the message (default true); false sends a fragment. */
+  fin?: boolean;
+  /** Accepted for compatibility: client frames are always masked, server frames never (RFC 6455 §5.1). */
+  mask?: boolean;
+}
+
+/** ws's events of a WebSocket and their arguments. */
+export interface WebSocketEventMap {
+  open: [];
+  message: [data: Buffer | ArrayBuffer | Buffer[] | Blob, isBinary: boolean];
+  close: [code: number, reason: Buffer];
+  error: [error: Error];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  upgrade: [response: import('node:http').IncomingMessage];
+  'unexpected-response': [request: import('node:http').ClientRequest, response: import('node:http').IncomingMessage];
+  redirect: [url: string, request: import('node:http').ClientRequest];
+}
+
+type Callback = (err?: Error) => void;
+const EMPTY = Buffer.alloc(0);
+
+/** What a server hands over with an upgraded socket. */
+export interface ServerSocketInfo {
+  protocol: string;
+  extensions: string;
+  deflate: DeflateSetting | null;
+  settings: ConnectionSettings;
+  /** Called once when the connection is closed (the server's client tracking). */
+  onClose: ((ws: WebSocket) => void) | null;
+}
+
+let attach: (ws: WebSocket, socket: Socket, info: ServerSocketInfo) => void;
+let startReading: (ws: WebSocket, head: Buffer) => void;
+let lifecycle: WsLifecycle<WebSocket>;
+
+/** See the module comment. */
+export class WebSocket extends EventEmitter<WebSocketEventMap> {
+  /** The connection is not yet open. */
+  static readonly CONNECTING = CONNECTING;
+  /** The connection is open and ready to communicate. */
+  static readonly OPEN = OPEN;
+  /** The connection is in the process of closing. */
+  static readonly CLOSING = CLOSING;
+  /** The connection is closed. */
+  static readonly CLOSED = CLOSED;
+  // set by the package entry (qwebsocket/ws), as ws's require('ws').Server and friends
+  /** This class (ws's `require('ws').WebSocket`). */
+  declare static WebSocket: typeof WebSocket;
+  /** The server class. */
+  declare static WebSocketServer: typeof WebSocketServer;
+  /** The server class under ws's older name. */
+  declare static Server: typeof WebSocketServer;
+  declare static createWebSocketStream: typeof createWebSocketStream;
+
+  #readyState: number = CONNECTING;
+  #endpoint: Endpoint | null = null;
+  #events: WsSocketEvents<WebSocket> | null = null;
+  #isServer: boolean;
+  #protocol = '';
+  #extensions = '';
+  #url: string | undefined = undefined;
+  #binaryType: BinaryType = 'nodebuffer';
+  #paused = false;
+  #held = false;
+  #closeCode = 1006;
+  #closeReason: Buffer = EMPTY;
+  #clean = false;
+  #errorEmitted = false;
+  /** Bytes given to send() while not open (ws counts them in bufferedAmount). */
+  #bufferedAfterClose = 0;
+  #settings: ConnectionSettings;
+  #client: ClientRequestFlow | null = null;
+  #onClose: ((ws: WebSocket) => void) | null = null;
+
+  static {
+    attach = (ws, socket, info) => ws.#attach(socket, info);
+    startReading = (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null);
+    lifecycle = {
+      peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
+      failed: (ws, code, reason) => ws.#failed(code, reason),
+      closed: (ws, closeReceived, closeSent) => ws.#closed(closeReceived, closeSent),
+      hold: (ws, on) => ws.#hold(on),
+    };
+  }
+
+  /**
+   * A client connecting to `address` (ws://, wss://, http://, https:// or ws+unix:), or — with
+   * `address` null — a server-side socket (made by WebSocketServer).
+   * @param protocols subprotocols to offer (or the options, as ws allows)
+   * @throws SyntaxError for a bad URL or subprotocol; RangeError for an unsupported protocolVersion
+   */
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+    super();
+    let list: string[] = [];
+    let opts: ClientOptions = options ?? {};
+    if (Array.isArray(protocols)) list = protocols;
+    else if (typeof protocols === 'object' && protocols !== null) opts = protocols;
+    else if (protocols !== undefined) list = [protocols];
+    this.#settings = connectionSettingsOf(opts);
+    this.#isServer = address === null;
+    if (address === null) return;
+    const ws = this;
+    this.#client = new ClientRequestFlow(
+      {
+        emitter: this,
+        get connecting(): boolean {
+          return ws.#readyState === CONNECTING;
+        },
+        setUrl: (url) => (this.#url = url),
+        failed: (err) => this.#handshakeFailed(err),
+        opened: (socket, head, answer) => this.#opened(socket, head, answer),
+      },
+      address,
+      list,
+      opts,
+    );
+  }
+
+  // ---- ready states (on instances too, as ws) --------------------------------------------
+
+  get CONNECTING(): number {
+    return CONNECTING;
+  }
+  get OPEN(): number {
+    return OPEN;
+  }
+  get CLOSING(): number {
+    return CLOSING;
+  }
+  get CLOSED(): number {
+    return CLOSED;
+  }
+
+  // ---- properties ------------------------------------------------------------------------
+
+  /** CONNECTING, OPEN, CLOSING or CLOSED. */
+  get readyState(): number {
+    return this.#readyState;
+  }
+  /** How binary messages are handed out: 'nodebuffer' (default), 'arraybuffer', 'fragments' or 'blob'. */
+  get binaryType(): BinaryType {
+    return this.#binaryType;
+  }
+  set binaryType(type: BinaryType) {
+    if (!BINARY_TYPES.includes(type)) return;
+    this.#binaryType = type;
+    if (this.#events !== null) this.#events.binaryType = type;
+  }
+  /** Bytes queued by send() and not yet handed to the network, framing included. */
+  get bufferedAmount(): number {
+    return (this.#endpoint?.bytesToWrite ?? 0) + this.#bufferedAfterClose;
+  }
+  /** The negotiated extensions' names ('permessage-deflate' or ''). */
+  get extensions(): string {
+    return this.#extensions;
+  }
+  /** True while paused by pause(). */
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+  /** The subprotocol the server selected ('' for none). */
+  get protocol(): string {
+    return this.#protocol;
+  }
+  /** The URL connected to (client sockets only). */
+  get url(): string | undefined {
+    return this.#url;
+  }
+  /** True once both close frames were exchanged (CloseEvent.wasClean). */
+  get cleanClose(): boolean {
+    return this.#clean;
+  }
+
+  // ---- EventTarget interface (see eventTarget) -------------------------------------------
+
+  addEventListener(type: string, listener: EventListenerLike, options?: { once?: boolean }): void {
+    addEventListener(this, type, listener, options);
+  }
+  removeEventListener(type: string, listener: EventListenerLike): void {
+    removeEventListener(this, type, listener);
+  }
+  get onopen(): EventListenerLike | null {
+    return getAttribute(this, 'open');
+  }
+  set onopen(handler: EventListenerLike | null) {
+    setAttribute(this, 'open', handler);
+  }
+  get onmessage(): EventListenerLike | null {
+    return getAttribute(this, 'message');
+  }
+  set onmessage(handler: EventListenerLike | null) {
+    setAttribute(this, 'message', handler);
+  }
+  get onclose(): EventListenerLike | null {
+    return getAttribute(this, 'close');
+  }
+  set onclose(handler: EventListenerLike | null) {
+    setAttribute(this, 'close', handler);
+  }
+  get onerror(): EventListenerLike | null {
+    return getAttribute(this, 'error');
+  }
+  set onerror(handler: EventListenerLike | null) {
+    setAttribute(this, 'error', handler);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /**
+   * Sends a message (or, with `fin: false`, a fragment of one). `cb(err)` is called once the
+   * data is written out, or with an error when it cannot be.
+   * @throws Error while CONNECTING; TypeError for data Buffer.from does not take
+   */
+  send(data: Sendable, options?: SendOptions | Callback, cb?: Callback): void {
+    if (typeof options === 'function') {
+      cb = options;
+      options = undefined;
+    }
+    this.#notConnecting();
+    const ep = this.#endpoint;
+    if (this.#readyState !== OPEN || ep === null) {
+      this.#sendAfterClose(data, cb);
+      return;
+    }
+    const o = options ?? {};
+    const isString = typeof data === 'string';
+    const binary = o.binary ?? (!isString && typeof data !== 'number');
+    const fin = o.fin !== false;
+    const compress = o.compress !== false;
+    if (isString && !binary && fin && compress) ep.sendText(data as string);
+    else ep.sendBytes(bytesOf(data), !binary, fin, compress);
+    if (cb !== undefined) this.#whenWritten(ep, cb);
+  }
+
+  /**
+   * Sends a ping (at most 125 bytes). `cb` as for send().
+   * @throws Error while CONNECTING; RangeError for more than 125 bytes
+   */
+  ping(data?: Sendable | Callback, mask?: boolean | Callback, cb?: Callback): void {
+    this.#control(true, data, mask, cb);
+  }
+
+  /** Sends a pong (an unsolicited one is a heartbeat); as ping(). */
+  pong(data?: Sendable | Callback, mask?: boolean | Callback, cb?: Callback): void {
+    this.#control(false, data, mask, cb);
+  }
+
+  #control(ping: boolean, data: Sendable | Callback | undefined, mask: boolean | Callback | undefined, cb: Callback | undefined): void {
+    this.#notConnecting();
+    if (typeof data === 'function') {
+      cb = data as Callback;
+      data = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask as Callback;
+    }
+    const ep = this.#endpoint;
+    if (this.#readyState !== OPEN || ep === null) {
+      this.#sendAfterClose(data, cb);
+      return;
+    }
+    const payload = data === undefined ? EMPTY : bytesOf(data);
+    if (payload.length > Limits.MAX_CONTROL_PAYLOAD) throw new RangeError('The data size must not be greater than 125 bytes');
+    if (ping) ep.sendPing(payload);
+    else ep.sendPong(payload);
+    if (cb !== undefined) this.#whenWritten(ep, cb);
+  }
+
+  #notConnecting(): void {
+    if (this.#readyState === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+  }
+
+  #whenWritten(ep: Endpoint, cb: Callback): void {
+    // refused by the unsent-bytes cap: the connection is failing (see README)
+    if (ep.closeSent && this.#readyState === OPEN) process.nextTick(cb, new Error('WebSocket is not open: too much unsent data'));
+    else ep.whenWritten(cb);
+  }
+
+  #sendAfterClose(data: Sendable | undefined, cb: Callback | undefined): void {
+    if (data !== undefined) this.#bufferedAfterClose += bytesOf(data).length;
+    if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
+  }
+
+  // ---- closing ---------------------------------------------------------------------------
+
+  /**
+   * Starts the closing handshake (no code: an empty close frame). While connecting, the
+   * handshake is aborted ('error' and 'close' follow).
+   * @throws TypeError for a code that may not be sent; RangeError for a reason over 123 bytes
+   */
+  close(code?: number, reason?: string | Buffer): void {
+    if (this.#readyState === CLOSED) return;
+    if (this.#readyState === CONNECTING) {
+      this.#abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    if (this.#readyState === CLOSING) return; // the endpoint finishes the handshake (or times out)
+    if (code !== undefined && (typeof code !== 'number' || !isSendableCloseCode(code))) throw new TypeError('First argument must be a valid error code number');
+    const text = code === undefined || reason === undefined ? '' : typeof reason === 'string' ? reason : Buffer.from(reason).toString('utf8');
+    if (Buffer.byteLength(text) > Limits.MAX_CLOSE_REASON) throw new RangeError('The message must not be greater than 123 bytes');
+    this.#readyState = CLOSING;
+    (this.#endpoint as Endpoint).close(code ?? 1005, text);
+  }
+
+  /** Closes the connection now, without the closing handshake ('close' with 1006 follows). */
+  terminate(): void {
+    if (this.#readyState === CLOSED) return;
+    if (this.#readyState === CONNECTING) {
+      this.#abortHandshake('WebSocket was closed before the connection was established');
+      return;
+    }
+    this.#readyState = CLOSING;
+    this.#endpoint?.destroy(true);
+  }
+
+  /** Stops reading from the peer (no more events once what was read is out). */
+  pause(): void {
+    if (this.#readyState === CONNECTING || this.#readyState === CLOSED) return;
+    this.#paused = true;
+    this.#endpoint?.pauseReading(true);
+  }
+
+  /** Reads from the peer again. */
+  resume(): void {
+    if (this.#readyState === CONNECTING || this.#readyState === CLOSED) return;
+    this.#paused = false;
+    if (!this.#held) this.#endpoint?.pauseReading(false);
+  }
+
+  // ---- the connection (client handshake, server attach, endpoint reports) ----------------
+
+  #abortHandshake(message: string): void {
+    this.#readyState = CLOSING;
+    this.#client?.abort(message);
+  }
+
+  #handshakeFailed(err: Error): void {
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = CLOSING;
+    this.#errorEmitted = true;
+    this.emit('error', err);
+    this.#readyState = CLOSED;
+    this.emit('close', this.#closeCode, this.#closeReason);
+  }
+
+  #opened(socket: Socket, head: Buffer, answer: UpgradeAnswer): void {
+    this.#protocol = answer.subprotocol;
+    this.#extensions = answer.deflate !== null ? 'permessage-deflate' : '';
+    this.#start(socket, answer.deflate);
+    this.#endpoint?.start(head.length > 0 ? head : null);
+  }
+
+  #attach(socket: Socket, info: ServerSocketInfo): void {
+    this.#settings = info.settings;
+    this.#protocol = info.protocol;
+    this.#extensions = info.extensions;
+    this.#onClose = info.onClose;
+    this.#start(socket, info.deflate);
+  }
+
+  #start(socket: Socket, deflate: DeflateSetting | null): void {
+    const s = this.#settings;
+    const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
+    events.binaryType = this.#binaryType;
+    const ep = new Endpoint(socket, events, {
+      server: this.#isServer,
+      maxFrameSize: s.maxFrameSize,
+      maxMessageSize: s.maxMessageSize,
+      outgoingFrameSize: Limits.DEFAULT_OUTGOING_FRAME_SIZE,
+      readBufferSize: 0,
+      deflate,
+      maskSource: this.#isServer ? null : s.maskSource,
+      writeLimits: DEFAULT_WRITE_LIMITS,
+    });
+    if (!s.autoPong) ep.setAutoPong(false);
+    ep.setCloseTimeout(s.closeTimeout);
+    this.#events = events;
+    this.#endpoint = ep;
+    this.#readyState = OPEN;
+    this.emit('open');
+  }
+
+  #peerClosed(code: number, reason: string): void {
+    this.#closeCode = code;
+    this.#closeReason = reason === '' ? EMPTY : Buffer.from(reason, 'utf8');
+    if (this.#readyState === OPEN) this.#readyState = CLOSING;
+  }
+
+  #failed(code: number, reason: string): void {
+    if (this.#readyState === OPEN) this.#readyState = CLOSING;
+    if (this.#errorEmitted) return;
+    this.#errorEmitted = true;
+    this.emit('error', protocolErrorOf(code, reason));
+  }
+
+  #closed(closeReceived: boolean, closeSent: boolean): void {
+    this.#clean = closeReceived && closeSent;
+    this.#endpoint = null;
+    this.#events = null;
+    this.#readyState = CLOSED;
+    const onClose = this.#onClose;
+    this.#onClose = null;
+    onClose?.(this);
+    this.emit('close', this.#closeCode, this.#closeReason);
+  }
+
+  #hold(on: boolean): void {
+    this.#held = on;
+    if (on) this.#endpoint?.pauseReading(true);
+    else if (!this.#paused) this.#endpoint?.pauseReading(false);
+  }
+}
+
+/**
+ * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
+ * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
+ */
+export function attachServerSocket(ws: WebSocket, socket: Socket, info: ServerSocketInfo): void {
+  attach(ws, socket, info);
+}
+
+/** @internal Starts reading (the bytes that came with the upgrade first). */
+export function startServerSocket(ws: WebSocket, head: Buffer): void {
+  startReading(ws, head);
+}

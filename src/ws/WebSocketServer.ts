@@ -1,0 +1,287 @@
+/**
+ * ws's WebSocketServer: listens on a port (an http server of its own, as ws), serves on a given
+ * http/https server (several on one server, routed by path: core/upgradeRouter), or takes
+ * upgrades handed to handleUpgrade (noServer). The request checks, extension negotiation and
+ * 101 response are the core's and the protocol layer's; the order of ws's hooks (shouldHandle,
+ * verifyClient, handleProtocols, 'headers') and its errors are this face's.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { routeUpgrades, unrouteUpgrades, type UpgradeTarget } from '../core/upgradeRouter';
+import { negotiateExtensions } from '../core/upgradeAcceptor';
+import type { DeflateSetting } from '../core/request';
+import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
+import { acceptResponseLines, checkUpgradeRequest, isRefused } from '../protocol/serverHandshake';
+import { refuseUpgrade } from '../transport/upgrade';
+import { WebSocket, attachServerSocket, startServerSocket } from './WebSocket';
+import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
+
+/** What verifyClient is given. */
+export interface VerifyClientInfo {
+  origin: string | undefined;
+  secure: boolean;
+  req: IncomingMessage;
+}
+
+/** ws's server options (doc/ws.md); maxBufferedChunks and maxFragments are accepted and unused (see README). */
+export interface ServerOptions<W extends typeof WebSocket = typeof WebSocket> extends WsConnectionOptions {
+  host?: string;
+  port?: number;
+  backlog?: number;
+  server?: HttpServer | HttpsServer;
+  noServer?: boolean;
+  /** Only upgrades to this pathname are taken. */
+  path?: string;
+  verifyClient?:
+    | ((info: VerifyClientInfo) => boolean)
+    | ((info: VerifyClientInfo, callback: (result: boolean, code?: number, message?: string, headers?: Record<string, string | number>) => void) => void);
+  /** Picks the subprotocol from the client's; false for none. Default: the client's first. */
+  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  /** Keep `clients` (default true). */
+  clientTracking?: boolean;
+  /** Accept permessage-deflate (default false). */
+  perMessageDeflate?: boolean | WsPerMessageDeflateOptions;
+  /** The class of the sockets handed out (a subclass of WebSocket). */
+  WebSocket?: W;
+  maxBufferedChunks?: number;
+  maxFragments?: number;
+}
+
+/** ws's events of a WebSocketServer and their arguments. */
+export interface WebSocketServerEventMap<S = WebSocket> {
+  connection: [socket: S, request: IncomingMessage];
+  error: [error: Error];
+  headers: [headers: string[], request: IncomingMessage];
+  listening: [];
+  close: [];
+  wsClientError: [error: Error, socket: Duplex, request: IncomingMessage];
+}
+
+const RUNNING = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Answers an upgrade with an error status (the body: `message`, or the status text). */
+function abortHandshake(socket: Duplex, code: number, message?: string, headers: Record<string, string | number> = {}): void {
+  refuseUpgrade(socket, code, message ?? STATUS_CODES[code] ?? 'Error', Object.entries(headers).map(([k, v]) => [k, String(v)] as [string, string]));
+}
+
+/** See the module comment. */
+export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> extends EventEmitter<WebSocketServerEventMap<InstanceType<W>>> {
+  /** The options in force (ws exposes them too). */
+  readonly options: Readonly<ServerOptions<W>>;
+  /** The connected clients (only with clientTracking, the default). */
+  declare readonly clients: Set<InstanceType<W>>;
+  #state = RUNNING;
+  #http: HttpServer | HttpsServer | null = null;
+  #ownsHttp = false;
+  #removeListeners: (() => void) | null = null;
+  #emitCloseWhenEmpty = false;
+  readonly #deflate: PerMessageDeflateOptions | null;
+  readonly #settings: ConnectionSettings;
+  readonly #class: W;
+  readonly #route: UpgradeTarget;
+
+  /**
+   * @param callback with `port`: called when listening
+   * @throws TypeError unless exactly one of port, server and noServer is given
+   */
+  constructor(options: ServerOptions<W>, callback?: () => void) {
+    super();
+    const o: ServerOptions<W> = { clientTracking: true, ...options };
+    const count = Number(o.port !== undefined && o.port !== null) + Number(Boolean(o.server)) + Number(Boolean(o.noServer));
+    if (count !== 1) throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
+    this.options = o;
+    this.#deflate = deflateSettingOf(o.perMessageDeflate);
+    this.#settings = connectionSettingsOf(o);
+    this.#class = (o.WebSocket ?? WebSocket) as W;
+    if (o.clientTracking) (this as { clients: Set<InstanceType<W>> }).clients = new Set();
+    const emitConnection = (ws: InstanceType<W>, req: IncomingMessage): void => {
+      this.emit('connection', ...([ws, req] as WebSocketServerEventMap<InstanceType<W>>['connection']));
+    };
+    this.#route = { handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head, emitConnection) };
+    if (o.port !== undefined && o.port !== null) {
+      const http = createServer((_req, res) => {
+        const body = STATUS_CODES[426] as string;
+        res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
+        res.end(body);
+      });
+      this.#http = http;
+      this.#ownsHttp = true;
+      http.listen(o.port, o.host, o.backlog, callback);
+    } else if (o.server) {
+      this.#http = o.server;
+    }
+    const http = this.#http;
+    if (http !== null) {
+      const onListening = (): boolean => this.emit('listening');
+      const onError = (err: Error): boolean => this.emit('error', err);
+      http.on('listening', onListening);
+      http.on('error', onError);
+      routeUpgrades(http, o.path, this.#route);
+      this.#removeListeners = () => {
+        http.off('listening', onListening);
+        http.off('error', onError);
+        unrouteUpgrades(http, this.#route);
+      };
+    }
+  }
+
+  /**
+   * Where the server listens (as net.Server.address()); null when its http server does not.
+   * @throws Error in noServer mode
+   */
+  address(): AddressInfo | string | null {
+    if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
+    return this.#http?.address() ?? null;
+  }
+
+  /**
+   * Stops taking connections (and closes the http server it created; open connections stay).
+   * 'close' follows once it is closed (and, with client tracking, its clients are gone).
+   * @param cb called on 'close'; with an Error when the server was closed already
+   */
+  close(cb?: (err?: Error) => void): void {
+    if (this.#state === CLOSED) {
+      if (cb) this.once('close', () => cb(new Error('The server is not running')));
+      process.nextTick(() => this.#emitClose());
+      return;
+    }
+    if (cb) this.once('close', cb);
+    if (this.#state === CLOSING) return;
+    this.#state = CLOSING;
+    const http = this.#http;
+    this.#removeListeners?.();
+    this.#removeListeners = null;
+    this.#http = null;
+    if (this.#ownsHttp && http !== null) {
+      http.close(() => this.#emitClose());
+    } else if (this.clients !== undefined && this.clients.size > 0) {
+      this.#emitCloseWhenEmpty = true;
+    } else {
+      process.nextTick(() => this.#emitClose());
+    }
+  }
+
+  #emitClose(): void {
+    this.#state = CLOSED;
+    this.emit('close');
+  }
+
+  /** Whether this server takes `req` (by default: its pathname equals the `path` option, if set). */
+  shouldHandle(req: IncomingMessage): boolean {
+    const path = this.options.path;
+    if (!path) return true;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return (q >= 0 ? url.slice(0, q) : url) === path;
+  }
+
+  /**
+   * Handles an upgrade request: on success `cb(websocket, request)`; otherwise the socket is
+   * answered with an error status (or handed to 'wsClientError' listeners for a bad request).
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
+    socket.on('error', destroyOnError);
+    const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
+    if (isRefused(check)) {
+      this.#clientError(req, socket, check.status, check.message, Object.fromEntries(check.headers));
+      return;
+    }
+    if (!this.shouldHandle(req)) {
+      abortHandshake(socket, 400);
+      return;
+    }
+    const ext = check.extensions === '' ? null : negotiateExtensions(check.extensions, this.#deflate);
+    if (ext === 'malformed') {
+      this.#clientError(req, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+      return;
+    }
+    const protocols = new Set(check.protocols);
+    const complete = (): void => this.#complete(req, socket, head, check.key, protocols, ext, cb);
+    const verify = this.options.verifyClient;
+    if (verify === undefined) {
+      complete();
+      return;
+    }
+    const info: VerifyClientInfo = {
+      origin: (req.headers[req.headers['sec-websocket-version'] === '8' ? 'sec-websocket-origin' : 'origin'] as string | undefined),
+      secure: Boolean((req.socket as { authorized?: boolean; encrypted?: boolean }).authorized || (req.socket as { encrypted?: boolean }).encrypted),
+      req,
+    };
+    if (verify.length === 2) {
+      verify(info, (verified, code, message, headers) => {
+        if (!verified) abortHandshake(socket, code || 401, message, headers);
+        else complete();
+      });
+      return;
+    }
+    if (!(verify as (info: VerifyClientInfo) => boolean)(info)) abortHandshake(socket, 401);
+    else complete();
+  }
+
+  #clientError(req: IncomingMessage, socket: Duplex, code: number, message: string, headers?: Record<string, string>): void {
+    if (this.listenerCount('wsClientError') > 0) {
+      this.emit('wsClientError', new Error(message), socket, req);
+      return;
+    }
+    abortHandshake(socket, code, message, headers);
+  }
+
+  #complete(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    key: string,
+    protocols: Set<string>,
+    ext: { response: string; agreement: DeflateSetting } | null,
+    cb: (ws: InstanceType<W>, request: IncomingMessage) => void,
+  ): void {
+    // the client already sent its FIN, or the socket was destroyed meanwhile (async verifyClient)
+    if (!socket.readable || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (this.#state !== RUNNING) {
+      abortHandshake(socket, 503);
+      return;
+    }
+    let protocol = '';
+    if (protocols.size > 0) {
+      const chosen = this.options.handleProtocols ? this.options.handleProtocols(protocols, req) : (protocols.values().next().value as string);
+      if (chosen) protocol = String(chosen);
+    }
+    const lines = acceptResponseLines(key, protocol, ext?.response ?? '');
+    // listeners may inspect and change the lines (engine.io adds its cookie here)
+    this.emit('headers', lines, req);
+    const ws = new this.#class(null, undefined, this.options) as InstanceType<W>;
+    // the address stays readable on req.socket after the native transport takes the descriptor
+    void (socket as Socket).remoteAddress;
+    socket.write(lines.concat('\r\n').join('\r\n'));
+    socket.off('error', destroyOnError);
+    const clients = this.clients;
+    attachServerSocket(ws, socket as Socket, {
+      protocol,
+      extensions: ext !== null ? 'permessage-deflate' : '',
+      deflate: ext?.agreement ?? null,
+      settings: this.#settings,
+      onClose: clients === undefined ? null : (gone) => this.#forget(gone as InstanceType<W>),
+    });
+    clients?.add(ws);
+    cb(ws, req);
+    startServerSocket(ws, head);
+  }
+
+  #forget(ws: InstanceType<W>): void {
+    this.clients.delete(ws);
+    if (this.#emitCloseWhenEmpty && this.clients.size === 0) process.nextTick(() => this.#emitClose());
+  }
+}

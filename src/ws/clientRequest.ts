@@ -1,0 +1,222 @@
+/**
+ * The ws face's client handshake, as ws makes it: one Node http(s) request (so agent,
+ * createConnection, TLS options, socketPath and every other http.request option work as in ws),
+ * with its events ('upgrade', 'unexpected-response', 'redirect'), redirects and the handshake
+ * timeout. The offer and the check of the 101 answer are the core's (core/clientConnect).
+ * @module
+ */
+import type { EventEmitter } from 'node:events';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
+import type { Socket } from 'node:net';
+import { acceptUpgradeAnswer, upgradeOffer, type UpgradeAnswer, type UpgradeOffer } from '../core/clientConnect';
+import { deflateSettingOf, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
+
+/** ws's client options: its own, plus any option of http.request / https.request. */
+export interface ClientOptions extends WsConnectionOptions, Omit<HttpsRequestOptions, 'timeout'> {
+  /** Called with each request (the first and every redirect's) instead of request.end(). */
+  finishRequest?: (request: ClientRequest, websocket: EventEmitter) => void;
+  /** Follow 3xx redirects (default false). */
+  followRedirects?: boolean;
+  /** Fills the 4-byte masking key of each frame (default: crypto-random keys). */
+  generateMask?: (mask: Buffer) => void;
+  /** Milliseconds the opening handshake may take. */
+  handshakeTimeout?: number;
+  /** Redirects followed at most (default 10). */
+  maxRedirects?: number;
+  /** The Origin header (Sec-WebSocket-Origin with protocolVersion 8). */
+  origin?: string;
+  /** Offer permessage-deflate (default true, as ws). */
+  perMessageDeflate?: boolean | WsPerMessageDeflateOptions;
+  /** Sec-WebSocket-Version: 13 (default) or 8. */
+  protocolVersion?: number;
+}
+
+/** What the request needs from its WebSocket. */
+export interface ClientHost {
+  /** The WebSocket: its 'upgrade', 'unexpected-response' and 'redirect' events. */
+  readonly emitter: EventEmitter;
+  /** Still connecting (not closed from a listener). */
+  readonly connecting: boolean;
+  setUrl(url: string): void;
+  /** The handshake failed: 'error' then 'close' (called on a later tick). */
+  failed(err: Error): void;
+  /** The handshake succeeded: start the connection. */
+  opened(socket: Socket, head: Buffer, answer: UpgradeAnswer): void;
+}
+
+const PROTOCOL_VERSIONS = [8, 13];
+/** Subprotocol names are HTTP tokens (RFC 6455 §4.1). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/;
+
+/** One client handshake (and the redirects it follows). */
+export class ClientRequestFlow {
+  readonly #host: ClientHost;
+  readonly #protocols: string[];
+  #options: ClientOptions;
+  #request: ClientRequest | null = null;
+  #redirects = 0;
+  /** The first request's host (or socket path): redirects elsewhere drop credentials. */
+  #origin: { ipc: boolean; secure: boolean; host: string } | null = null;
+
+  /**
+   * Validates the arguments and sends the request.
+   * @throws RangeError for an unsupported protocolVersion; SyntaxError for a bad URL or subprotocol
+   */
+  constructor(host: ClientHost, address: string | URL, protocols: string[], options: ClientOptions) {
+    this.#host = host;
+    this.#protocols = protocols;
+    this.#options = options;
+    const version = options.protocolVersion ?? 13;
+    if (!PROTOCOL_VERSIONS.includes(version)) throw new RangeError(`Unsupported protocol version: ${version} (supported versions: ${PROTOCOL_VERSIONS.join(', ')})`);
+    const seen = new Set<string>();
+    for (const p of protocols) {
+      if (typeof p !== 'string' || !TOKEN.test(p) || seen.has(p)) throw new SyntaxError('An invalid or duplicated subprotocol was specified');
+      seen.add(p);
+    }
+    this.#send(address);
+  }
+
+  /** Cancels the handshake; the host reports `message` as the error. */
+  abort(message: string): void {
+    const req = this.#request;
+    this.#request = null;
+    if (req !== null) {
+      req.destroy();
+      req.socket?.destroy();
+    }
+    const err = new Error(message);
+    process.nextTick(() => this.#host.failed(err));
+  }
+
+  #url(address: string | URL): URL {
+    let url: URL;
+    if (address instanceof URL) url = new URL(address.href);
+    else {
+      try {
+        url = new URL(String(address));
+      } catch {
+        throw new SyntaxError(`Invalid URL: ${String(address)}`);
+      }
+    }
+    if (url.protocol === 'http:') url.protocol = 'ws:';
+    else if (url.protocol === 'https:') url.protocol = 'wss:';
+    let bad: string | null = null;
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:' && url.protocol !== 'ws+unix:') bad = 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"';
+    else if (url.protocol === 'ws+unix:' && url.pathname === '') bad = "The URL's pathname is empty";
+    else if (url.hash !== '') bad = 'The URL contains a fragment identifier';
+    if (bad !== null) throw new SyntaxError(bad);
+    return url;
+  }
+
+  #send(address: string | URL): void {
+    const o = this.#options;
+    const url = this.#url(address);
+    this.#host.setUrl(url.href);
+    const secure = url.protocol === 'wss:';
+    const ipc = url.protocol === 'ws+unix:';
+    const offer = upgradeOffer(this.#protocols, deflateSettingOf(o.perMessageDeflate ?? true));
+    const headers: Record<string, string | string[] | number> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) headers[this.#redirects > 0 ? k.toLowerCase() : k] = v;
+    const version = o.protocolVersion ?? 13;
+    Object.assign(headers, { 'Sec-WebSocket-Version': version, 'Sec-WebSocket-Key': offer.key, Connection: 'Upgrade', Upgrade: 'websocket' });
+    if (offer.extensions !== '') headers['Sec-WebSocket-Extensions'] = offer.extensions;
+    if (this.#protocols.length > 0) headers['Sec-WebSocket-Protocol'] = this.#protocols.join(',');
+    if (o.origin) headers[version < 13 ? 'Sec-WebSocket-Origin' : 'Origin'] = o.origin;
+    const opts: RequestOptions & HttpsRequestOptions = { ...o, headers, method: 'GET', timeout: undefined, protocol: undefined, hostname: undefined, host: undefined, port: undefined, path: undefined, socketPath: undefined };
+    let path = url.pathname + url.search;
+    if (ipc) {
+      const [socketPath, rest] = path.split(':');
+      opts.socketPath = socketPath;
+      path = rest ?? '/';
+    } else {
+      opts.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      opts.port = url.port !== '' ? url.port : secure ? 443 : 80;
+      opts.defaultPort = opts.defaultPort ?? (secure ? 443 : 80);
+      if (secure && opts.servername === undefined && !/^[\d.]+$|:/.test(opts.host)) opts.servername = opts.host;
+    }
+    opts.path = path;
+    if (url.username !== '' || url.password !== '') opts.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    this.#dropCredentialsOnRedirect(opts, headers, ipc, secure, ipc ? (opts.socketPath as string) : url.host);
+    const req = (secure ? httpsRequest : httpRequest)(opts);
+    this.#request = req;
+    if (this.#redirects > 0) this.#host.emitter.emit('redirect', url.href, req);
+    this.#listen(req, url, offer);
+    if (typeof o.finishRequest === 'function') o.finishRequest(req, this.#host.emitter);
+    else req.end();
+  }
+
+  /** ws (as curl): a redirect to another host, or from wss to ws, drops credentials unless 'redirect' is listened to. */
+  #dropCredentialsOnRedirect(opts: RequestOptions, headers: Record<string, unknown>, ipc: boolean, secure: boolean, host: string): void {
+    if (this.#redirects === 0) {
+      this.#origin = { ipc, secure, host };
+      return;
+    }
+    const first = this.#origin as { ipc: boolean; secure: boolean; host: string };
+    if (this.#host.emitter.listenerCount('redirect') > 0) return;
+    const sameHost = ipc === first.ipc && host === first.host;
+    if (!sameHost || (first.secure && !secure)) {
+      delete headers.authorization;
+      delete headers.cookie;
+      if (!sameHost) delete headers.host;
+      opts.auth = undefined;
+    }
+  }
+
+  #listen(req: ClientRequest, url: URL, offer: UpgradeOffer): void {
+    const o = this.#options;
+    if (typeof o.handshakeTimeout === 'number' && o.handshakeTimeout > 0) {
+      req.setTimeout(o.handshakeTimeout, () => {
+        if (this.#request === req) this.abort('Opening handshake has timed out');
+      });
+    }
+    req.on('error', (err) => {
+      if (this.#request !== req) return;
+      this.#request = null;
+      this.#host.failed(err);
+    });
+    req.on('response', (res: IncomingMessage) => {
+      if (this.#request !== req) return;
+      const location = res.headers.location;
+      const status = res.statusCode ?? 0;
+      if (location !== undefined && o.followRedirects === true && status >= 300 && status < 400) {
+        if (++this.#redirects > (o.maxRedirects ?? 10)) {
+          this.abort('Maximum redirects exceeded');
+          return;
+        }
+        req.destroy();
+        this.#request = null;
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          this.#host.failed(new SyntaxError(`Invalid URL: ${location}`));
+          return;
+        }
+        try {
+          this.#send(next);
+        } catch (e) {
+          this.#host.failed(e as Error);
+        }
+      } else if (!this.#host.emitter.emit('unexpected-response', req, res)) {
+        this.abort(`Unexpected server response: ${status}`);
+      }
+    });
+    req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (this.#request !== req) return;
+      this.#host.emitter.emit('upgrade', res);
+      // closed from an 'upgrade' listener
+      if (!this.#host.connecting) return;
+      this.#request = null;
+      let answer: UpgradeAnswer;
+      try {
+        answer = acceptUpgradeAnswer(101, res.headers, offer);
+      } catch (e) {
+        socket.destroy();
+        this.#host.failed(new Error((e as Error).message));
+        return;
+      }
+      this.#host.opened(socket, head, answer);
+    });
+  }
+}
