@@ -95,6 +95,10 @@ export const Timeouts = {
   HANDSHAKE_MS: 10000,
   /** How long to wait for the peer's close frame / TCP FIN after we sent a close. */
   CLOSE_MS: 5000,
+  /** How long a refused handshake's answer may take to be read before the socket or stream is destroyed. */
+  REFUSED_LINGER_MS: 1000,
+  /** How long a client's HTTP/2 session (RFC 8441) stays open with no WebSocket on it. */
+  HTTP2_SESSION_IDLE_MS: 5000,
 } as const;
 
 /** Close codes a peer may legally send, RFC 6455 §7.4.1 / §7.4.2 (1012–1014 are IANA-registered). */

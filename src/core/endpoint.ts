@@ -4,7 +4,8 @@
  * {@link Session}, runs the close rules that are the same for every face (RFC 6455 §7.1: who
  * closes TCP first, the close timeout, failing the connection), and reports everything to the
  * face through one internal {@link EndpointEvents} object — never through public methods. The
- * transport under it is the native one where it runs, else a `net.Socket` (transport/openConnection).
+ * transport under it is the native one where it runs, else a `net.Socket` or an HTTP/2 stream
+ * (transport/openConnection).
  * @module
  */
 import type { SessionHandler, MaskSource } from '../protocol/session';

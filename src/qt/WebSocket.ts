@@ -194,7 +194,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#client.open(target, options);
   }
 
-  #connected(socket: Socket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
+  #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
     this.#subprotocol = subprotocol;
     const endpoint = this.#startEndpoint(socket, deflate);
     this.#setState(SocketState.ConnectedState);

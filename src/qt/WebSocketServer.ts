@@ -6,8 +6,8 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
@@ -15,9 +15,10 @@ import { SocketError, SslMode } from '../protocol/enums';
 import { decideUpgrade, handleUpgrade, type AcceptedRequest, type UpgradeOwner } from '../transport/upgrade';
 import { AcceptedNative, NativeListener, type NativeListenerOwner } from '../transport/native/NativeListener';
 import type { TransportSocket } from '../transport/openConnection';
+import { handleExtendedConnect } from '../transport/http2Upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
 import { InvalidArgumentError } from '../errors';
-import { routeUpgrades, unrouteUpgrades } from '../core/upgradeRouter';
+import { routeUpgrades, unrouteUpgrades, type AttachableServer } from '../core/upgradeRouter';
 import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
 import { WebSocket, adoptServerSocket, queueEncodedFrames, releaseServerSocket, topicDelivery, type BufferPolicy } from './WebSocket';
 import type { DeflateSetting } from '../core/request';
@@ -102,7 +103,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #heartbeat: NodeJS.Timeout | null = null;
   #awaitingPong = new Set<WebSocket>();
   #sslConfiguration: SslConfiguration = {};
-  #attached: Array<HttpServer | HttpsServer> = [];
+  #attached: AttachableServer[] = [];
   readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => this.#outgoingFrameSize);
 
   /**
@@ -241,11 +242,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #tls: TlsAcceptor | null = null;
 
   /**
-   * Serves on an existing http/https server: upgrades to `options.path` (or any path) become
-   * WebSocket connections of this server; other requests are left alone. Several servers can
-   * attach to one http server with different paths; an upgrade no one serves gets 404.
+   * Serves on an existing http/https/http2 server: upgrades to `options.path` (or any path)
+   * become WebSocket connections of this server; other requests are left alone. Several servers
+   * can attach to one http server with different paths; an upgrade no one serves gets 404. On an
+   * `http2.createSecureServer` (with `allowHTTP1: true` for HTTP/1.1 clients too) or an h2c
+   * `http2.createServer`, extended CONNECT streams (RFC 8441, WebSockets over HTTP/2) are taken
+   * as well, with the same checks, negotiation, limits and signals; attaching turns the server's
+   * `enableConnectProtocol` setting on. Not in Qt (Qt has no attach).
    */
-  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): this {
+  attach(server: AttachableServer, options: AttachOptions = {}): this {
     routeUpgrades(server, options.path, this);
     this.#attached.push(server);
     return this;
@@ -267,6 +272,21 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     }
   }
   #upgradeCallback: ((ws: WebSocket) => void) | null = null;
+
+  /**
+   * Handles one HTTP/2 extended CONNECT stream (RFC 8441) with `:protocol` websocket, for
+   * frameworks that own the http2 server; `callback` as for {@link handleUpgrade}. A refused
+   * stream is answered with its status (400, 403, …) and ended. Not in Qt.
+   * @param rawHeaders the 'stream' event's raw header list, if any
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: readonly string[], callback?: (ws: WebSocket) => void): void {
+    if (callback !== undefined) this.#upgradeCallback = callback;
+    try {
+      handleExtendedConnect(stream, headers, rawHeaders, this.#owner);
+    } finally {
+      this.#upgradeCallback = null;
+    }
+  }
 
   // ---- the native listener's owner --------------------------------------------------------
 
@@ -295,7 +315,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     },
     authorizeOrigin: (origin) => server.#authorizeOrigin(origin),
     negotiateExtensions: (offer) => negotiateExtensions(offer, server.#deflate),
-    accepted: (socket, head, req, origin, subprotocol, ext) => server.#accepted(socket, head, req, origin, subprotocol, ext as DeflateSetting | null),
+    accepted: (socket, head, request, origin, subprotocol, ext) => server.#accepted(socket, head, request, origin, subprotocol, ext as DeflateSetting | null),
     refused: () => server.emit('serverError', CloseCode.CloseCodeProtocolError),
   }))(this);
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { getSystemErrorName } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { native } from '../../codec/native';
 import { IoEvent, Limits, Record } from '../../codec/constants';
 
@@ -140,6 +141,9 @@ let why: string | null = null;
 function setUp(): IoShared | null {
   const mode = process.env.QWS_TRANSPORT;
   if (mode === 'node') return fail('disabled by QWS_TRANSPORT=node');
+  // Its libuv handles live on the loop of the thread that started it; a worker's loop ends with
+  // the worker, and handles left on it crashed or hung the process at exit. Workers use net.Socket.
+  if (!isMainThread) return fail('the native transport runs on the main thread only (this is a worker thread)');
   const io = usableTransport(native);
   if (typeof io === 'string') return fail(io);
   const read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
@@ -151,7 +155,6 @@ function setUp(): IoShared | null {
   } catch (e) {
     return fail(`the native transport failed to start (${e instanceof Error ? e.message : String(e)})`);
   }
-  // another thread (a worker) owns it: that thread's sockets stay on net.Socket
   if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
   return { io, read, records, keep };
 }
