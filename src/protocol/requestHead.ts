@@ -22,6 +22,7 @@ export interface RequestHead extends UpgradeRequest {
 export type RequestParse = { head: RequestHead; end: number } | { status: 400 | 431 };
 
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d\.\d)$/;
+const BAD_BYTES = /\0|\r(?!\n)|(?<!\r)\n/;
 /** What the start of a request line may look like before its CRLF arrived. */
 const REQUEST_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]*(?: [\x21-\x7e]*(?: [HTP/0-9.]*)?)?\r?$/;
 
@@ -41,7 +42,10 @@ export function parseRequestHead(bytes: Uint8Array): RequestParse | null {
     return (line < 0 ? REQUEST_LINE_START : REQUEST_LINE).test(first) ? null : { status: 400 };
   }
   if (at + 4 > Limits.MAX_HANDSHAKE_SIZE) return { status: 431 };
-  const lines = buf.toString('latin1', 0, at).split('\r\n');
+  const text = buf.toString('latin1', 0, at);
+  // one scan of the whole head: NUL, or a CR or LF that is not part of a CRLF
+  if (BAD_BYTES.test(text)) return { status: 400 };
+  const lines = text.split('\r\n');
   const m = REQUEST_LINE.exec(lines[0]);
   if (m === null) return { status: 400 };
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -49,8 +53,8 @@ export function parseRequestHead(bytes: Uint8Array): RequestParse | null {
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const colon = line.indexOf(':');
-    if (colon <= 0 || !isHeaderName(line.slice(0, colon)) || /[\0\r\n]/.test(line)) return { status: 400 };
     const name = line.slice(0, colon);
+    if (colon <= 0 || !isHeaderName(name)) return { status: 400 };
     const value = line.slice(colon + 1).trim();
     rawHeaders.push(name, value);
     const key = name.toLowerCase();

@@ -67,7 +67,9 @@ export class NativeListener implements ListenerSink {
   static listen(ip: string, port: number, handshakeMs: number, owner: NativeListenerOwner): NativeListener | Error | null {
     const shared = ioShared();
     if (shared === null || typeof shared.io.ioListen !== 'function') return null;
-    const lid = shared.io.ioListen(ip, port, handshakeMs);
+    let lid = shared.io.ioListen(ip, port, handshakeMs);
+    // every address: '::' (dual stack) where IPv6 is available, else 0.0.0.0, as Node does
+    if (lid < 0 && ip === '' && ['EAFNOSUPPORT', 'EADDRNOTAVAIL'].includes(ioError(lid).code)) lid = shared.io.ioListen('0.0.0.0', port, handshakeMs);
     if (lid < 0) return ioError(lid, 'listen');
     return new NativeListener(shared, lid, owner);
   }

@@ -106,7 +106,7 @@ function onEvent(kind: number, id: number, a: number, b: number): void {
 }
 
 /** A Node-style system error (code, errno) for a libuv error number. */
-export function ioError(errno: number, syscall = 'read'): Error {
+export function ioError(errno: number, syscall = 'read'): Error & { code: string } {
   let code: string;
   try {
     code = getSystemErrorName(errno);
