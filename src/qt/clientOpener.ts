@@ -111,6 +111,7 @@ export class ClientOpener {
         subprotocols,
         deflate: deflateOptionsOf(pmd),
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
+        http2: options.http2 === true,
         tls: clientTlsOptions(this.#sslConfiguration),
         tlsHooks: this.#ssl.hooks(this.#sslConfiguration, `${url.hostname}:${port}`),
         openStream: proxyOpenerFor(this.proxy(), url, (proxy, realm) =>
