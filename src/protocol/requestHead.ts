@@ -16,6 +16,8 @@ export interface RequestHead extends UpgradeRequest {
   headers: Record<string, string>;
   /** Names and values as sent, alternating (as Node's IncomingMessage.rawHeaders). */
   rawHeaders: string[];
+  /** The header lines as sent, each line starting with CRLF ('' without headers). */
+  headerBlock: string;
 }
 
 /** The outcome of {@link parseRequestHead}: a head and where it ends, or the status to refuse with. */
@@ -61,5 +63,6 @@ export function parseRequestHead(bytes: Uint8Array): RequestParse | null {
     const had = headers[key];
     headers[key] = had === undefined ? value : `${had}, ${value}`;
   }
-  return { head: { method: m[1], url: m[2], httpVersion: m[3], headers, rawHeaders }, end: at + 4 };
+  const headerBlock = lines.length > 1 ? text.slice(lines[0].length) : '';
+  return { head: { method: m[1], url: m[2], httpVersion: m[3], headers, rawHeaders, headerBlock }, end: at + 4 };
 }

@@ -355,7 +355,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
         host: req.headers.host ?? 'localhost',
         path: req.url ?? '/',
         // one flat string instead of an array of strings per idle connection
-        rawHeaders: req.rawHeaders.join('\n'),
+        rawHeaders: req.headerBlock ?? req.rawHeaders.join('\n'),
       },
       onGone: this.#forget,
       origin,

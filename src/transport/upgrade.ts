@@ -19,6 +19,11 @@ export interface AcceptedRequest {
   url?: string;
   headers: { host?: string };
   rawHeaders: string[];
+  /**
+   * The header lines as received, each starting with CRLF (a RequestHead's): kept in place of
+   * rawHeaders, since url and host are slices of the same text (one string per idle connection).
+   */
+  headerBlock?: string;
 }
 
 /** What the upgrade needs from the server that owns it. */

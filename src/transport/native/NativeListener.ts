@@ -7,6 +7,7 @@
  * and an accepted connection continues as a {@link NativeConnection} on the same id.
  * @module
  */
+import cluster from 'node:cluster';
 import { errorResponse } from '../../protocol/serverHandshake';
 import { parseRequestHead, type RequestHead } from '../../protocol/requestHead';
 import { ioError, ioShared, registerListener, registerOwner, type IoOwner, type IoShared, type ListenerSink } from './nativeIo';
@@ -62,9 +63,11 @@ export class NativeListener implements ListenerSink {
 
   /**
    * Listens on `ip:port` ('' = every address).
-   * @returns the listener, null when the native transport cannot serve here, or the bind error
+   * @returns the listener, null when the native transport cannot serve here (nor in a cluster
+   * worker: its port is shared through the primary by Node's net.Server), or the bind error
    */
   static listen(ip: string, port: number, handshakeMs: number, owner: NativeListenerOwner): NativeListener | Error | null {
+    if (cluster.isWorker) return null;
     const shared = ioShared();
     if (shared === null || typeof shared.io.ioListen !== 'function') return null;
     let lid = shared.io.ioListen(ip, port, handshakeMs);

@@ -113,7 +113,13 @@ export function ioError(errno: number, syscall = 'read'): Error & { code: string
   } catch {
     code = 'EIO';
   }
-  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+  // no stack: it would only show the event loop, and capturing it is most of the cost (a
+  // reset connection makes one of these)
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const err = new Error(`${syscall} ${code}`);
+  Error.stackTraceLimit = limit;
+  return Object.assign(err, { code, errno, syscall });
 }
 
 /**

@@ -24,6 +24,8 @@ describe('parseRequestHead', () => {
     expect(r.head.headers['x-a']).toBe('1, 2');
     expect(r.head.rawHeaders.slice(0, 2)).toEqual(['Host', 'example.com']);
     expect(r.head.rawHeaders.length).toBe(14);
+    expect(r.head.headerBlock.startsWith('\r\nHost: example.com\r\nUpgrade: websocket')).toBe(true);
+    expect(r.head.headerBlock.endsWith('\r\nx-a: 2')).toBe(true);
   });
 
   it('is incomplete (null) at every split point before the end of the head, complete after it', () => {
