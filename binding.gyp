@@ -6,6 +6,7 @@
         "native/binding/binding.cc",
         "native/binding/io.cc",
         "native/io/transport.cc",
+        "native/io/listener.cc",
         "native/core/decoder.cc",
         "native/core/mask.cc",
         "native/core/utf8.cc"

@@ -37,7 +37,7 @@ const ALL = [
   { name: 'qwebsocket-node', script: 'qwebsocket.mjs', env: { QWS_TRANSPORT: 'node' }, needs: haveDist, why: NEED_DIST },
   { name: 'qwebsocket-fallback', script: 'qwebsocket.mjs', env: { QWS_NO_NATIVE: '1' }, needs: haveDist, why: NEED_DIST },
   // the ws face (qwebsocket/ws) with ws's own echo handler: must keep up with the Qt face
-  { name: 'qws-ws', script: 'qwebsocket-ws.mjs', env: {}, needs: haveDist, why: NEED_DIST },
+  { name: 'qws-ws', script: 'ws.mjs', env: { QWS_WS_FACE: '1' }, needs: haveDist, why: NEED_DIST },
   { name: 'uws', script: 'uws.mjs', env: {}, needs: haveUws, why: NEED_UWS },
   { name: 'uws-text', script: 'uws.mjs', env: { UWS_TEXT: '1' }, needs: haveUws, why: NEED_UWS },
   { name: 'ws+bufferutil', script: 'ws.mjs', env: {}, needs: true },

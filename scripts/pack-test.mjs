@@ -63,7 +63,7 @@ try {
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
   const files = info.files.map((f) => f.path);
   const prebuilds = ['linux-x64', 'linux-arm64', 'win32-x64'].map((p) => `prebuilds/${p}/qwebsocket.node`);
-  for (const want of [...prebuilds, 'scripts/install.js', 'binding.gyp', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'dist/esm/index.d.mts', 'dist/cjs/brokers/redis.js', 'dist/esm/redis.mjs', 'dist/esm/redis.d.mts']) {
+  for (const want of [...prebuilds, 'scripts/install.js', 'binding.gyp', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'dist/esm/index.d.mts', 'dist/cjs/brokers/redis.js', 'dist/esm/redis.mjs', 'dist/esm/redis.d.mts', 'dist/cjs/ws/cjs.js', 'dist/cjs/ws/cjs.d.ts', 'dist/esm/ws.mjs', 'dist/esm/ws.d.mts']) {
     if (!files.includes(want)) fail(`tarball lacks ${want}`);
   }
   const tgz = join(dir, info.filename);
@@ -81,9 +81,15 @@ try {
   const redisEsm = probe(['--input-type=module', '-e', `import { RedisBroker } from 'qwebsocket/redis'; ${redisProbe}`]);
   if (redisCjs !== 'function true') fail(`require qwebsocket/redis: ${redisCjs}`);
   if (redisEsm !== 'function true') fail(`import qwebsocket/redis: ${redisEsm}`);
+  // qwebsocket/ws as ws: require gives the WebSocket class with the statics; import gives it as
+  // the default export beside the named ones
+  const wsCjs = probe(['-e', "const W = require('qwebsocket/ws'); console.log(typeof W, W.Server === W.WebSocketServer, typeof W.createWebSocketStream, W.OPEN, W.WebSocket === W)"]);
+  const wsEsm = probe(['--input-type=module', '-e', "import WebSocket, { WebSocketServer, createWebSocketStream } from 'qwebsocket/ws'; console.log(typeof WebSocket, WebSocket.WebSocketServer === WebSocketServer, typeof createWebSocketStream, WebSocket.OPEN, WebSocket.WebSocket === WebSocket)"]);
+  if (wsCjs !== 'function true function 1 true') fail(`require qwebsocket/ws: ${wsCjs}`);
+  if (wsEsm !== 'function true function 1 true') fail(`import qwebsocket/ws: ${wsEsm}`);
   // the faces' public classes carry no core callbacks (they go through internal objects)
   const internal = /\b(onTextMessage|onBinaryMessage|onTextFrame|onBinaryFrame|onPeerClose|onProtocolError|onSocketError|onClosed|onReadFinished|onBytesWritten|onDrained|wantsFrames|wantsBytesWritten)\b/;
-  for (const face of ['dist/cjs/qt/WebSocket.d.ts', 'dist/cjs/qt/WebSocketServer.d.ts']) {
+  for (const face of ['dist/cjs/qt/WebSocket.d.ts', 'dist/cjs/qt/WebSocketServer.d.ts', 'dist/cjs/ws/WebSocket.d.ts', 'dist/cjs/ws/WebSocketServer.d.ts']) {
     const hit = internal.exec(readFileSync(join(withPrebuilds.pkg, face), 'utf8'));
     if (hit !== null) fail(`${face} declares the internal member ${hit[1]}`);
   }

@@ -64,14 +64,14 @@ napi_value IoInit(napi_env env, napi_callback_info cbinfo) {
   napi_valuetype t;
   if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint8_array, &read, &read_len) ||
       !Typed(env, argv[1], napi_uint32_array, &records, &rec_len) || !Typed(env, argv[2], napi_uint32_array, &keep, &keep_len) ||
-      keep_len < 1 || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
+      keep_len < IO_KEEP_WORDS || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
     return Throw(env, "ioInit(readBuffer, records, keep, onEvent): bad arguments");
   }
   if (sink.env != nullptr) return Int(env, sink.env == env ? 0 : UV_EBUSY);
   uv_loop_t* loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Int(env, UV_EINVAL);
   const io::Shared shared{static_cast<uint8_t*>(read), read_len, static_cast<uint32_t*>(records), rec_len / RECORD_STRIDE,
-                          static_cast<uint32_t*>(keep)};
+                          static_cast<uint32_t*>(keep), keep_len};
   const int r = io::init(loop, shared, &sink);
   if (r < 0) return Int(env, r);
   sink.env = env;
@@ -184,32 +184,27 @@ napi_value OnId(napi_env env, napi_callback_info cbinfo) {
 int64_t Queued(uint32_t id) { return static_cast<int64_t>(io::queued(id)); }
 int64_t End(uint32_t id) { return io::end(id); }
 int64_t Close(uint32_t id) { return io::close(id); }
+int64_t ListenClose(uint32_t lid) { return io::listen_close(lid); }
 
-// ioRead(id, on: boolean): 0 or -errno
-napi_value IoRead(napi_env env, napi_callback_info cbinfo) {
+// ioIdBound(): every open connection's id is below it
+napi_value IoIdBound(napi_env env, napi_callback_info) { return Int(env, static_cast<int64_t>(io::id_bound())); }
+
+// ioRead(id, on) / ioListenPause(lid, paused) / ioAddress(id, peer): an id and a boolean
+template <napi_value (*F)(napi_env, uint32_t, bool)>
+napi_value OnIdBool(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[2];
   uint32_t id;
   bool on;
   if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id) || napi_get_value_bool(env, argv[1], &on) != napi_ok) {
-    return Throw(env, "ioRead(id, on): bad arguments");
+    return Throw(env, "expected an id and a boolean");
   }
-  return Int(env, io::set_reading(id, on));
+  return F(env, id, on);
 }
+napi_value SetReading(napi_env env, uint32_t id, bool on) { return Int(env, io::set_reading(id, on)); }
+napi_value ListenPause(napi_env env, uint32_t lid, bool paused) { return Int(env, io::listen_pause(lid, paused)); }
 
-// ioAddress(id, peer: boolean): [address, port, family] or null
-napi_value IoAddress(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[2];
-  uint32_t id;
-  bool peer;
-  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id) || napi_get_value_bool(env, argv[1], &peer) != napi_ok) {
-    return Throw(env, "ioAddress(id, peer): bad arguments");
-  }
-  sockaddr_storage ss;
-  napi_value out;
-  if (io::address(id, peer, &ss) != 0) {
-    napi_get_null(env, &out);
-    return out;
-  }
+// [address, port, family] of a socket address
+napi_value AddressValue(napi_env env, const sockaddr_storage& ss) {
   char text[64] = {0};
   int port = 0;
   const char* family = "IPv4";
@@ -223,7 +218,7 @@ napi_value IoAddress(napi_env env, napi_callback_info cbinfo) {
     uv_ip4_name(a, text, sizeof text);
     port = ntohs(a->sin_port);
   }
-  napi_value v;
+  napi_value out, v;
   napi_create_array_with_length(env, 3, &out);
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &v);
   napi_set_element(env, out, 0, v);
@@ -231,6 +226,68 @@ napi_value IoAddress(napi_env env, napi_callback_info cbinfo) {
   napi_create_string_utf8(env, family, NAPI_AUTO_LENGTH, &v);
   napi_set_element(env, out, 2, v);
   return out;
+}
+
+napi_value Null(napi_env env) {
+  napi_value out;
+  napi_get_null(env, &out);
+  return out;
+}
+
+// ioAddress(id, peer: boolean): [address, port, family] or null
+napi_value Address(napi_env env, uint32_t id, bool peer) {
+  sockaddr_storage ss;
+  return io::address(id, peer, &ss) != 0 ? Null(env) : AddressValue(env, ss);
+}
+
+// ioListen(ip: string, port, handshakeMs): listener id or -errno ('' listens on every address)
+napi_value IoListen(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[3];
+  char ip[64];
+  size_t ip_len;
+  uint32_t port, ms;
+  if (!Args(env, cbinfo, argv) || napi_get_value_string_utf8(env, argv[0], ip, sizeof ip, &ip_len) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535 || napi_get_value_uint32(env, argv[2], &ms) != napi_ok) {
+    return Throw(env, "ioListen(ip, port, handshakeMs): bad arguments");
+  }
+  sockaddr_storage ss;
+  int r;
+  if (ip_len == 0) r = uv_ip6_addr("::", static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(&ss));
+  else if (std::memchr(ip, ':', ip_len) != nullptr) r = uv_ip6_addr(ip, static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(&ss));
+  else r = uv_ip4_addr(ip, static_cast<int>(port), reinterpret_cast<sockaddr_in*>(&ss));
+  if (r < 0) return Int(env, r);
+  return Int(env, io::listen(reinterpret_cast<sockaddr*>(&ss), ms, 511));
+}
+
+// ioListenAddress(lid): [address, port, family] or null
+napi_value IoListenAddress(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1];
+  uint32_t lid;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &lid)) return Throw(env, "ioListenAddress(lid): bad arguments");
+  sockaddr_storage ss;
+  return io::listen_address(lid, &ss) != 0 ? Null(env) : AddressValue(env, ss);
+}
+
+// ioListenTimeout(lid, ms): 0 or -errno
+napi_value IoListenTimeout(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  uint32_t lid, ms;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &lid) || napi_get_value_uint32(env, argv[1], &ms) != napi_ok) {
+    return Throw(env, "ioListenTimeout(lid, ms): bad arguments");
+  }
+  return Int(env, io::listen_timeout(lid, ms));
+}
+
+// ioUpgrade(id, state: Uint8Array(256)): 0 or -errno
+napi_value IoUpgrade(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  uint32_t id;
+  void* state;
+  size_t len;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id) || !Typed(env, argv[1], napi_uint8_array, &state, &len) || len < STATE_BYTES) {
+    return Throw(env, "ioUpgrade(id, state): bad arguments");
+  }
+  return Int(env, io::upgrade(id, static_cast<uint8_t*>(state)));
 }
 
 napi_value IoApiVersion(napi_env env, napi_callback_info) { return Int(env, IO_API_VERSION); }
@@ -249,7 +306,10 @@ void InitIo(napi_env env, napi_value exports) {
     napi_callback cb;
   } fns[] = {{"ioApiVersion", IoApiVersion}, {"ioSupported", IoSupported}, {"ioInit", IoInit}, {"ioReadBuffer", IoReadBuffer},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
              {"ioWriteMany", IoWriteMany}, {"ioQueued", OnId<Queued>}, {"ioEnd", OnId<End>},         {"ioClose", OnId<Close>},
-             {"ioRead", IoRead},           {"ioAddress", IoAddress}};
+             {"ioRead", OnIdBool<SetReading>},           {"ioAddress", OnIdBool<Address>},     {"ioListen", IoListen},
+             {"ioListenAddress", IoListenAddress}, {"ioListenPause", OnIdBool<ListenPause>}, {"ioListenTimeout", IoListenTimeout},
+             {"ioListenClose", OnId<ListenClose>}, {"ioUpgrade", IoUpgrade},
+             {"ioIdBound", IoIdBound}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

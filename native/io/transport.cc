@@ -1,9 +1,10 @@
 // See transport.h.
 #include "transport.h"
 
+#include "conn.h"
+
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #ifndef _WIN32
 #include <fcntl.h>
@@ -16,27 +17,48 @@
 namespace qws {
 namespace io {
 
-namespace {
+namespace detail {
 
-enum : uint8_t {
-  F_EOF = 1,         // the peer ended (read EOF)
-  F_SHUT = 2,        // end() was called
-  F_SHUT_DONE = 4,   // our FIN is out
-  F_CLOSING = 8,     // uv_close was called
-  F_HAD_ERROR = 16,  // closed because of a socket error
-  F_PAUSED = 32,     // set_reading(false)
-};
+Transport g;
 
-// One connection: the libuv handle and what the read path needs. The shutdown request is
-// allocated only by end().
-struct Conn {
-  uv_tcp_t tcp;
-  uint8_t* state;
-  uv_shutdown_t* shutdown;
+Conn* new_conn() {
+  Conn* c = static_cast<Conn*>(std::calloc(1, sizeof(Conn)));
+  if (c == nullptr) return nullptr;
+  if (uv_tcp_init(g.loop, &c->tcp) != 0) {
+    std::free(c);
+    return nullptr;
+  }
   uint32_t id;
-  uint32_t async_bytes;  // written by queued writes since the last DRAIN
-  uint8_t flags;
-};
+  if (!g.free_ids.empty()) {
+    id = g.free_ids.back();
+    g.free_ids.pop_back();
+  } else {
+    id = static_cast<uint32_t>(g.slots.size());
+    g.slots.push_back(nullptr);
+  }
+  c->id = id;
+  c->tcp.data = c;
+  g.slots[id] = c;
+  c->flags = F_PAUSED;  // reading starts with start_reading / set_reading(true)
+  return c;
+}
+
+namespace {
+void on_close_unopened(uv_handle_t* h) { std::free(h->data); }
+}  // namespace
+
+void drop_new_conn(Conn* c) {
+  g.slots[c->id] = nullptr;
+  g.free_ids.push_back(c->id);
+  // an initialized handle is registered with the loop: it must be closed, not just freed
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), on_close_unopened);
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
 
 // A queued remainder: header and bytes in one allocation, freed by its write callback.
 struct Pending {
@@ -46,20 +68,23 @@ struct Pending {
   uint8_t data[1];
 };
 
-struct Transport {
-  uv_loop_t* loop = nullptr;
-  Shared shared{};
-  size_t read_pos = 0;  // where the next read goes in shared.read
-  Sink* sink = nullptr;
-  std::vector<Conn*> slots;
-  std::vector<uint32_t> free_ids;
-} g;
+void on_close(uv_handle_t* h);
 
 Conn* find(uint32_t id) {
   if (id >= g.slots.size()) return nullptr;
   Conn* c = g.slots[id];
   return (c == nullptr || (c->flags & F_CLOSING) != 0) ? nullptr : c;
 }
+
+}  // namespace
+
+void detail::close_conn(Conn* c) {
+  if (c->flags & F_CLOSING) return;
+  c->flags |= F_CLOSING;
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), on_close);
+}
+
+namespace {
 
 uint32_t phase(const Conn* c) {
   uint32_t v;
@@ -76,6 +101,7 @@ uint32_t resume(const Conn* c) {
 void on_close(uv_handle_t* h) {
   Conn* c = static_cast<Conn*>(h->data);
   const uint32_t id = c->id;
+  handshake_unlink(c);
   g.sink->event(IO_EVENT_CLOSED, id, (c->flags & F_HAD_ERROR) ? 1 : 0, 0);
   g.slots[id] = nullptr;
   g.free_ids.push_back(id);
@@ -83,11 +109,6 @@ void on_close(uv_handle_t* h) {
   std::free(c);
 }
 
-void close_conn(Conn* c) {
-  if (c->flags & F_CLOSING) return;
-  c->flags |= F_CLOSING;
-  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), on_close);
-}
 
 void fail(Conn* c, int err) {
   if (c->flags & F_CLOSING) return;
@@ -108,6 +129,12 @@ void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
 // one BATCH per filled record array. Bytes after a close frame or a protocol error are dropped
 // (the decoder is finished).
 void deliver(Conn* c, size_t start, size_t n) {
+  if (c->state == nullptr) {
+    // the HTTP request of an accepted connection, for the TS handshake (keep[1]: its listener)
+    g.shared.keep[1] = listener_id(c);
+    g.sink->event(IO_EVENT_RAW, c->id, static_cast<uint32_t>(start), static_cast<uint32_t>(n));
+    return;
+  }
   const size_t end = start + n;
   size_t off = start;
   while (off < end && (c->flags & F_CLOSING) == 0 && phase(c) < STATE_PHASE_CLOSED) {
@@ -224,7 +251,7 @@ bool supported() { return true; }
 
 int init(uv_loop_t* loop, const Shared& shared, Sink* sink) {
   if (g.loop != nullptr) return g.loop == loop ? 0 : UV_EBUSY;
-  if (shared.read_len < IO_MIN_READ || shared.record_capacity == 0 || shared.keep == nullptr) return UV_EINVAL;
+  if (shared.read_len < IO_MIN_READ || shared.record_capacity == 0 || shared.keep == nullptr || shared.keep_len < IO_KEEP_WORDS) return UV_EINVAL;
   g.loop = loop;
   g.shared = shared;
   g.sink = sink;
@@ -247,33 +274,20 @@ int adopt(int fd, uint8_t* state) {
   // our own descriptor: Node closes its copy, the socket stays open through this one
   const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (own < 0) return uv_translate_sys_error(errno);
-  Conn* c = static_cast<Conn*>(std::calloc(1, sizeof(Conn)));
+  Conn* c = new_conn();
   if (c == nullptr) {
     ::close(own);
     return UV_ENOMEM;
   }
-  int r = uv_tcp_init(g.loop, &c->tcp);
-  if (r == 0) r = uv_tcp_open(&c->tcp, own);
+  const int r = uv_tcp_open(&c->tcp, own);
   if (r < 0) {
     ::close(own);
-    std::free(c);
+    drop_new_conn(c);
     return r;
   }
-  uint32_t id;
-  if (!g.free_ids.empty()) {
-    id = g.free_ids.back();
-    g.free_ids.pop_back();
-  } else {
-    id = static_cast<uint32_t>(g.slots.size());
-    g.slots.push_back(nullptr);
-  }
-  c->id = id;
   c->state = state;
-  c->tcp.data = c;
-  g.slots[id] = c;
   uv_tcp_nodelay(&c->tcp, 1);
-  c->flags = F_PAUSED;  // reading starts with set_reading(true)
-  return static_cast<int>(id);
+  return static_cast<int>(c->id);
 #endif
 }
 
@@ -310,19 +324,22 @@ int close(uint32_t id) {
   return 0;
 }
 
+int detail::start_reading(Conn* c) {
+  c->flags &= static_cast<uint8_t>(~F_PAUSED);
+  if (c->flags & F_EOF) return 0;
+  const int r = uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), on_alloc, on_read);
+  return r == UV_EALREADY ? 0 : r;
+}
+
 int set_reading(uint32_t id, bool on) {
   Conn* c = find(id);
   if (c == nullptr) return UV_EBADF;
-  uv_stream_t* s = reinterpret_cast<uv_stream_t*>(&c->tcp);
-  if (!on) {
-    c->flags |= F_PAUSED;
-    return uv_read_stop(s);
-  }
-  c->flags &= static_cast<uint8_t>(~F_PAUSED);
-  if (c->flags & F_EOF) return 0;
-  const int r = uv_read_start(s, on_alloc, on_read);
-  return r == UV_EALREADY ? 0 : r;
+  if (on) return start_reading(c);
+  c->flags |= F_PAUSED;
+  return uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->tcp));
 }
+
+size_t id_bound() { return g.slots.size(); }
 
 int address(uint32_t id, bool peer, struct sockaddr_storage* out) {
   Conn* c = find(id);

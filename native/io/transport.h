@@ -27,13 +27,15 @@ class Sink {
 // decoder fills (records point into the read buffer), and a control word JS sets to 1 when views
 // of the last read's bytes outlive the batch: the next read then goes after them, and once the
 // buffer has less than IO_MIN_READ left, a SLAB event asks JS for a fresh one (set_read_buffer).
-// A read buffer is thus never overwritten while JS may still see its bytes.
+// A read buffer is thus never overwritten while JS may still see its bytes. keep[1] carries the
+// listener id of a RAW event's connection.
 struct Shared {
   uint8_t* read;
   size_t read_len;
   uint32_t* records;
   size_t record_capacity;
   uint32_t* keep;
+  size_t keep_len;
 };
 
 // True on platforms where sockets can be taken over (POSIX descriptors).
@@ -66,6 +68,9 @@ int close(uint32_t id);
 // Starts or stops reading (backpressure: bytes stay in the kernel while stopped).
 int set_reading(uint32_t id, bool on);
 
+// Every open connection's id is below this.
+size_t id_bound();
+
 // The local (peer == false) or remote address.
 int address(uint32_t id, bool peer, struct sockaddr_storage* out);
 
@@ -74,6 +79,30 @@ int address(uint32_t id, bool peer, struct sockaddr_storage* out);
 // connections took them.
 uint32_t write_many(const uint32_t* ids, const uint32_t* counts, size_t count, const uv_buf_t* bufs, unsigned nbufs,
                     uint32_t* queued_out);
+
+// ---- listening (listener.cc) ----------------------------------------------------------------
+
+// Listens on `addr`. Accepted connections read raw: each read is a RAW event (keep[1] = the
+// listener id) until upgrade() gives them a decoder state; one not upgraded within
+// `handshake_ms` of its accept is closed. Returns the listener id (>= 0) or a negative libuv error.
+int listen(const struct sockaddr* addr, uint32_t handshake_ms, int backlog);
+
+// The address a listener is bound to.
+int listen_address(uint32_t lid, struct sockaddr_storage* out);
+
+// Paused: the next connection is left in the kernel's backlog (libuv stops polling the
+// listening socket) until resumed.
+int listen_pause(uint32_t lid, bool paused);
+
+// The handshake timeout for connections accepted from now on.
+int listen_timeout(uint32_t lid, uint32_t handshake_ms);
+
+// Stops listening and closes the connections still in their handshake.
+int listen_close(uint32_t lid);
+
+// The handshake of accepted connection `id` succeeded: its later reads are decoded with `state`
+// (256 bytes, valid until CLOSED), and its handshake deadline no longer applies.
+int upgrade(uint32_t id, uint8_t* state);
 
 }  // namespace io
 }  // namespace qws

@@ -95,6 +95,10 @@ export const Timeouts = {
   HANDSHAKE_MS: 10000,
   /** How long to wait for the peer's close frame / TCP FIN after we sent a close. */
   CLOSE_MS: 5000,
+  /** How long a refused handshake's answer may take to be read before the socket or stream is destroyed. */
+  REFUSED_LINGER_MS: 1000,
+  /** How long a client's HTTP/2 session (RFC 8441) stays open with no WebSocket on it. */
+  HTTP2_SESSION_IDLE_MS: 5000,
 } as const;
 
 /** Close codes a peer may legally send, RFC 6455 §7.4.1 / §7.4.2 (1012–1014 are IANA-registered). */
@@ -237,7 +241,7 @@ export const IoEvent = {
    * The version of the transport's JS interface (functions, arguments, events): an addon that
    * reports another one is a stale build, refused by the loader (net.Socket serves instead).
    */
-  API_VERSION: 2,
+  API_VERSION: 3,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
@@ -245,6 +249,15 @@ export const IoEvent = {
   CLOSED: 5,
   /** The read buffer has less than MIN_READ bytes left: JS hands C++ a fresh one (ioReadBuffer). */
   SLAB: 6,
+  /**
+   * Bytes of an accepted connection still in its HTTP handshake, raw: `a` = offset in the read
+   * buffer, `b` = length; the shared keep[1] holds the listener's id.
+   */
+  RAW: 7,
+  /** Accepting failed on listener `id`: `a` is the negated libuv error code. */
+  LISTEN_ERROR: 8,
+  /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener). */
+  KEEP_WORDS: 2,
   /** The size of each shared read buffer. */
   READ_BUFFER_SIZE: 524288,
   /** The least room a read is given. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
@@ -25,8 +26,11 @@ export type ClientConnectParams = Omit<ClientHandshakeParams, 'extensionOffer' |
 export interface ClientConnectEvents {
   onHostLookup(): void;
   onConnecting(): void;
-  /** The connection is open: start an Endpoint on `socket` with `response.rest` as head. */
-  onConnected(socket: Socket, subprotocol: string, extensions: string, deflate: DeflateSetting | null, response: ResponseHead): void;
+  /**
+   * The connection is open: start an Endpoint on `socket` (the TCP/TLS socket, or the HTTP/2
+   * stream with `http2`) with `response.rest` as head.
+   */
+  onConnected(socket: Socket | ClientHttp2Stream, subprotocol: string, extensions: string, deflate: DeflateSetting | null, response: ResponseHead): void;
   onFailed(error: SocketError, message: string): void;
 }
 

@@ -4,15 +4,15 @@
  * {@link Session}, runs the close rules that are the same for every face (RFC 6455 §7.1: who
  * closes TCP first, the close timeout, failing the connection), and reports everything to the
  * face through one internal {@link EndpointEvents} object — never through public methods. The
- * transport under it is the native one where it runs, else a `net.Socket` (transport/openConnection).
+ * transport under it is the native one where it runs, else a `net.Socket` or an HTTP/2 stream
+ * (transport/openConnection).
  * @module
  */
-import type { Socket } from 'node:net';
 import type { SessionHandler, MaskSource } from '../protocol/session';
 import { closePayload } from '../protocol/closeFrame';
 import { Limits } from '../codec/constants';
 import type { ConnectionBase, ConnectionEvents, WriteLimits } from '../transport/connectionBase';
-import { openConnection } from '../transport/openConnection';
+import { openConnection, type TransportSocket } from '../transport/openConnection';
 import type { MessageCompressor } from '../protocol/permessageDeflate';
 import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
@@ -62,7 +62,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   #held: HeldReports | null = null;
 
   /** Binds `socket`; call {@link start} to process bytes. */
-  constructor(socket: Socket, events: EndpointEvents, options: EndpointOptions) {
+  constructor(socket: TransportSocket, events: EndpointEvents, options: EndpointOptions) {
     this.#events = events;
     this.#server = options.server;
     const d = options.deflate;

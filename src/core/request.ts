@@ -20,7 +20,10 @@ export interface RequestSource {
   scheme: 'ws' | 'wss';
   host: string;
   path: string;
-  /** Node's rawHeaders joined with '\n' (names and values alternate; neither holds a newline). */
+  /**
+   * Node's rawHeaders joined with '\n' (names and values alternate; neither holds a newline),
+   * or the header lines as received, each starting with CRLF (the native listener's request).
+   */
   rawHeaders: string;
 }
 
@@ -33,6 +36,13 @@ export function resolveRequest(src: RequestSource): ResolvedRequest {
     url = new URL(`${src.scheme}://localhost/`);
   }
   const headers: Array<[string, string]> = [];
+  if (src.rawHeaders.startsWith('\r\n')) {
+    for (const line of src.rawHeaders.slice(2).split('\r\n')) {
+      const colon = line.indexOf(':');
+      headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    }
+    return { url, headers };
+  }
   const raw = src.rawHeaders === '' ? [] : src.rawHeaders.split('\n');
   for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
   return { url, headers };

@@ -1,9 +1,10 @@
 /**
  * The opening handshake, sans I/O (RFC 6455 §4): building the client's upgrade request,
- * parsing and checking the server's response, and the server-side key/accept rules.
+ * parsing and checking the server's response, and the server-side key/accept rules; and the
+ * client's HTTP/2 extended CONNECT (RFC 8441 §4–5): its header fields and the check of the answer.
  * @module
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { HandshakeError } from '../errors';
 import { Limits } from '../codec/constants';
 
@@ -12,8 +13,10 @@ const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2 step 5.4). */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  // the one-shot hash (Node ≥ 20.12 / 21.7) costs less than half a Hash object (per accepted connection)
+  return oneShotHash !== undefined ? oneShotHash('sha1', key + WS_GUID, 'base64') : crypto.createHash('sha1').update(key + WS_GUID).digest('base64');
 }
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
 
 /** RFC 6455 §4.1: the key is 16 random bytes, base64 (24 chars ending in '=='). */
 export function isValidKey(key: string | undefined): key is string {
@@ -120,18 +123,35 @@ export function checkResponse(head: ResponseHead, offer: ClientOffer): Handshake
     throw new HandshakeError('Missing or invalid Connection header', 101);
   }
   if (h.get('sec-websocket-accept') !== acceptKey(offer.key)) throw new HandshakeError('Invalid Sec-WebSocket-Accept', 101);
+  return checkAgreement(head, offer);
+}
+
+/**
+ * Checks the answer to an extended CONNECT (RFC 8441 §5): `:status` 200, then the subprotocol
+ * and extensions as in RFC 6455 §4.1 (no key was sent: Sec-WebSocket-Accept is not looked at).
+ * @throws HandshakeError naming the first rule broken
+ */
+export function checkConnectResponse(head: ResponseHead, offer: Omit<ClientOffer, 'key'>): HandshakeResult {
+  if (head.status !== 200) throw new HandshakeError(`Unexpected HTTP status ${head.status} ${head.statusText}`.trim(), head.status);
+  return checkAgreement(head, offer);
+}
+
+/** The version, subprotocol and extensions of an accepting answer (RFC 6455 §4.1 steps 5–6). */
+function checkAgreement(head: ResponseHead, offer: Omit<ClientOffer, 'key'>): HandshakeResult {
+  const h = head.headers;
+  const status = head.status;
   const version = h.get('sec-websocket-version');
-  if (version !== undefined && version !== '13') throw new HandshakeError('Unsupported Sec-WebSocket-Version in response', 101);
+  if (version !== undefined && version !== '13') throw new HandshakeError('Unsupported Sec-WebSocket-Version in response', status);
   const proto = h.get('sec-websocket-protocol');
   let subprotocol = '';
   if (proto !== undefined) {
-    if (!offer.subprotocols.includes(proto)) throw new HandshakeError('Server selected a subprotocol that was not offered', 101);
+    if (!offer.subprotocols.includes(proto)) throw new HandshakeError('Server selected a subprotocol that was not offered', status);
     subprotocol = proto;
   }
   const ext = h.get('sec-websocket-extensions') ?? '';
   for (const e of headerTokens(ext)) {
     const name = e.split(';')[0].trim().toLowerCase();
-    if (!offer.extensions.includes(name)) throw new HandshakeError('Server selected an extension that was not offered', 101);
+    if (!offer.extensions.includes(name)) throw new HandshakeError('Server selected an extension that was not offered', status);
   }
   return { subprotocol, extensions: ext };
 }
@@ -157,18 +177,54 @@ const RESERVED = new Set(['host', 'upgrade', 'connection', 'sec-websocket-key', 
 export function buildRequest(spec: RequestSpec): string {
   let s = `GET ${spec.resource} HTTP/1.1\r\nHost: ${spec.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${spec.key}\r\nSec-WebSocket-Version: 13\r\n`;
-  if (spec.origin !== '') s += `Origin: ${spec.origin}\r\n`;
+  for (const [name, value] of offeredHeaders(spec, RESERVED)) s += `${name}: ${value}\r\n`;
+  return s + '\r\n';
+}
+
+/**
+ * Origin, the user's headers (checked; those the handshake sets itself skipped), the
+ * subprotocols (unless the user sent Sec-WebSocket-Protocol) and the extension offer.
+ * @throws HandshakeError for a header name or value that is not valid HTTP
+ */
+function offeredHeaders(spec: Omit<RequestSpec, 'host' | 'resource' | 'key'>, reserved: ReadonlySet<string>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (spec.origin !== '') out.push(['Origin', spec.origin]);
   let userProtocol = false;
   for (const [name, value] of spec.headers) {
     if (!isHeaderName(name) || !isSafeHeaderValue(value)) throw new HandshakeError(`Invalid request header ${JSON.stringify(name)}`, 0);
     const lower = name.toLowerCase();
-    if (RESERVED.has(lower) || (lower === 'origin' && spec.origin !== '')) continue;
+    if (reserved.has(lower) || (lower === 'origin' && spec.origin !== '')) continue;
     if (lower === 'sec-websocket-protocol') userProtocol = true;
-    s += `${name}: ${value}\r\n`;
+    out.push([name, value]);
   }
-  if (spec.subprotocols.length > 0 && !userProtocol) s += `Sec-WebSocket-Protocol: ${spec.subprotocols.join(', ')}\r\n`;
-  if (spec.extensions !== '') s += `Sec-WebSocket-Extensions: ${spec.extensions}\r\n`;
-  return s + '\r\n';
+  if (spec.subprotocols.length > 0 && !userProtocol) out.push(['Sec-WebSocket-Protocol', spec.subprotocols.join(', ')]);
+  if (spec.extensions !== '') out.push(['Sec-WebSocket-Extensions', spec.extensions]);
+  return out;
+}
+
+/**
+ * Over HTTP/2 the handshake's own fields are pseudo-headers, and HTTP/1.1 connection headers are
+ * forbidden (RFC 9113 §8.2.2): user headers with these names are ignored too.
+ */
+const RESERVED_HTTP2 = new Set([...RESERVED, 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te']);
+
+/**
+ * The header fields of the client's extended CONNECT (RFC 8441 §4–5): `:protocol` websocket in
+ * place of Upgrade and the key, names lower case as HTTP/2 requires, repeated names as arrays.
+ * @param spec `host` becomes `:authority`, `resource` `:path`
+ * @throws HandshakeError when a header name or value is not valid HTTP
+ */
+export function buildConnectHeaders(spec: Omit<RequestSpec, 'key'> & { secure: boolean }): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = {
+    ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': spec.secure ? 'https' : 'http', ':path': spec.resource, ':authority': spec.host,
+    'sec-websocket-version': '13',
+  };
+  for (const [name, value] of offeredHeaders(spec, RESERVED_HTTP2)) {
+    const lower = name.toLowerCase();
+    const had = h[lower];
+    h[lower] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  return h;
 }
 
 /** A random Sec-WebSocket-Key from 16 random bytes. */

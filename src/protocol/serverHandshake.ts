@@ -1,6 +1,7 @@
 /**
  * The server's side of the opening handshake, sans I/O (RFC 6455 §4.2): checking the client's
- * upgrade request, choosing a subprotocol, and building the 101 or error response.
+ * upgrade request, choosing a subprotocol, and building the 101 or error response; and the same
+ * for an HTTP/2 extended CONNECT (RFC 8441 §4–5), whose answer is `:status` 200 header fields.
  * @module
  */
 import { STATUS_CODES } from 'node:http';
@@ -30,7 +31,7 @@ export interface RefusedUpgrade {
   headers: Array<[string, string]>;
 }
 
-function header(req: UpgradeRequest, name: string): string | undefined {
+function header(req: Pick<UpgradeRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
 }
@@ -50,23 +51,53 @@ export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | Refu
   if (!headerTokens(header(req, 'connection')).some((t) => t.toLowerCase() === 'upgrade')) {
     return refuse(426, 'Connection: Upgrade required', [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]);
   }
-  // RFC 6455 §4.4: an unsupported version gets 400 with the versions we speak
-  if (header(req, 'sec-websocket-version') !== '13') {
-    return refuse(400, 'Unsupported Sec-WebSocket-Version', [['Sec-WebSocket-Version', '13']]);
-  }
+  const unsupported = versionRefusal(req);
+  if (unsupported !== null) return unsupported;
   const key = header(req, 'sec-websocket-key');
   if (!isValidKey(key)) return refuse(400, 'Missing or invalid Sec-WebSocket-Key');
-  const origin = header(req, 'origin') ?? header(req, 'sec-websocket-origin') ?? '';
+  return negotiable(req, key);
+}
+
+/** RFC 6455 §4.4: an unsupported version gets 400 with the versions we speak. */
+function versionRefusal(req: Pick<UpgradeRequest, 'headers'>): RefusedUpgrade | null {
+  if (header(req, 'sec-websocket-version') === '13') return null;
+  return { status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', '13']] };
+}
+
+/** The fields both handshakes negotiate with (RFC 6455 §4.2.1 items 7–9, RFC 8441 §5). */
+function negotiable(req: Pick<UpgradeRequest, 'headers'>, key: string): AcceptedUpgrade {
   return {
     key,
-    origin,
+    origin: header(req, 'origin') ?? header(req, 'sec-websocket-origin') ?? '',
     protocols: headerTokens(header(req, 'sec-websocket-protocol')),
     extensions: header(req, 'sec-websocket-extensions') ?? '',
   };
 }
 
-/** Narrows a {@link checkUpgradeRequest} result. */
-export function isRefused(r: AcceptedUpgrade | RefusedUpgrade): r is RefusedUpgrade {
+/** True for an HTTP/2 request that opens a WebSocket (RFC 8441 §4: CONNECT with `:protocol` websocket). */
+export function isWebSocketConnect(headers: UpgradeRequest['headers']): boolean {
+  return headers[':method'] === 'CONNECT' && headers[':protocol'] === 'websocket';
+}
+
+/**
+ * Checks an extended CONNECT request (RFC 8441 §4–5; the caller has seen {@link isWebSocketConnect}).
+ * `:scheme`, `:path` and `:authority` are required; Sec-WebSocket-Key is not used over HTTP/2,
+ * but a valid one is kept (`key`, '' otherwise) so the answer can carry Sec-WebSocket-Accept for
+ * clients that check it.
+ * @returns the accepted fields, or the refusal to send
+ */
+export function checkConnectRequest(req: Pick<UpgradeRequest, 'headers'>): AcceptedUpgrade | RefusedUpgrade {
+  for (const pseudo of [':scheme', ':path', ':authority']) {
+    if (typeof req.headers[pseudo] !== 'string' || req.headers[pseudo] === '') return { status: 400, message: `Missing ${pseudo} pseudo-header`, headers: [] };
+  }
+  const unsupported = versionRefusal(req);
+  if (unsupported !== null) return unsupported;
+  const key = header(req, 'sec-websocket-key');
+  return negotiable(req, isValidKey(key) ? key : '');
+}
+
+/** Narrows a {@link checkUpgradeRequest} result (or any result that may be a refusal). */
+export function isRefused<T extends object>(r: T | RefusedUpgrade): r is RefusedUpgrade {
   return 'status' in r;
 }
 
@@ -100,4 +131,40 @@ export function errorResponse(status: number, message: string, headers: Readonly
   for (const [k, v] of headers) s += `${k}: ${v}\r\n`;
   if (serverName !== '' && isSafeHeaderValue(serverName)) s += `Server: ${serverName}\r\n`;
   return s + '\r\n' + message;
+}
+
+/** HTTP/2 response header fields: lower-case names, pseudo-headers first. */
+export type Http2ResponseHeaders = Record<string, string | number>;
+
+/**
+ * Header fields that are HTTP/1.1 connection management: forbidden in HTTP/2 (RFC 9113 §8.2.2),
+ * so they are left out of an HTTP/2 answer.
+ */
+const CONNECTION_SPECIFIC = new Set(['connection', 'upgrade', 'keep-alive', 'proxy-connection', 'transfer-encoding']);
+
+function http2Fields(status: number, headers: ReadonlyArray<readonly [string, string]>, serverName: string): Http2ResponseHeaders {
+  const out: Http2ResponseHeaders = { ':status': status };
+  for (const [k, v] of headers) {
+    const name = k.toLowerCase();
+    if (!CONNECTION_SPECIFIC.has(name)) out[name] = v;
+  }
+  if (serverName !== '' && isSafeHeaderValue(serverName)) out.server = serverName;
+  return out;
+}
+
+/**
+ * The answer to an accepted extended CONNECT (RFC 8441 §5): `:status` 200, the subprotocol and
+ * extensions as in RFC 6455 §4.2.2, and Sec-WebSocket-Accept when the client sent a key.
+ */
+export function connectAcceptHeaders(key: string, subprotocol: string, serverName: string, extensions = ''): Http2ResponseHeaders {
+  const h: Array<[string, string]> = [];
+  if (key !== '') h.push(['sec-websocket-accept', acceptKey(key)]);
+  if (subprotocol !== '') h.push(['sec-websocket-protocol', subprotocol]);
+  if (extensions !== '') h.push(['sec-websocket-extensions', extensions]);
+  return http2Fields(200, h, serverName);
+}
+
+/** The header fields of a refused extended CONNECT (the body, the message, is sent after them). */
+export function connectErrorHeaders(status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = [], serverName = ''): Http2ResponseHeaders {
+  return http2Fields(status, [['content-type', 'text/plain; charset=utf-8'], ['content-length', String(Buffer.byteLength(message))], ...headers], serverName);
 }

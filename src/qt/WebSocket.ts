@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import { truncateUtf8 } from '../protocol/closeFrame';
@@ -31,7 +32,7 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
   nextMask: nextMaskKey,
 });
 
-let attachServer: (ws: WebSocket, socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>) => void;
+let attachServer: (ws: WebSocket, socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>) => void;
 let lifecycle: SocketLifecycle<WebSocket>;
 let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
@@ -193,7 +194,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#client.open(target, options);
   }
 
-  #connected(socket: Socket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
+  #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
     this.#subprotocol = subprotocol;
     const endpoint = this.#startEndpoint(socket, deflate);
     this.#setState(SocketState.ConnectedState);
@@ -201,7 +202,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     if (this.#conn === endpoint) endpoint.start(head);
   }
 
-  #startEndpoint(socket: Socket, deflate: DeflateSetting | null): Endpoint {
+  #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
     const endpoint = new Endpoint(socket, new SocketEvents(this, lifecycle), {
       server: this.#server,
       maxFrameSize: this.#maxFrame,
@@ -216,7 +217,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     return endpoint;
   }
 
-  #attachServer(socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
+  #attachServer(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
     this.#server = true;
     this.#request = info.request;
     this.#onGone = info.onGone ?? null;
@@ -635,7 +636,7 @@ export function releaseServerSocket(ws: WebSocket): void {
 }
 
 /** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
-export function adoptServerSocket(socket: Socket, head: Buffer | null, info: ServerSideInfo<WebSocket>): WebSocket {
+export function adoptServerSocket(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): WebSocket {
   const ws = new WebSocket(info.origin);
   attachServer(ws, socket, head, info);
   return ws;

@@ -6,16 +6,19 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
-import { handleUpgrade, type UpgradeOwner } from '../transport/upgrade';
+import { decideUpgrade, handleUpgrade, type AcceptedRequest, type UpgradeOwner } from '../transport/upgrade';
+import { AcceptedNative, NativeListener, type NativeListenerOwner } from '../transport/native/NativeListener';
+import type { TransportSocket } from '../transport/openConnection';
+import { handleExtendedConnect } from '../transport/http2Upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
 import { InvalidArgumentError } from '../errors';
-import { routeUpgrades, unrouteUpgrades } from '../core/upgradeRouter';
+import { routeUpgrades, unrouteUpgrades, type AttachableServer } from '../core/upgradeRouter';
 import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
 import { WebSocket, adoptServerSocket, queueEncodedFrames, releaseServerSocket, topicDelivery, type BufferPolicy } from './WebSocket';
 import type { DeflateSetting } from '../core/request';
@@ -72,6 +75,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #serverName: string;
   #secureMode: SslMode;
   #net: NetServer | null = null;
+  /** Listening on the addon's native transport (plain ws:// on an IP address): no net.Server then. */
+  #native: NativeListener | null = null;
   #error = SocketError.UnknownSocketError;
   #errorString = '';
   /** Accepted, not yet taken connections, oldest first (a Set: a closing one leaves at once). */
@@ -98,7 +103,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #heartbeat: NodeJS.Timeout | null = null;
   #awaitingPong = new Set<WebSocket>();
   #sslConfiguration: SslConfiguration = {};
-  #attached: Array<HttpServer | HttpsServer> = [];
+  #attached: AttachableServer[] = [];
   readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => this.#outgoingFrameSize);
 
   /**
@@ -126,13 +131,24 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * @returns true on success; false with error()/errorString() set otherwise
    */
   async listen(address = '', port = 0): Promise<boolean> {
-    if (this.#net !== null) {
+    if (this.#net !== null || this.#native !== null) {
       this.#setError(SocketError.UnsupportedSocketOperationError, 'Server is already listening');
       return false;
     }
     if (this.#secureMode === SslMode.SecureMode && this.#sslConfiguration.localCertificate === undefined && !/PSK/.test(this.#sslConfiguration.ciphers ?? '')) {
       this.#setError(SocketError.SslInvalidUserDataError, 'SecureMode needs an SslConfiguration with a local certificate and private key');
       return false;
+    }
+    if (this.#secureMode === SslMode.NonSecureMode && (address === '' || isIP(address) !== 0)) {
+      const native = NativeListener.listen(address, port, this.#handshakeTimeoutMs, this.#nativeOwner);
+      if (native instanceof Error) {
+        this.#setError(socketErrorOf(native), native.message);
+        return false;
+      }
+      if (native !== null) {
+        this.#native = native;
+        return true;
+      }
     }
     const net = this.#createNetServer();
     return new Promise((resolve) => {
@@ -226,11 +242,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #tls: TlsAcceptor | null = null;
 
   /**
-   * Serves on an existing http/https server: upgrades to `options.path` (or any path) become
-   * WebSocket connections of this server; other requests are left alone. Several servers can
-   * attach to one http server with different paths; an upgrade no one serves gets 404.
+   * Serves on an existing http/https/http2 server: upgrades to `options.path` (or any path)
+   * become WebSocket connections of this server; other requests are left alone. Several servers
+   * can attach to one http server with different paths; an upgrade no one serves gets 404. On an
+   * `http2.createSecureServer` (with `allowHTTP1: true` for HTTP/1.1 clients too) or an h2c
+   * `http2.createServer`, extended CONNECT streams (RFC 8441, WebSockets over HTTP/2) are taken
+   * as well, with the same checks, negotiation, limits and signals; attaching turns the server's
+   * `enableConnectProtocol` setting on. Not in Qt (Qt has no attach).
    */
-  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): this {
+  attach(server: AttachableServer, options: AttachOptions = {}): this {
     routeUpgrades(server, options.path, this);
     this.#attached.push(server);
     return this;
@@ -253,6 +273,37 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   }
   #upgradeCallback: ((ws: WebSocket) => void) | null = null;
 
+  /**
+   * Handles one HTTP/2 extended CONNECT stream (RFC 8441) with `:protocol` websocket, for
+   * frameworks that own the http2 server; `callback` as for {@link handleUpgrade}. A refused
+   * stream is answered with its status (400, 403, …) and ended. Not in Qt.
+   * @param rawHeaders the 'stream' event's raw header list, if any
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: readonly string[], callback?: (ws: WebSocket) => void): void {
+    if (callback !== undefined) this.#upgradeCallback = callback;
+    try {
+      handleExtendedConnect(stream, headers, rawHeaders, this.#owner);
+    } finally {
+      this.#upgradeCallback = null;
+    }
+  }
+
+  // ---- the native listener's owner --------------------------------------------------------
+
+  readonly #nativeOwner: NativeListenerOwner = {
+    onRequest: (listener, id, head, rest) => {
+      const d = decideUpgrade(head, this.#owner);
+      if (d.refused) {
+        listener.refuse(id, d.status, d.message, d.headers, this.#serverName);
+        return;
+      }
+      listener.write(id, d.response);
+      this.#accepted(new AcceptedNative(id), rest, head, d.origin, d.subprotocol, d.extensions as DeflateSetting | null);
+    },
+    onBadRequest: () => this.emit('serverError', CloseCode.CloseCodeProtocolError),
+    onAcceptError: (err) => this.emit('acceptError', socketErrorOf(err)),
+  };
+
   // ---- the upgrade owner (transport/upgrade calls back here) -------------------------------
 
   readonly #owner: UpgradeOwner = ((server: WebSocketServer): UpgradeOwner => ({
@@ -264,7 +315,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     },
     authorizeOrigin: (origin) => server.#authorizeOrigin(origin),
     negotiateExtensions: (offer) => negotiateExtensions(offer, server.#deflate),
-    accepted: (socket, head, req, origin, subprotocol, ext) => server.#accepted(socket, head, req, origin, subprotocol, ext as DeflateSetting | null),
+    accepted: (socket, head, request, origin, subprotocol, ext) => server.#accepted(socket, head, request, origin, subprotocol, ext as DeflateSetting | null),
     refused: () => server.emit('serverError', CloseCode.CloseCodeProtocolError),
   }))(this);
 
@@ -297,14 +348,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (this.#pending.delete(ws)) this.#resumeIfRoom();
   };
 
-  #accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
+  #accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
     const ws = adoptServerSocket(socket, head, {
       request: {
         scheme: this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws',
         host: req.headers.host ?? 'localhost',
         path: req.url ?? '/',
         // one flat string instead of an array of strings per idle connection
-        rawHeaders: req.rawHeaders.join('\n'),
+        rawHeaders: req.headerBlock ?? req.rawHeaders.join('\n'),
       },
       onGone: this.#forget,
       origin,
@@ -349,7 +400,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   }
 
   #resumeIfRoom(): void {
-    if (this.#paused && this.#pending.size < this.#maxPending && this.#net !== null) this.resumeAccepting();
+    if (this.#paused && this.#pending.size < this.#maxPending && (this.#net !== null || this.#native !== null)) this.resumeAccepting();
   }
 
   /** Queue size beyond which accepting pauses (default 30). */
@@ -364,11 +415,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /** Stops taking new connections (they wait unread until resumeAccepting). */
   pauseAccepting(): void {
     this.#paused = true;
+    this.#native?.pause(true);
   }
 
   /** Takes connections again, starting with those that waited. */
   resumeAccepting(): void {
     this.#paused = false;
+    this.#native?.pause(false);
     const parked = this.#parked;
     this.#parked = [];
     for (const s of parked) {
@@ -393,10 +446,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return this.#errorString;
   }
   isListening(): boolean {
-    return this.#net !== null && this.#net.listening;
+    return this.#native !== null || (this.#net !== null && this.#net.listening);
   }
   /** Where this server listens, or else the (first) http server it is attached to listens. */
   #address(): AddressInfo | null {
+    const n = this.#native?.address();
+    if (n !== undefined && n !== null) return { address: n[0], port: n[1], family: n[2] };
     const a = this.#net?.address() ?? this.#attached.find((h) => h.listening)?.address();
     return a !== null && typeof a === 'object' ? a : null;
   }
@@ -424,6 +479,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     const net = this.#net;
     this.#net = null;
     if (net !== null) net.close();
+    this.#native?.close();
+    this.#native = null;
     const pending = [...this.#pending];
     this.#pending.clear();
     for (const ws of pending) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
@@ -463,6 +520,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (!Number.isInteger(ms) || ms < 1) throw new InvalidArgumentError('handshake timeout must be a positive integer (ms)');
     this.#handshakeTimeoutMs = ms;
     this.#acceptor.setHandshakeTimeout(ms);
+    this.#native?.setHandshakeTimeout(ms);
   }
   maxAllowedIncomingFrameSize(): number {
     return this.#maxFrame;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import type { TransportSocket } from '../transport/openConnection';
 import { Timeouts } from '../codec/constants';
 import { PauseMode, SocketError, SocketState } from '../protocol/enums';
 import { isSafeHeaderValue } from '../protocol/handshake';
@@ -32,7 +32,7 @@ export interface OpenerHost {
   setState(state: SocketState): void;
   setError(error: SocketError, message: string): void;
   /** The handshake succeeded: start the connection on `socket`. */
-  connected(socket: Socket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void;
+  connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void;
 }
 
 /** Subprotocol names are HTTP tokens (RFC 6455 §4.1, RFC 7230 §3.2.6). */
@@ -111,6 +111,7 @@ export class ClientOpener {
         subprotocols,
         deflate: deflateOptionsOf(pmd),
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
+        http2: options.http2 === true,
         tls: clientTlsOptions(this.#sslConfiguration),
         tlsHooks: this.#ssl.hooks(this.#sslConfiguration, `${url.hostname}:${port}`),
         openStream: proxyOpenerFor(this.proxy(), url, (proxy, realm) =>

@@ -25,6 +25,14 @@ export interface HandshakeOptions {
    * Not in Qt.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441): as an extended CONNECT stream on the origin's
+   * HTTP/2 session, one session shared by the WebSockets opened to that origin (with the same
+   * TLS configuration, its certificate verified without errors, no proxy). Falls back to
+   * HTTP/1.1 when the server does not negotiate h2 or does not advertise
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL. ws:// uses h2c with prior knowledge. Off by default. Not in Qt.
+   */
+  http2?: boolean;
 }
 
 /** QMaskGenerator: supplies the 32-bit masking keys of outgoing client frames (RFC 6455 §5.3). */

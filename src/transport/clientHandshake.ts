@@ -1,20 +1,24 @@
 /**
  * The client's way from a URL to an open WebSocket stream: open the stream (transport/stream:
  * lookup, TCP, proxy, TLS), send the upgrade request, check the response (RFC 6455 §4.1), all
- * under one handshake timeout. The protocol rules themselves are in protocol/handshake.
+ * under one handshake timeout. With `http2`, an extended CONNECT stream (RFC 8441) on the
+ * origin's HTTP/2 session instead (transport/http2Client), falling back to HTTP/1.1. The
+ * protocol rules themselves are in protocol/handshake.
  * @module
  */
+import { constants as h2, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
-import { ResponseParser, buildRequest, checkResponse, makeKey, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
+import { ResponseParser, buildConnectHeaders, buildRequest, checkConnectResponse, checkResponse, makeKey, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
+import { http2Route, requestWebSocketStream, type OpenedConnection } from './http2Client';
 import { socketErrorOf } from './socketErrors';
-import { StreamError, openDirectStream, type StreamOpener, type StreamProgress } from './stream';
+import { StreamError, openDirectStream, type StreamOpener, type StreamProgress, type StreamTarget } from './stream';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 import { isTlsError, tlsAlertOf } from './tlsAlerts';
-import { handshakeFailureText, type TlsClientHooks } from './tlsFlow';
+import { handshakeFailureText, verificationKey, type TlsClientHooks } from './tlsFlow';
 
 /** What to connect to and how. */
 export interface ClientHandshakeParams {
@@ -37,13 +41,22 @@ export interface ClientHandshakeParams {
    * extra headers for one more attempt on a new connection, or null to fail.
    */
   retry?: (response: ResponseHead, attempt: number) => ReadonlyArray<readonly [string, string]> | null;
+  /**
+   * Open the WebSocket as an HTTP/2 extended CONNECT stream (RFC 8441) on the origin's shared
+   * session, or on HTTP/1.1 when the server does not allow it.
+   */
+  http2?: boolean;
 }
+
+/** How one request came out: the agreement, or the failure (with the response head, if any). */
+type Outcome = { result: HandshakeResult; head: ResponseHead } | { result: null; head: ResponseHead | null; message: string; cause: unknown };
 
 /** Progress and outcome callbacks. */
 export interface ClientHandshakeEvents {
   onHostLookup(): void;
   onConnecting(): void;
-  onConnected(socket: Socket, result: HandshakeResult, response: ResponseHead): void;
+  /** `socket` is the TCP/TLS socket, or the HTTP/2 stream with `http2`. */
+  onConnected(socket: Socket | ClientHttp2Stream, result: HandshakeResult, response: ResponseHead): void;
   onFailed(error: SocketError, message: string, cause?: unknown): void;
 }
 
@@ -65,6 +78,8 @@ export class ClientHandshake {
   #params: ClientHandshakeParams;
   #events: ClientHandshakeEvents;
   #sockets: Socket[] = [];
+  /** The extended CONNECT stream under way, if any (reset by an abort). */
+  #stream: ClientHttp2Stream | null = null;
   #done = false;
   #timer: TimerEntry | null = null;
   #timerQueue: TimerQueue;
@@ -111,31 +126,98 @@ export class ClientHandshake {
       tlsHooks: p.tlsHooks,
     };
     let extra: ReadonlyArray<readonly [string, string]> = [];
+    const open = p.openStream ?? openDirectStream;
+    const target: StreamTarget = { host, port, secure: url.protocol === 'wss:' };
     for (let attempt = 0; ; attempt++) {
-      const open = p.openStream ?? openDirectStream;
-      const socket = await open({ host, port, secure: url.protocol === 'wss:' }, p.tls, progress);
+      const route = p.http2 === true ? await http2Route(this.#sessionKey(host, port), target.secure, () => this.#openForHttp2(open, target, progress)) : null;
       if (this.#done) return;
-      const outcome = await this.#upgrade(socket, extra);
+      let carrier: Socket | ClientHttp2Stream;
+      let outcome: Outcome;
+      if (route?.kind === 'session') {
+        // the session's connection is the pool's now: a failure of this WebSocket must not end it
+        this.#sockets = [];
+        ({ stream: carrier, outcome } = await this.#connectStream(route.session, extra));
+      } else {
+        const socket = route?.socket ?? (await open(target, p.tls, progress));
+        if (this.#done) return;
+        carrier = socket;
+        outcome = await this.#upgrade(socket, extra);
+      }
       if (this.#done) return;
       if (outcome.result !== null) {
-        this.#succeed(socket, outcome.result, outcome.head);
+        this.#succeed(carrier, outcome.result, outcome.head);
         return;
       }
-      socket.destroy();
+      carrier.destroy();
       const retry = p.retry !== undefined && outcome.head !== null ? p.retry(outcome.head, attempt) : null;
       if (retry === null) throw new StreamError(SocketError.ConnectionRefusedError, outcome.message, { cause: outcome.cause });
       extra = retry;
     }
   }
 
+  /**
+   * Which HTTP/2 sessions this WebSocket may share: those to the same origin under the same TLS
+   * configuration; none through a proxy (null).
+   */
+  #sessionKey(host: string, port: number): string | null {
+    const p = this.#params;
+    if (p.openStream !== undefined) return null;
+    return `${p.url.protocol}//${host}:${port}|${verificationKey(p.tlsHooks, host, p.tls)}`;
+  }
+
+  /** Opens a connection offering h2 by ALPN, noting whether the peer verified without errors. */
+  async #openForHttp2(open: StreamOpener, target: StreamTarget, progress: StreamProgress): Promise<OpenedConnection> {
+    const hooks = progress.tlsHooks;
+    let clean = false;
+    const watched: StreamProgress = hooks === undefined ? progress : {
+      ...progress,
+      tlsHooks: {
+        ...hooks,
+        verify: (failures, cancelled) => {
+          clean = failures.length === 0;
+          return hooks.verify(failures, cancelled);
+        },
+      },
+    };
+    const tls = this.#params.tls;
+    const socket = await open(target, { ...tls, ALPNProtocols: tls.ALPNProtocols ?? ['h2', 'http/1.1'] }, watched);
+    const verified = !target.secure || (hooks === undefined ? (socket as TLSSocket).authorized : clean);
+    return { socket, verified };
+  }
+
+  /** Sends the extended CONNECT (RFC 8441 §4) on `session` and checks the answer. */
+  async #connectStream(session: ClientHttp2Session, extra: ReadonlyArray<readonly [string, string]>): Promise<{ stream: ClientHttp2Stream; outcome: Outcome }> {
+    const p = this.#params;
+    const { headers, offered } = this.#requestParts(extra);
+    const fields = buildConnectHeaders({ host: hostHeader(p.url), resource: resourceName(p.url), secure: p.url.protocol === 'wss:', origin: p.origin, subprotocols: p.subprotocols, extensions: p.extensionOffer, headers });
+    const { stream, head } = await requestWebSocketStream(session, fields, (s) => {
+      this.#stream = s;
+      if (this.#done) s.close(h2.NGHTTP2_CANCEL);
+    });
+    try {
+      return { stream, outcome: { result: checkConnectResponse(head, { subprotocols: offered, extensions: p.extensionNames }), head } };
+    } catch (e) {
+      if (e instanceof HandshakeError) return { stream, outcome: { result: null, head, message: e.message, cause: e } };
+      throw e;
+    }
+  }
+
+  /** The request's headers (the user's plus a retry's) and every subprotocol they offer. */
+  #requestParts(extra: ReadonlyArray<readonly [string, string]>): { headers: Array<readonly [string, string]>; offered: string[] } {
+    const p = this.#params;
+    const headers = [...p.headers, ...extra];
+    const offered = [...p.subprotocols];
+    for (const [name, value] of headers) {
+      if (name.toLowerCase() === 'sec-websocket-protocol') offered.push(...value.split(',').map((s) => s.trim()));
+    }
+    return { headers, offered };
+  }
+
   /** Sends the upgrade request and reads the response head. */
-  #upgrade(socket: Socket, extra: ReadonlyArray<readonly [string, string]>): Promise<
-    | { result: HandshakeResult; head: ResponseHead }
-    | { result: null; head: ResponseHead | null; message: string; cause: unknown }
-  > {
+  #upgrade(socket: Socket, extra: ReadonlyArray<readonly [string, string]>): Promise<Outcome> {
     const p = this.#params;
     const key = makeKey(randomBytes(16));
-    const headers = [...p.headers, ...extra];
+    const { headers, offered } = this.#requestParts(extra);
     const request = buildRequest({
       host: hostHeader(p.url),
       resource: resourceName(p.url),
@@ -145,10 +227,6 @@ export class ClientHandshake {
       extensions: p.extensionOffer,
       headers,
     });
-    const offered = [...p.subprotocols];
-    for (const [name, value] of headers) {
-      if (name.toLowerCase() === 'sec-websocket-protocol') offered.push(...value.split(',').map((s) => s.trim()));
-    }
     return new Promise((resolve, reject) => {
       const parser = new ResponseParser();
       const cleanup = (): void => {
@@ -191,11 +269,12 @@ export class ClientHandshake {
     });
   }
 
-  #succeed(socket: Socket, result: HandshakeResult, head: ResponseHead): void {
+  #succeed(socket: Socket | ClientHttp2Stream, result: HandshakeResult, head: ResponseHead): void {
     if (this.#done) return;
     this.#done = true;
     this.#clearTimer();
     this.#sockets = [];
+    this.#stream = null;
     socket.removeAllListeners('error');
     this.#events.onConnected(socket, result, head);
   }
@@ -211,6 +290,8 @@ export class ClientHandshake {
     this.#clearTimer();
     for (const s of this.#sockets) s.destroy();
     this.#sockets = [];
+    if (this.#stream !== null && !this.#stream.closed) this.#stream.close(h2.NGHTTP2_CANCEL);
+    this.#stream = null;
   }
 
   #clearTimer(): void {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SessionHandler, SessionOptions } from '../protocol/session';
 import { ConnectionBase, DEFAULT_WRITE_LIMITS, type ConnectionEvents, type WriteLimits } from './connectionBase';
 
@@ -12,7 +13,7 @@ export { DEFAULT_WRITE_LIMITS, type BufferPolicy, type ConnectionEvents, type Wr
 
 /** The connection a socket belongs to (listeners are shared functions, not closures per socket). */
 const kConnection = Symbol('qwebsocket.connection');
-type OwnedSocket = Socket & { [kConnection]?: Connection };
+type OwnedSocket = Duplex & { [kConnection]?: Connection };
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[kConnection]?.receive(chunk);
@@ -29,12 +30,13 @@ function onSocketClose(this: OwnedSocket, hadError: boolean): void {
 
 /** See the module comment. */
 export class Connection extends ConnectionBase {
-  readonly socket: Socket;
+  /** A `net.Socket` (or TLS socket), or another byte stream a subclass knows (an HTTP/2 stream). */
+  readonly socket: Duplex;
 
-  constructor(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits = DEFAULT_WRITE_LIMITS) {
+  constructor(socket: Socket | Duplex, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits = DEFAULT_WRITE_LIMITS) {
     super(handler, events, options, limits);
     this.socket = socket;
-    socket.setNoDelay(true);
+    (socket as Partial<Socket>).setNoDelay?.(true);
     (socket as OwnedSocket)[kConnection] = this;
     socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
@@ -96,16 +98,20 @@ export class Connection extends ConnectionBase {
   protected destroySocket(): void {
     this.socket.destroy();
   }
+  /** The socket whose addresses are reported (a subclass's stream may run over another). */
+  protected get addressSocket(): Partial<Socket> {
+    return this.socket as Partial<Socket>;
+  }
   get localAddress(): string {
-    return this.socket.localAddress ?? '';
+    return this.addressSocket.localAddress ?? '';
   }
   get localPort(): number {
-    return this.socket.localPort ?? 0;
+    return this.addressSocket.localPort ?? 0;
   }
   get remoteAddress(): string {
-    return this.socket.remoteAddress ?? '';
+    return this.addressSocket.remoteAddress ?? '';
   }
   get remotePort(): number {
-    return this.socket.remotePort ?? 0;
+    return this.addressSocket.remotePort ?? 0;
   }
 }

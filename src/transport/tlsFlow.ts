@@ -85,12 +85,21 @@ function keepSession(key: string, session: Buffer, failures: TlsVerifyFailure[])
  * session verified under one configuration is never resumed under a stricter one.
  */
 function sessionCacheKey(hooks: TlsClientHooks, host: string, tls: ConnectionOptions): string {
+  return `${hooks.sessionKey}|${verificationKey(hooks, host, tls)}`;
+}
+
+/**
+ * A digest of everything that decides how a peer is verified and who we are to it: connections
+ * may share TLS state (a resumed session, an HTTP/2 session) only under the same one.
+ */
+export function verificationKey(hooks: TlsClientHooks | undefined, host: string, tls: ConnectionOptions): string {
   const text = (v: unknown): string => (v === undefined ? '' : Array.isArray(v) ? v.map(text).join('\n') : Buffer.isBuffer(v) ? v.toString('base64') : String(v));
   const h = createHash('sha256');
-  for (const part of [hooks.verifyMode, hooks.verifyDepth, hooks.verifyName ?? host, text(tls.ca), text(tls.cert), tls.servername, tls.ciphers, tls.minVersion, tls.maxVersion]) {
-    h.update(text(part)).update('\0');
-  }
-  return `${hooks.sessionKey}|${h.digest('base64')}`;
+  const parts: unknown[] = [hooks?.verifyMode, hooks?.verifyDepth, hooks?.verifyName ?? host, text(tls.ca), text(tls.cert), tls.servername, tls.ciphers, tls.minVersion, tls.maxVersion];
+  // without the hooks OpenSSL verifies: whether it rejects, and the key behind the certificate, count too
+  if (hooks === undefined) parts.push(tls.rejectUnauthorized, text(tls.key));
+  for (const part of parts) h.update(text(part)).update('\0');
+  return h.digest('base64');
 }
 
 /** errorString() of a failed TLS handshake, in Qt's words (the OpenSSL detail stays in `cause`). */

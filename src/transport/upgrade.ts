@@ -1,13 +1,30 @@
 /**
  * Taking an HTTP upgrade (from Node's http parser) to an open server-side WebSocket: checks the
  * request (protocol/serverHandshake), asks the owner about the Origin, writes the 101 or the
- * error response, and hands the socket over.
+ * error response, and hands the socket over. The owner's part of the decision
+ * ({@link decideChecked}) is shared with the HTTP/2 handshake (transport/http2Upgrade).
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused } from '../protocol/serverHandshake';
+import { Timeouts } from '../codec/constants';
+import { acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused, type AcceptedUpgrade, type RefusedUpgrade, type UpgradeRequest } from '../protocol/serverHandshake';
+import type { TransportSocket } from './openConnection';
+
+/**
+ * What a server keeps of an accepted request (Node's IncomingMessage, a parsed RequestHead, or
+ * an HTTP/2 stream's fields: `:path` as url, `:authority` as host, no pseudo-headers).
+ */
+export interface AcceptedRequest {
+  url?: string;
+  headers: { host?: string };
+  rawHeaders: string[];
+  /**
+   * The header lines as received, each starting with CRLF (a RequestHead's): kept in place of
+   * rawHeaders, since url and host are slices of the same text (one string per idle connection).
+   */
+  headerBlock?: string;
+}
 
 /** What the upgrade needs from the server that owns it. */
 export interface UpgradeOwner {
@@ -23,8 +40,8 @@ export interface UpgradeOwner {
   negotiateExtensions(offer: string): { response: string; agreement: unknown } | null | 'malformed';
   /** Returns false to refuse the Origin (answered with 403). */
   authorizeOrigin(origin: string): boolean;
-  /** The handshake succeeded: the socket is now a WebSocket. */
-  accepted(socket: Socket, head: Buffer, req: IncomingMessage, origin: string, subprotocol: string, extensions: unknown): void;
+  /** The handshake succeeded: the socket (or HTTP/2 stream) is now a WebSocket. */
+  accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, extensions: unknown): void;
   /** The handshake was refused with this HTTP status. */
   refused(status: number, message: string): void;
 }
@@ -35,34 +52,68 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string, h
   socket.on('error', () => {});
   if (socket.writable) socket.end(errorResponse(status, message, headers, serverName));
   // do not wait for a client that never reads its response
-  setTimeout(() => socket.destroy(), 1000).unref();
+  setTimeout(() => socket.destroy(), Timeouts.REFUSED_LINGER_MS).unref();
+}
+
+/** A refused request: the status, message and headers to answer with. */
+export interface UpgradeRefusal {
+  refused: true;
+  status: number;
+  message: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+}
+
+/** An accepted request as its owner agreed to it, before the answer is written (either handshake). */
+export interface CheckedUpgrade {
+  refused: false;
+  /** The client's Sec-WebSocket-Key ('' over HTTP/2 without one). */
+  key: string;
+  origin: string;
+  subprotocol: string;
+  /** The Sec-WebSocket-Extensions answer ('' for none) and the agreement for accepted(). */
+  extensionResponse: string;
+  extensions: unknown;
+}
+
+/** An upgrade request checked against its owner: refused with a status, or the 101 to send. */
+export type UpgradeDecision = UpgradeRefusal | (CheckedUpgrade & { response: string });
+
+/**
+ * The owner's decision on a request checked by protocol/serverHandshake (HTTP/1.1 or HTTP/2):
+ * asks the owner about the Origin and the extension offer, and chooses the subprotocol. A
+ * refusal is reported to the owner here.
+ */
+export function decideChecked(check: AcceptedUpgrade | RefusedUpgrade, owner: UpgradeOwner): UpgradeRefusal | CheckedUpgrade {
+  const refuse = (status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = []): UpgradeRefusal => {
+    owner.refused(status, message);
+    return { refused: true, status, message, headers };
+  };
+  if (isRefused(check)) return refuse(check.status, check.message, check.headers);
+  if (!owner.authorizeOrigin(check.origin)) return refuse(403, 'Origin not allowed');
+  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
+  if (ext === 'malformed') return refuse(400, 'Malformed Sec-WebSocket-Extensions');
+  const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
+  return { refused: false, key: check.key, origin: check.origin, subprotocol, extensionResponse: ext?.response ?? '', extensions: ext?.agreement ?? null };
+}
+
+/** Checks one HTTP/1.1 upgrade request and decides on it ({@link decideChecked}), with the 101 to send. */
+export function decideUpgrade(req: UpgradeRequest, owner: UpgradeOwner): UpgradeDecision {
+  const d = decideChecked(checkUpgradeRequest(req), owner);
+  return d.refused ? d : { ...d, response: acceptResponse(d.key, d.subprotocol, owner.serverHeader, d.extensionResponse) };
 }
 
 /**
- * Handles one upgrade request.
+ * Handles one upgrade request that Node's http parser read from `socket`.
  * @returns true when the socket became a WebSocket
  */
 export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: UpgradeOwner): boolean {
-  const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
-  if (isRefused(check)) {
-    refuseUpgrade(socket, check.status, check.message, check.headers, owner.serverHeader);
-    owner.refused(check.status, check.message);
-    return false;
-  }
-  if (!owner.authorizeOrigin(check.origin)) {
-    refuseUpgrade(socket, 403, 'Origin not allowed', [], owner.serverHeader);
-    owner.refused(403, 'Origin not allowed');
+  const d = decideUpgrade({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers }, owner);
+  if (d.refused) {
+    refuseUpgrade(socket, d.status, d.message, d.headers, owner.serverHeader);
     return false;
   }
   if (socket.destroyed || !socket.writable) return false;
-  const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
-  if (ext === 'malformed') {
-    refuseUpgrade(socket, 400, 'Malformed Sec-WebSocket-Extensions', [], owner.serverHeader);
-    owner.refused(400, 'Malformed Sec-WebSocket-Extensions');
-    return false;
-  }
-  const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
-  socket.write(acceptResponse(check.key, subprotocol, owner.serverHeader, ext?.response ?? ''));
-  owner.accepted(socket as Socket, head, req, check.origin, subprotocol, ext?.agreement ?? null);
+  socket.write(d.response);
+  owner.accepted(socket as TransportSocket, head, req, d.origin, d.subprotocol, d.extensions);
   return true;
 }

@@ -391,6 +391,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
 
   #start(socket: Socket, deflate: DeflateSetting | null): void {
     const s = this.#settings;
+    // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
+    socket.setNoDelay?.(true);
     const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
     events.binaryType = this.#binaryType;
     const ep = new Endpoint(socket, events, {

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -52,7 +53,7 @@ export class FrameReader {
   #waiters: Array<() => void> = [];
   closed = false;
 
-  constructor(socket: Socket, initial?: Buffer) {
+  constructor(socket: Socket | Duplex, initial?: Buffer) {
     if (initial && initial.length > 0) this.#push(initial);
     socket.on('data', (d: Buffer) => this.#push(d));
     socket.on('close', () => {

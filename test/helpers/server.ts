@@ -6,18 +6,27 @@ import { WebSocketServer, SslMode, type WebSocket } from '../../src/index';
 export async function echoServer(setup?: (s: WebSocketServer) => void): Promise<{ server: WebSocketServer; port: number; sockets: WebSocket[] }> {
   const server = new WebSocketServer('test-server', SslMode.NonSecureMode);
   setup?.(server);
+  const sockets = echoEach(server);
+  if (!(await server.listen('127.0.0.1', 0))) throw new Error(server.errorString());
+  return { server, port: server.serverPort(), sockets };
+}
+
+/**
+ * Takes every connection `server` accepts (into the returned list) and makes it echo each
+ * message, text ones with `textPrefix` in front.
+ */
+export function echoEach(server: WebSocketServer, textPrefix = ''): WebSocket[] {
   const sockets: WebSocket[] = [];
   server.on('newConnection', () => {
     let ws: WebSocket | null;
     while ((ws = server.nextPendingConnection()) !== null) {
       const s = ws;
       sockets.push(s);
-      s.on('textMessageReceived', (m) => s.sendTextMessage(m));
+      s.on('textMessageReceived', (m) => s.sendTextMessage(textPrefix + m));
       s.on('binaryMessageReceived', (m) => s.sendBinaryMessage(m));
     }
   });
-  if (!(await server.listen('127.0.0.1', 0))) throw new Error(server.errorString());
-  return { server, port: server.serverPort(), sockets };
+  return sockets;
 }
 
 /** Sends raw bytes on a new TCP connection and collects everything until the server closes. */

@@ -60,6 +60,22 @@ describe('WebSocketServer: listening', () => {
 });
 
 describe('WebSocketServer: connections', () => {
+  it("a server connection's request(): the URL and the headers as the client sent them", async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const { socket } = await rawClient(port, '/room/7?x=1', 'X-Token:  abc \r\nx-token: second\r\n');
+    cleanups.push(() => socket.destroy());
+    await new Promise<void>((r) => {
+      const check = (): void => (sockets.length === 1 ? r() : void setTimeout(check, 10));
+      check();
+    });
+    const req = sockets[0].request();
+    expect(req.url).toBe(`ws://127.0.0.1:${port}/room/7?x=1`);
+    expect(req.headers[0]).toEqual(['Host', `127.0.0.1:${port}`]);
+    expect(req.headers.slice(-2)).toEqual([['X-Token', 'abc'], ['x-token', 'second']]);
+    expect(req.headers.map(([k]) => k)).toContain('Sec-WebSocket-Key');
+  });
+
   it('queues connections: newConnection, hasPendingConnections, nextPendingConnection', async () => {
     const server = new WebSocketServer('q');
     cleanups.push(() => server.close());

@@ -50,6 +50,17 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     return c;
   }
 
+  /** A connection the native listener accepted (`id`), its handshake done: decoded natively from now on. */
+  static accepted(id: number, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): NativeConnection {
+    const shared = ioShared() as IoShared;
+    const c = new NativeConnection(shared, handler, events, options, limits);
+    c.#id = id;
+    // (called from the RAW event that completed the request: the connection is open)
+    shared.io.ioUpgrade(id, c.session.decoder.state);
+    registerOwner(id, c);
+    return c;
+  }
+
   private constructor(shared: IoShared, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
     super(handler, events, options, limits);
     this.#shared = shared;

@@ -6,6 +6,7 @@
  * @module
  */
 import { getSystemErrorName } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { native } from '../../codec/native';
 import { IoEvent, Limits, Record } from '../../codec/constants';
 
@@ -30,6 +31,30 @@ export interface NativeIo {
   ioClose(id: number): number;
   ioRead(id: number, on: boolean): number;
   ioAddress(id: number, peer: boolean): [address: string, port: number, family: string] | null;
+  /** @returns the listener id, or a negative libuv error ('' listens on every address) */
+  ioListen(ip: string, port: number, handshakeMs: number): number;
+  ioListenAddress(lid: number): [address: string, port: number, family: string] | null;
+  ioListenPause(lid: number, paused: boolean): number;
+  ioListenTimeout(lid: number, handshakeMs: number): number;
+  ioListenClose(lid: number): number;
+  /** The handshake of accepted connection `id` is done: its reads are decoded with `state` from now on. */
+  ioUpgrade(id: number, state: Uint8Array): number;
+  /** Every open connection's id is below it. */
+  ioIdBound(): number;
+}
+
+/** What receives a native listener's events. */
+export interface ListenerSink {
+  /** Bytes `[start, start + length)` of {@link IoShared.read}, read raw from accepted connection `id` (its HTTP request). */
+  onRaw(id: number, start: number, length: number): void;
+  onListenError(err: Error): void;
+}
+
+const listeners: Array<ListenerSink | undefined> = [];
+
+/** Routes listener `lid`'s events (RAW for its connections, errors) to `sink`; undefined unregisters. */
+export function registerListener(lid: number, sink: ListenerSink | undefined): void {
+  listeners[lid] = sink;
 }
 
 /** What receives one native connection's events. */
@@ -48,6 +73,14 @@ const owners: Array<IoOwner | undefined> = [];
 function onEvent(kind: number, id: number, a: number, b: number): void {
   if (kind === IoEvent.SLAB) {
     newReadBuffer();
+    return;
+  }
+  if (kind === IoEvent.RAW) {
+    listeners[(shared as IoShared).keep[1]]?.onRaw(id, a, b);
+    return;
+  }
+  if (kind === IoEvent.LISTEN_ERROR) {
+    listeners[id]?.onListenError(ioError(-a, 'accept'));
     return;
   }
   const owner = owners[id];
@@ -73,19 +106,26 @@ function onEvent(kind: number, id: number, a: number, b: number): void {
 }
 
 /** A Node-style system error (code, errno) for a libuv error number. */
-export function ioError(errno: number, syscall = 'read'): Error {
+export function ioError(errno: number, syscall = 'read'): Error & { code: string } {
   let code: string;
   try {
     code = getSystemErrorName(errno);
   } catch {
     code = 'EIO';
   }
-  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
+  // no stack: it would only show the event loop, and capturing it is most of the cost (a
+  // reset connection makes one of these)
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const err = new Error(`${syscall} ${code}`);
+  Error.stackTraceLimit = limit;
+  return Object.assign(err, { code, errno, syscall });
 }
 
 /**
  * The memory shared with C++: reads land in `read` (replaced when it fills up), their records in
- * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held.
+ * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held;
+ * `keep[1]` is the listener of a RAW event's connection.
  */
 export interface IoShared {
   readonly io: NativeIo;
@@ -107,18 +147,20 @@ let why: string | null = null;
 function setUp(): IoShared | null {
   const mode = process.env.QWS_TRANSPORT;
   if (mode === 'node') return fail('disabled by QWS_TRANSPORT=node');
+  // Its libuv handles live on the loop of the thread that started it; a worker's loop ends with
+  // the worker, and handles left on it crashed or hung the process at exit. Workers use net.Socket.
+  if (!isMainThread) return fail('the native transport runs on the main thread only (this is a worker thread)');
   const io = usableTransport(native);
   if (typeof io === 'string') return fail(io);
   const read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
   const records = new Uint32Array(Limits.RECORD_CAPACITY * Record.STRIDE);
-  const keep = new Uint32Array(1);
+  const keep = new Uint32Array(IoEvent.KEEP_WORDS);
   let r: number;
   try {
     r = io.ioInit(read, records, keep, onEvent);
   } catch (e) {
     return fail(`the native transport failed to start (${e instanceof Error ? e.message : String(e)})`);
   }
-  // another thread (a worker) owns it: that thread's sockets stay on net.Socket
   if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
   return { io, read, records, keep };
 }
@@ -163,15 +205,15 @@ export function nativeTransportStatus(): string {
 }
 
 /** Routes the events of connection `id` to `owner` (until its CLOSED event). */
-export function registerOwner(id: number, owner: IoOwner): void {
+export function registerOwner(id: number, owner: IoOwner | undefined): void {
   owners[id] = owner;
 }
 
-/** Open native connections whose local port is `port` (tests: what a server still holds). */
+/** Open native connections whose local port is `port`, handshaking ones too (tests: what a server still holds). */
 export function nativeConnectionsOnPort(port: number): number {
   const s = shared;
   if (s === null) return 0;
   let n = 0;
-  for (let id = 0; id < owners.length; id++) if (owners[id] !== undefined && s.io.ioAddress(id, false)?.[1] === port) n++;
+  for (let id = 0, end = s.io.ioIdBound(); id < end; id++) if (s.io.ioAddress(id, false)?.[1] === port) n++;
   return n;
 }

@@ -62,6 +62,30 @@ describe('native transport', () => {
     expect(sockets[0].peerAddress()).toBe('127.0.0.1');
   });
 
+  it.runIf(native)('listen() on an IP address: the addon listens and accepts (no net.Server), requests are checked, the echo works', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    type Handle = { address?: () => unknown; getConnections?: unknown };
+    const handles = (process as unknown as { _getActiveHandles(): Handle[] })._getActiveHandles();
+    const netServers = handles.filter((h) => typeof h.getConnections === 'function' && (h.address?.() as { port?: number } | null)?.port === port);
+    expect(netServers).toEqual([]);
+    const { socket, reader } = await rawClient(port);
+    cleanups.push(() => socket.destroy());
+    await until(() => sockets.length === 1, 'the connection');
+    socket.write(frame(1, 'accepted natively', { mask: true }));
+    expect((await reader.next())?.payload.toString()).toBe('accepted natively');
+    // a refused request is answered from the native side too
+    const refused = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => (got += d.toString('latin1')));
+      s.on('close', () => resolve(got));
+      s.write(upgradeRequest(port, { 'Sec-WebSocket-Version': '8' }));
+    });
+    expect(refused.startsWith('HTTP/1.1 400')).toBe(true);
+    expect(refused).toContain('Sec-WebSocket-Version: 13');
+  });
+
   it('frames sent in the same write as the upgrade request are not lost in the takeover', async () => {
     const { server, port } = await echoServer();
     cleanups.push(() => server.close());

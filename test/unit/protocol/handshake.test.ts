@@ -1,10 +1,11 @@
 /**
  * The client's opening handshake, sans I/O (RFC 6455 §4.1): accept key, key format, request
- * building, the response head parser (fed split at every byte offset) and the response checks.
+ * building, the response head parser (fed split at every byte offset) and the response checks;
+ * and the extended CONNECT of RFC 8441 (its header fields, the check of its answer).
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ResponseParser, acceptKey, buildRequest, checkResponse, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey, makeKey,
+  ResponseParser, acceptKey, buildConnectHeaders, buildRequest, checkConnectResponse, checkResponse, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey, makeKey,
   type ResponseHead, type RequestSpec,
 } from '../../../src/protocol/handshake';
 import { HandshakeError } from '../../../src/errors';
@@ -241,5 +242,44 @@ describe('checkResponse (RFC 6455 §4.1, the client checks the server response)'
       expect(e.status, name).toBe(101);
       expect(e.code, name).toBe('QWS_ERR_HANDSHAKE');
     }
+  });
+});
+
+describe('extended CONNECT, client side (RFC 8441)', () => {
+  const spec = { host: 'example.com:8443', resource: '/chat?x=1', secure: true, origin: '', subprotocols: [] as string[], extensions: '', headers: [] as Array<[string, string]> };
+
+  it('sends the pseudo-headers and version, lower-case names, no key and no HTTP/1.1 connection headers', () => {
+    const h = buildConnectHeaders({
+      ...spec, origin: 'https://app.example', subprotocols: ['a', 'b'], extensions: 'permessage-deflate',
+      headers: [['X-Token', 't1'], ['x-token', 't2'], ['Connection', 'keep-alive'], ['Upgrade', 'h2c'], ['Host', 'evil'], ['TE', 'gzip'], ['Sec-WebSocket-Key', 'k']],
+    });
+    expect(h).toEqual({
+      ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'https', ':path': '/chat?x=1', ':authority': 'example.com:8443',
+      'sec-websocket-version': '13', origin: 'https://app.example', 'x-token': ['t1', 't2'], 'sec-websocket-protocol': 'a, b', 'sec-websocket-extensions': 'permessage-deflate',
+    });
+    expect(buildConnectHeaders({ ...spec, secure: false })[':scheme']).toBe('http');
+  });
+
+  it('refuses header injection as the HTTP/1.1 request does', () => {
+    expect(() => buildConnectHeaders({ ...spec, headers: [['X-A', 'v\r\nX-B: w']] })).toThrow(HandshakeError);
+    expect(() => buildConnectHeaders({ ...spec, headers: [['bad name', 'v']] })).toThrow(HandshakeError);
+  });
+
+  const head = (status: number, headers: Record<string, string> = {}): ResponseHead => ({ status, statusText: '', headers: new Map(Object.entries(headers)), rest: Buffer.alloc(0) });
+
+  it('accepts :status 200 with what was offered, needing no Sec-WebSocket-Accept', () => {
+    expect(checkConnectResponse(head(200), { subprotocols: [], extensions: [] })).toEqual({ subprotocol: '', extensions: '' });
+    expect(checkConnectResponse(head(200, { 'sec-websocket-protocol': 'b', 'sec-websocket-extensions': 'permessage-deflate' }), { subprotocols: ['a', 'b'], extensions: ['permessage-deflate'] }))
+      .toEqual({ subprotocol: 'b', extensions: 'permessage-deflate' });
+  });
+
+  it.each([
+    ['another status', head(101), /Unexpected HTTP status 101/],
+    ['a refusal', head(403), /403/],
+    ['a subprotocol not offered', head(200, { 'sec-websocket-protocol': 'z' }), /subprotocol/],
+    ['an extension not offered', head(200, { 'sec-websocket-extensions': 'x-ext' }), /extension/],
+    ['another version', head(200, { 'sec-websocket-version': '8' }), /Version/],
+  ])('fails on %s', (_what, h, message) => {
+    expect(() => checkConnectResponse(h, { subprotocols: ['a'], extensions: [] })).toThrow(message);
   });
 });

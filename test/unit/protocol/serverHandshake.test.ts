@@ -2,11 +2,13 @@
  * The server's opening handshake, sans I/O (RFC 6455 §4.2): the checks on the client's request and
  * the HTTP status each bad request gets, subprotocol choice, and the exact response bytes.
  * (The request head itself is parsed by Node's http parser; header-size limits (431) and
- * origin refusal (403) are exercised over sockets in test/integration.)
+ * origin refusal (403) are exercised over sockets in test/integration.) Also the HTTP/2 extended
+ * CONNECT of RFC 8441: its checks and its header fields.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  acceptResponse, checkUpgradeRequest, chooseSubprotocol, errorResponse, isRefused, type RefusedUpgrade, type UpgradeRequest,
+  acceptResponse, checkConnectRequest, checkUpgradeRequest, chooseSubprotocol, connectAcceptHeaders, connectErrorHeaders, errorResponse, isRefused,
+  isWebSocketConnect, type RefusedUpgrade, type UpgradeRequest,
 } from '../../../src/protocol/serverHandshake';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='; // RFC 6455 §1.3
@@ -131,5 +133,54 @@ describe('acceptResponse / errorResponse', () => {
     expect(errorResponse(431, '').split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(errorResponse(426, 'x').split('\r\n')[0]).toBe('HTTP/1.1 426 Upgrade Required');
     expect(errorResponse(599, 'x').split('\r\n')[0]).toBe('HTTP/1.1 599 Error');
+  });
+});
+
+describe('extended CONNECT (RFC 8441)', () => {
+  const connect = (extra: Record<string, string | undefined> = {}): UpgradeRequest['headers'] => {
+    const h: Record<string, string | undefined> = {
+      ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'https', ':path': '/chat?room=1', ':authority': 'server.example.com',
+      'sec-websocket-version': '13', ...extra,
+    };
+    for (const k of Object.keys(h)) if (h[k] === undefined) delete h[k];
+    return h;
+  };
+
+  it('recognises only CONNECT with :protocol websocket', () => {
+    expect(isWebSocketConnect(connect())).toBe(true);
+    expect(isWebSocketConnect(connect({ ':protocol': 'webtransport' }))).toBe(false);
+    expect(isWebSocketConnect(connect({ ':protocol': undefined }))).toBe(false);
+    expect(isWebSocketConnect(connect({ ':method': 'GET' }))).toBe(false);
+  });
+
+  it('accepts without a key (RFC 8441 §5: :protocol replaces it), and keeps a valid key for Sec-WebSocket-Accept', () => {
+    const c = checkConnectRequest({ headers: connect({ origin: 'https://a.example', 'sec-websocket-protocol': 'a, b', 'sec-websocket-extensions': 'permessage-deflate' }) });
+    expect(c).toEqual({ key: '', origin: 'https://a.example', protocols: ['a', 'b'], extensions: 'permessage-deflate' });
+    expect(checkConnectRequest({ headers: connect({ 'sec-websocket-key': KEY }) })).toMatchObject({ key: KEY });
+    expect(checkConnectRequest({ headers: connect({ 'sec-websocket-key': 'short' }) })).toMatchObject({ key: '' });
+  });
+
+  it.each([':scheme', ':path', ':authority'])('refuses a request without %s with 400', (name) => {
+    expect(checkConnectRequest({ headers: connect({ [name]: undefined }) })).toMatchObject({ status: 400 });
+    expect(checkConnectRequest({ headers: connect({ [name]: '' }) })).toMatchObject({ status: 400 });
+  });
+
+  it('refuses another Sec-WebSocket-Version with 400 naming 13, as over HTTP/1.1', () => {
+    expect(checkConnectRequest({ headers: connect({ 'sec-websocket-version': '8' }) })).toEqual({ status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', '13']] });
+    expect(checkConnectRequest({ headers: connect({ 'sec-websocket-version': undefined }) })).toMatchObject({ status: 400 });
+  });
+
+  it('answers :status 200 with lower-case fields, Sec-WebSocket-Accept only for a key, no unsafe Server value', () => {
+    expect(connectAcceptHeaders('', '', '')).toEqual({ ':status': 200 });
+    expect(connectAcceptHeaders(KEY, 'chat', 'srv', 'permessage-deflate')).toEqual({
+      ':status': 200, 'sec-websocket-accept': ACCEPT, 'sec-websocket-protocol': 'chat', 'sec-websocket-extensions': 'permessage-deflate', server: 'srv',
+    });
+    expect(connectAcceptHeaders('', '', 'x\r\nSet-Cookie: a=b')).toEqual({ ':status': 200 });
+  });
+
+  it('refusal fields: status, byte length, and no HTTP/1.1 connection headers (forbidden in HTTP/2)', () => {
+    expect(connectErrorHeaders(426, 'é', [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Version', '13']], 'srv')).toEqual({
+      ':status': 426, 'content-type': 'text/plain; charset=utf-8', 'content-length': '2', 'sec-websocket-version': '13', server: 'srv',
+    });
   });
 });

@@ -1,0 +1,158 @@
+/**
+ * A listening socket on the addon's native transport: libuv accepts, and an accepted
+ * connection's first reads come here raw, as bytes of the shared read buffer, until its HTTP
+ * request is complete (protocol/requestHead parses it). No net.Socket, no http parser, no
+ * IncomingMessage, no JS call on accept and no JS timer per connection: the handshake deadline
+ * is kept natively. The owner checks the request; the 101 or the refusal is written from C++
+ * and an accepted connection continues as a {@link NativeConnection} on the same id.
+ * @module
+ */
+import cluster from 'node:cluster';
+import { errorResponse } from '../../protocol/serverHandshake';
+import { parseRequestHead, type RequestHead } from '../../protocol/requestHead';
+import { ioError, ioShared, registerListener, registerOwner, type IoOwner, type IoShared, type ListenerSink } from './nativeIo';
+
+/** An accepted connection whose handshake is done, handed to the transport by id. */
+export class AcceptedNative {
+  constructor(readonly id: number) {}
+}
+
+/** What a listener reports to the server that owns it. */
+export interface NativeListenerOwner {
+  /** A complete request on connection `id`; `rest` holds the bytes after it (copied), if any. */
+  onRequest(listener: NativeListener, id: number, head: RequestHead, rest: Buffer | null): void;
+  /** A malformed (400) or oversized (431) request head; it was answered and the connection ends. */
+  onBadRequest(status: number): void;
+  onAcceptError(err: Error): void;
+}
+
+/**
+ * A connection whose request is not complete yet (its bytes so far, copied), or that was
+ * answered with an error and only waits to close (bytes null). Transient: most requests arrive
+ * in one read and never get one.
+ */
+class Unfinished implements IoOwner {
+  constructor(
+    readonly listener: NativeListener,
+    readonly id: number,
+    public bytes: Buffer | null,
+  ) {}
+  onBatch(): void {}
+  onEof(): void {}
+  onDrain(): void {}
+  onError(): void {}
+  onClosed(): void {
+    this.listener.forget(this.id);
+  }
+}
+
+/** See the module comment. */
+export class NativeListener implements ListenerSink {
+  readonly #shared: IoShared;
+  readonly #lid: number;
+  readonly #owner: NativeListenerOwner;
+  readonly #unfinished = new Map<number, Unfinished>();
+  #closed = false;
+
+  private constructor(shared: IoShared, lid: number, owner: NativeListenerOwner) {
+    this.#shared = shared;
+    this.#lid = lid;
+    this.#owner = owner;
+    registerListener(lid, this);
+  }
+
+  /**
+   * Listens on `ip:port` ('' = every address).
+   * @returns the listener, null when the native transport cannot serve here (nor in a cluster
+   * worker: its port is shared through the primary by Node's net.Server), or the bind error
+   */
+  static listen(ip: string, port: number, handshakeMs: number, owner: NativeListenerOwner): NativeListener | Error | null {
+    if (cluster.isWorker) return null;
+    const shared = ioShared();
+    if (shared === null || typeof shared.io.ioListen !== 'function') return null;
+    let lid = shared.io.ioListen(ip, port, handshakeMs);
+    // every address: '::' (dual stack) where IPv6 is available, else 0.0.0.0, as Node does
+    if (lid < 0 && ip === '' && ['EAFNOSUPPORT', 'EADDRNOTAVAIL'].includes(ioError(lid).code)) lid = shared.io.ioListen('0.0.0.0', port, handshakeMs);
+    if (lid < 0) return ioError(lid, 'listen');
+    return new NativeListener(shared, lid, owner);
+  }
+
+  /** Where it listens: [address, port, family], null once closed. */
+  address(): [address: string, port: number, family: string] | null {
+    return this.#closed ? null : this.#shared.io.ioListenAddress(this.#lid);
+  }
+
+  /** Paused: new connections wait in the kernel's backlog. */
+  pause(paused: boolean): void {
+    if (!this.#closed) this.#shared.io.ioListenPause(this.#lid, paused);
+  }
+
+  /** The handshake timeout for connections accepted from now on. */
+  setHandshakeTimeout(ms: number): void {
+    if (!this.#closed) this.#shared.io.ioListenTimeout(this.#lid, ms);
+  }
+
+  /** Stops listening; connections still in their handshake are closed. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#shared.io.ioListenClose(this.#lid);
+    registerListener(this.#lid, undefined);
+  }
+
+  /** Writes the 101 (or any bytes) on connection `id` from C++. */
+  write(id: number, text: string): void {
+    this.#shared.io.ioWrite(id, Buffer.from(text, 'latin1'));
+  }
+
+  /** Answers `id` with an error status and ends it; it closes when the peer does, or at its handshake deadline. */
+  refuse(id: number, status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = [], serverName = ''): void {
+    this.write(id, errorResponse(status, message, headers, serverName));
+    this.#shared.io.ioEnd(id);
+    const u = this.#unfinished.get(id);
+    if (u !== undefined) u.bytes = null;
+    else {
+      const waiting = new Unfinished(this, id, null);
+      this.#unfinished.set(id, waiting);
+      registerOwner(id, waiting);
+    }
+  }
+
+  /** @internal the connection of an unfinished request closed */
+  forget(id: number): void {
+    this.#unfinished.delete(id);
+  }
+
+  onRaw(id: number, start: number, length: number): void {
+    const u = this.#unfinished.get(id);
+    if (u !== undefined && u.bytes === null) return; // answered already: what follows is ignored
+    const read = this.#shared.read.subarray(start, start + length);
+    const bytes = u === undefined ? read : Buffer.concat([u.bytes as Buffer, read]);
+    const r = parseRequestHead(bytes);
+    if (r === null) {
+      // (copied: the shared read buffer is reused)
+      if (u !== undefined) u.bytes = bytes;
+      else {
+        const waiting = new Unfinished(this, id, Buffer.from(read));
+        this.#unfinished.set(id, waiting);
+        registerOwner(id, waiting);
+      }
+      return;
+    }
+    if (u !== undefined) {
+      this.#unfinished.delete(id);
+      registerOwner(id, undefined);
+    }
+    if ('status' in r) {
+      this.refuse(id, r.status, r.status === 431 ? 'Request headers too large' : 'Bad request');
+      this.#owner.onBadRequest(r.status);
+      return;
+    }
+    const rest = r.end < bytes.length ? Buffer.from(bytes.subarray(r.end)) : null;
+    this.#owner.onRequest(this, id, r.head, rest);
+  }
+
+  onListenError(err: Error): void {
+    this.#owner.onAcceptError(err);
+  }
+}
