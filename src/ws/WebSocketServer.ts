@@ -17,7 +17,11 @@ import type { DeflateSetting } from '../core/request';
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { acceptResponseLines, checkUpgradeRequest, isRefused } from '../protocol/serverHandshake';
 import { refuseUpgrade } from '../transport/upgrade';
-import { WebSocket, attachServerSocket, startServerSocket } from './WebSocket';
+import { TopicHub } from '../core/topicHub';
+import type { PubSubBroker } from '../core/broker';
+import { Limits } from '../codec/constants';
+import { WebSocket, attachServerSocket, startServerSocket, topicDelivery } from './WebSocket';
+import { publishMessageOf, type PublishOptions, type Sendable } from './data';
 import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** What verifyClient is given. */
@@ -89,6 +93,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   readonly #settings: ConnectionSettings;
   readonly #class: W;
   readonly #route: UpgradeTarget;
+  readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => Limits.DEFAULT_OUTGOING_FRAME_SIZE);
 
   /**
    * @param callback with `port`: called when listening
@@ -274,10 +279,34 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       deflate: ext?.agreement ?? null,
       settings: this.#settings,
       onClose: clients === undefined ? null : (gone) => this.#forget(gone as InstanceType<W>),
+      topics: this.#topics,
     });
     clients?.add(ws);
     cb(ws, req);
     startServerSocket(ws, head);
+  }
+
+  // ---- topics (an addition to ws: see core/topics) ---------------------------------------
+
+  /**
+   * Publishes a message (data and `binary`/`compress` as send's) to every socket of this server
+   * subscribed to the topic, framed once (and compressed once per zlib setting for peers without
+   * context takeover); with a broker, also to the subscribers on every other server. Not in ws.
+   * @param options also `local: true`: this server only, not through the broker
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message, or one larger than the broker takes
+   */
+  publish(topic: string, data: Sendable, options?: PublishOptions & { local?: boolean }): number {
+    return this.#topics.publishMessage(topic, publishMessageOf(data, options), options, null);
+  }
+
+  /**
+   * Carries this server's topics to other processes and machines (e.g. `new RedisBroker(…)` from
+   * `qwebsocket/redis`); null goes back to this server alone. Not in ws.
+   * @throws InvalidArgumentError for an object that is not a broker
+   */
+  setPubSubBroker(broker: PubSubBroker | null): void {
+    this.#topics.setBroker(broker);
   }
 
   #forget(ws: InstanceType<W>): void {
