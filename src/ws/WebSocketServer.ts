@@ -22,6 +22,7 @@ import type { PubSubBroker } from '../core/broker';
 import { Limits } from '../codec/constants';
 import { WebSocket, attachServerSocket, startServerSocket, topicDelivery } from './WebSocket';
 import { publishMessageOf, type PublishOptions, type Sendable } from './data';
+import { WS_VERSIONS, negotiationRefusal, requestRefusal } from './handshakeRules';
 import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** What verifyClient is given. */
@@ -64,6 +65,9 @@ export interface WebSocketServerEventMap<S = WebSocket> {
   close: [];
   wsClientError: [error: Error, socket: Duplex, request: IncomingMessage];
 }
+
+/** Sockets handed to handleUpgrade once (a second call is a misconfiguration, as ws says). */
+const upgraded = new WeakSet<Duplex>();
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -131,7 +135,8 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       const onError = (err: Error): boolean => this.emit('error', err);
       http.on('listening', onListening);
       http.on('error', onError);
-      routeUpgrades(http, o.path, this.#route);
+      // its own http server serves no other: every path reaches handleUpgrade (400 from shouldHandle, as ws)
+      routeUpgrades(http, this.#ownsHttp ? undefined : o.path, this.#route);
       this.#removeListeners = () => {
         http.off('listening', onListening);
         http.off('error', onError);
@@ -195,14 +200,26 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
    * answered with an error status (or handed to 'wsClientError' listeners for a bad request).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
+    if (upgraded.has(socket)) throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    upgraded.add(socket);
     socket.on('error', destroyOnError);
-    const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
+    const early = requestRefusal(req);
+    if (early !== null) {
+      this.#clientError(req, socket, early.status, early.message, early.headers);
+      return;
+    }
+    const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers }, WS_VERSIONS);
     if (isRefused(check)) {
       this.#clientError(req, socket, check.status, check.message, Object.fromEntries(check.headers));
       return;
     }
     if (!this.shouldHandle(req)) {
       abortHandshake(socket, 400);
+      return;
+    }
+    const late = negotiationRefusal(req, this.#deflate !== null);
+    if (late !== null) {
+      this.#clientError(req, socket, late.status, late.message);
       return;
     }
     const ext = check.extensions === '' ? null : negotiateExtensions(check.extensions, this.#deflate);
