@@ -33,17 +33,21 @@ export interface PubSubBroker {
   publish(topic: string, envelope: Buffer): boolean;
 }
 
-/** Envelope: 1 byte version and flags, 8 bytes of the publishing server's id, the payload. */
+/**
+ * Envelope: 1 byte version and flags (binary; not to be compressed), 8 bytes of the publishing
+ * server's id, the payload.
+ */
 export const ENVELOPE_HEADER_SIZE = 9;
 const VERSION = 0x10;
 const VERSION_MASK = 0xf0;
 const FLAG_BINARY = 0x01;
+const FLAG_UNCOMPRESSED = 0x02;
 export const NODE_ID_SIZE = 8;
 
-/** The envelope of one publish from server `nodeId`. */
-export function encodeEnvelope(nodeId: Buffer, payload: Buffer, text: boolean): Buffer {
+/** The envelope of one publish from server `nodeId` (`compress` false: sent uncompressed everywhere). */
+export function encodeEnvelope(nodeId: Buffer, payload: Buffer, text: boolean, compress = true): Buffer {
   const out = Buffer.allocUnsafe(ENVELOPE_HEADER_SIZE + payload.length);
-  out[0] = VERSION | (text ? 0 : FLAG_BINARY);
+  out[0] = VERSION | (text ? 0 : FLAG_BINARY) | (compress ? 0 : FLAG_UNCOMPRESSED);
   nodeId.copy(out, 1);
   payload.copy(out, ENVELOPE_HEADER_SIZE);
   return out;
@@ -54,6 +58,7 @@ export interface Envelope {
   nodeId: Buffer;
   payload: Buffer;
   text: boolean;
+  compress: boolean;
 }
 
 /** @returns the envelope, or null when the bytes are not one of ours (another version, too short) */
@@ -63,5 +68,6 @@ export function decodeEnvelope(bytes: Buffer): Envelope | null {
     nodeId: bytes.subarray(1, ENVELOPE_HEADER_SIZE),
     payload: bytes.subarray(ENVELOPE_HEADER_SIZE),
     text: (bytes[0] & FLAG_BINARY) === 0,
+    compress: (bytes[0] & FLAG_UNCOMPRESSED) === 0,
   };
 }

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { isValidUtf8 } from '../codec';
 import { InvalidArgumentError } from '../errors';
 import { ENVELOPE_HEADER_SIZE, NODE_ID_SIZE, decodeEnvelope, encodeEnvelope, type BrokerReceiver, type PubSubBroker } from './broker';
-import { TopicRegistry, checkTopic, publishMessageOf, type TopicDelivery, type TopicListener } from './topics';
+import { TopicRegistry, checkTopic, publishMessageOf, type PublishMessage, type TopicDelivery, type TopicListener } from './topics';
 
 /** Options of a server-side publish. */
 export interface PublishOptions {
@@ -77,13 +77,26 @@ export class TopicHub<E extends object> implements TopicListener {
    */
   publish(topic: string, message: unknown, options: PublishOptions | undefined, except: E | null): number {
     checkTopic(topic);
-    const m = publishMessageOf(message);
+    return this.#publish(topic, publishMessageOf(message), options, except);
+  }
+
+  /**
+   * As {@link publish}, for a message the face has already turned into bytes (the ws face:
+   * ws's data types and its `binary` and `compress` options).
+   * @throws InvalidArgumentError for a bad topic, or a message too large for the broker
+   */
+  publishMessage(topic: string, message: PublishMessage, options: PublishOptions | undefined, except: E | null): number {
+    checkTopic(topic);
+    return this.#publish(topic, message, options, except);
+  }
+
+  #publish(topic: string, m: PublishMessage, options: PublishOptions | undefined, except: E | null): number {
     const broker = options?.local === true ? null : this.#broker;
     if (broker !== null && m.payload.length + ENVELOPE_HEADER_SIZE > broker.maxMessageSize) {
       throw new InvalidArgumentError(`A message of ${m.payload.length} bytes is over the broker's limit (maxMessageSize ${broker.maxMessageSize} bytes, ${ENVELOPE_HEADER_SIZE} of them for the envelope)`);
     }
     const n = this.registry.deliver(topic, m, this.#maxFrame(), except);
-    if (broker !== null) broker.publish(topic, encodeEnvelope(this.#nodeId, m.payload, m.text));
+    if (broker !== null) broker.publish(topic, encodeEnvelope(this.#nodeId, m.payload, m.text, m.compress !== false));
     return n;
   }
 }

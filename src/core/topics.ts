@@ -53,6 +53,8 @@ export function checkTopic(topic: unknown): asserts topic is string {
 export interface PublishMessage {
   payload: Buffer;
   text: boolean;
+  /** false: never compressed, even for subscribers with permessage-deflate (default true). */
+  compress?: boolean;
 }
 
 /**
@@ -184,7 +186,7 @@ export class TopicRegistry<E extends object> {
     let n = 0;
     for (const e of set) {
       if (e === except) continue;
-      const c = delivery.sharedCompressor(e);
+      const c = message.compress === false ? null : delivery.sharedCompressor(e);
       let frames: Buffer[] | undefined;
       if (c !== null) {
         frames = (compressed ??= new Map()).get(c.sharedKey);

@@ -2,9 +2,10 @@
  * TLS alerts (RFC 8446 §6) as far as Node lets them be seen. Node has no alert callback; what is
  * observable is the error a failed handshake or connection ends with:
  * - a FATAL alert RECEIVED from the peer: OpenSSL's error names it ("sslv3 alert bad
- *   certificate", "tlsv1 alert unknown ca", "tlsv13 alert certificate required", …; codes
- *   ERR_SSL_SSLV3_ALERT_*, ERR_SSL_TLSV1_ALERT_*, ERR_SSL_TLSV13_ALERT_*) and its message ends
- *   with "SSL alert number N";
+ *   certificate" — "ssl/tls alert bad certificate" from OpenSSL 3.5 —, "tlsv1 alert unknown
+ *   ca", "tlsv13 alert certificate required", …; codes ERR_SSL_SSLV3_ALERT_* or
+ *   ERR_SSL_SSL/TLS_ALERT_*, ERR_SSL_TLSV1_ALERT_*, ERR_SSL_TLSV13_ALERT_*) and its message
+ *   ends with "SSL alert number N";
  * - a FATAL alert SENT by our OpenSSL because the handshake failed locally, for the errors whose
  *   alert OpenSSL fixes: no shared cipher → handshake_failure, unsupported protocol / wrong
  *   version → protocol_version, missing certificate → certificate_required (TLS 1.3) or
@@ -126,7 +127,8 @@ export function tlsAlertOf(err: unknown): TlsAlert | null {
   const e = err as { code?: unknown; message?: unknown; reason?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
-  const received = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);
+  // OpenSSL 3.5 names the SSL 3 / TLS 1.2 alerts ERR_SSL_SSL/TLS_ALERT_* (earlier: ERR_SSL_SSLV3_ALERT_*)
+  const received = /^ERR_SSL_(?:SSLV3|SSL\/TLS|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);
   const number = /SSL alert number (\d+)/.exec(message);
   if (received !== null || number !== null) {
     let type: AlertType | undefined = number !== null ? Number(number[1]) : undefined;

@@ -5,6 +5,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Endpoint } from '../core/endpoint';
 import type { UpgradeAnswer } from '../core/clientConnect';
@@ -12,9 +13,12 @@ import type { DeflateSetting } from '../core/request';
 import { isSendableCloseCode } from '../protocol/closeFrame';
 import { DEFAULT_WRITE_LIMITS } from '../transport/connectionBase';
 import { Limits } from '../codec/constants';
+import type { TopicHub } from '../core/topicHub';
+import type { SharedCompressor, TopicDelivery } from '../core/topics';
+import { InvalidStateError } from '../errors';
 import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, protocolErrorOf, type BinaryType } from './constants';
-import { bytesOf, type Sendable } from './data';
-import { addEventListener, getAttribute, removeEventListener, setAttribute, type EventListenerLike } from './eventTarget';
+import { bytesOf, publishMessageOf, type PublishOptions, type Sendable } from './data';
+import { addEventListener, defineEventAttributes, removeEventListener, type EventListenerLike } from './eventTarget';
 import { ClientRequestFlow, type ClientOptions } from './clientRequest';
 import { connectionSettingsOf, type ConnectionSettings } from './options';
 import { WsSocketEvents, type WsLifecycle } from './socketEvents';
@@ -59,11 +63,15 @@ export interface ServerSocketInfo {
   settings: ConnectionSettings;
   /** Called once when the connection is closed (the server's client tracking). */
   onClose: ((ws: WebSocket) => void) | null;
+  /** The server's topics. */
+  topics: TopicHub<WebSocket>;
 }
 
-let attach: (ws: WebSocket, socket: Socket, info: ServerSocketInfo) => void;
+let attach: (ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo) => void;
 let startReading: (ws: WebSocket, head: Buffer) => void;
 let lifecycle: WsLifecycle<WebSocket>;
+let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
+let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
 /** See the module comment. */
 export class WebSocket extends EventEmitter<WebSocketEventMap> {
@@ -103,8 +111,11 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #settings: ConnectionSettings;
   #client: ClientRequestFlow | null = null;
   #onClose: ((ws: WebSocket) => void) | null = null;
+  /** Server side: the server's topics; null on client sockets. */
+  #topics: TopicHub<WebSocket> | null = null;
 
   static {
+    defineEventAttributes(this.prototype);
     attach = (ws, socket, info) => ws.#attach(socket, info);
     startReading = (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null);
     lifecycle = {
@@ -113,6 +124,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       closed: (ws, closeReceived, closeSent) => ws.#closed(closeReceived, closeSent),
       hold: (ws, on) => ws.#hold(on),
     };
+    sendShared = (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames);
+    sharedCompressorOf = (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null;
   }
 
   /**
@@ -211,30 +224,11 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   removeEventListener(type: string, listener: EventListenerLike): void {
     removeEventListener(this, type, listener);
   }
-  get onopen(): EventListenerLike | null {
-    return getAttribute(this, 'open');
-  }
-  set onopen(handler: EventListenerLike | null) {
-    setAttribute(this, 'open', handler);
-  }
-  get onmessage(): EventListenerLike | null {
-    return getAttribute(this, 'message');
-  }
-  set onmessage(handler: EventListenerLike | null) {
-    setAttribute(this, 'message', handler);
-  }
-  get onclose(): EventListenerLike | null {
-    return getAttribute(this, 'close');
-  }
-  set onclose(handler: EventListenerLike | null) {
-    setAttribute(this, 'close', handler);
-  }
-  get onerror(): EventListenerLike | null {
-    return getAttribute(this, 'error');
-  }
-  set onerror(handler: EventListenerLike | null) {
-    setAttribute(this, 'error', handler);
-  }
+  // the on<event> attributes, defined on the prototype (see the static block)
+  declare onopen: EventListenerLike | null;
+  declare onmessage: EventListenerLike | null;
+  declare onclose: EventListenerLike | null;
+  declare onerror: EventListenerLike | null;
 
   // ---- sending ---------------------------------------------------------------------------
 
@@ -312,6 +306,47 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
   }
 
+  // ---- topics (an addition to ws: see core/topics) ---------------------------------------
+
+  #hub(): TopicHub<WebSocket> {
+    if (this.#topics === null) throw new InvalidStateError('Topics are for sockets accepted by a WebSocketServer');
+    return this.#topics;
+  }
+  /**
+   * Subscribes this socket to a topic: it receives every later publish on it, from this server
+   * or (with a broker) any other. Not in ws.
+   * @returns true when newly subscribed; false when it already was or is not open
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  subscribe(topic: string): boolean {
+    const hub = this.#hub();
+    return this.#readyState === OPEN && hub.registry.subscribe(this, topic);
+  }
+  /**
+   * Leaves a topic. Not in ws. @returns true when it was subscribed
+   * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
+   */
+  unsubscribe(topic: string): boolean {
+    return this.#hub().registry.unsubscribe(this, topic);
+  }
+  /** True when this socket is subscribed to the topic (false on a client socket). Not in ws. */
+  isSubscribed(topic: string): boolean {
+    return this.#topics?.registry.isSubscribed(this, topic) ?? false;
+  }
+  /** The topics this socket is subscribed to, in subscription order. Not in ws. */
+  subscriptions(): string[] {
+    return this.#topics?.registry.subscriptions(this) ?? [];
+  }
+  /**
+   * Publishes a message (data and options as send's) to every subscriber of the topic but this
+   * socket, here and through the server's broker. Not in ws.
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message; InvalidStateError on a client socket
+   */
+  publish(topic: string, data: Sendable, options?: PublishOptions): number {
+    return this.#hub().publishMessage(topic, publishMessageOf(data, options), undefined, this);
+  }
+
   // ---- closing ---------------------------------------------------------------------------
 
   /**
@@ -381,18 +416,19 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#endpoint?.start(head.length > 0 ? head : null);
   }
 
-  #attach(socket: Socket, info: ServerSocketInfo): void {
+  #attach(socket: Socket | Http2Stream, info: ServerSocketInfo): void {
     this.#settings = info.settings;
     this.#protocol = info.protocol;
     this.#extensions = info.extensions;
     this.#onClose = info.onClose;
+    this.#topics = info.topics;
     this.#start(socket, info.deflate);
   }
 
-  #start(socket: Socket, deflate: DeflateSetting | null): void {
+  #start(socket: Socket | Http2Stream, deflate: DeflateSetting | null): void {
     const s = this.#settings;
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
-    socket.setNoDelay?.(true);
+    (socket as Partial<Socket>).setNoDelay?.(true);
     const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
     events.binaryType = this.#binaryType;
     const ep = new Endpoint(socket, events, {
@@ -431,6 +467,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#endpoint = null;
     this.#events = null;
     this.#readyState = CLOSED;
+    this.#topics?.registry.leaveAll(this);
     const onClose = this.#onClose;
     this.#onClose = null;
     onClose?.(this);
@@ -448,9 +485,15 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
  * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
  * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
  */
-export function attachServerSocket(ws: WebSocket, socket: Socket, info: ServerSocketInfo): void {
+export function attachServerSocket(ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo): void {
   attach(ws, socket, info);
 }
+
+/** @internal How a server's topics reach its sockets (write caps apply, see Connection.sendShared). */
+export const topicDelivery: TopicDelivery<WebSocket> = {
+  write: (ws, frames) => sendShared(ws, frames),
+  sharedCompressor: (ws) => sharedCompressorOf(ws),
+};
 
 /** @internal Starts reading (the bytes that came with the upgrade first). */
 export function startServerSocket(ws: WebSocket, head: Buffer): void {

@@ -1,23 +1,28 @@
 /**
  * ws's WebSocketServer: listens on a port (an http server of its own, as ws), serves on a given
- * http/https server (several on one server, routed by path: core/upgradeRouter), or takes
- * upgrades handed to handleUpgrade (noServer). The request checks, extension negotiation and
+ * http/https server (several on one server, routed by path: core/upgradeRouter) — or an http2
+ * server, taking RFC 8441 streams too (ws/handshakeReply) — or takes upgrades handed to
+ * handleUpgrade (noServer). The request checks, extension negotiation and
  * 101 response are the core's and the protocol layer's; the order of ws's hooks (shouldHandle,
  * verifyClient, handleProtocols, 'headers') and its errors are this face's.
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { routeUpgrades, unrouteUpgrades, type UpgradeTarget } from '../core/upgradeRouter';
+import { routeUpgrades, unrouteUpgrades, type AttachableServer, type UpgradeTarget } from '../core/upgradeRouter';
 import { negotiateExtensions } from '../core/upgradeAcceptor';
 import type { DeflateSetting } from '../core/request';
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { acceptResponseLines, checkUpgradeRequest, isRefused } from '../protocol/serverHandshake';
-import { refuseUpgrade } from '../transport/upgrade';
-import { WebSocket, attachServerSocket, startServerSocket } from './WebSocket';
+import { isRefused } from '../protocol/serverHandshake';
+import { http1Reply, http2Reply, type HandshakeReply } from './handshakeReply';
+import { TopicHub } from '../core/topicHub';
+import type { PubSubBroker } from '../core/broker';
+import { Limits } from '../codec/constants';
+import { WebSocket, attachServerSocket, startServerSocket, topicDelivery } from './WebSocket';
+import { publishMessageOf, type PublishOptions, type Sendable } from './data';
 import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** What verifyClient is given. */
@@ -32,7 +37,13 @@ export interface ServerOptions<W extends typeof WebSocket = typeof WebSocket> ex
   host?: string;
   port?: number;
   backlog?: number;
-  server?: HttpServer | HttpsServer;
+  /**
+   * An http/https server to serve on — or an http2 one (`http2.createSecureServer`, with
+   * `allowHTTP1` for HTTP/1.1 clients too, or h2c): RFC 8441 streams are taken as well, and the
+   * `request` handed to 'connection', verifyClient and handleProtocols is then Node's
+   * `Http2ServerRequest` (headers, url, method, socket as IncomingMessage's). Not in ws (http2).
+   */
+  server?: AttachableServer;
   noServer?: boolean;
   /** Only upgrades to this pathname are taken. */
   path?: string;
@@ -69,11 +80,6 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
-/** Answers an upgrade with an error status (the body: `message`, or the status text). */
-function abortHandshake(socket: Duplex, code: number, message?: string, headers: Record<string, string | number> = {}): void {
-  refuseUpgrade(socket, code, message ?? STATUS_CODES[code] ?? 'Error', Object.entries(headers).map(([k, v]) => [k, String(v)] as [string, string]));
-}
-
 /** See the module comment. */
 export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> extends EventEmitter<WebSocketServerEventMap<InstanceType<W>>> {
   /** The options in force (ws exposes them too). */
@@ -81,7 +87,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   /** The connected clients (only with clientTracking, the default). */
   declare readonly clients: Set<InstanceType<W>>;
   #state = RUNNING;
-  #http: HttpServer | HttpsServer | null = null;
+  #http: AttachableServer | null = null;
   #ownsHttp = false;
   #removeListeners: (() => void) | null = null;
   #emitCloseWhenEmpty = false;
@@ -89,6 +95,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   readonly #settings: ConnectionSettings;
   readonly #class: W;
   readonly #route: UpgradeTarget;
+  readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => Limits.DEFAULT_OUTGOING_FRAME_SIZE);
 
   /**
    * @param callback with `port`: called when listening
@@ -107,7 +114,11 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     const emitConnection = (ws: InstanceType<W>, req: IncomingMessage): void => {
       this.emit('connection', ...([ws, req] as WebSocketServerEventMap<InstanceType<W>>['connection']));
     };
-    this.#route = { handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head, emitConnection) };
+    this.#route = {
+      handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head, emitConnection),
+      // ws's hooks take an IncomingMessage: Node's Http2ServerRequest has the members they use
+      handleStream: (stream, headers, raw) => this.#handshake(new Http2ServerRequest(stream, headers, {}, [...(raw ?? [])]) as unknown as IncomingMessage, http2Reply(stream, headers), emitConnection),
+    };
     if (o.port !== undefined && o.port !== null) {
       const http = createServer((_req, res) => {
         const body = STATUS_CODES[426] as string;
@@ -190,23 +201,27 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
    * answered with an error status (or handed to 'wsClientError' listeners for a bad request).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
-    socket.on('error', destroyOnError);
-    const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
+    this.#handshake(req, http1Reply(req, socket, head), cb);
+  }
+
+  #handshake(req: IncomingMessage, reply: HandshakeReply, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
+    reply.socket.on('error', destroyOnError);
+    const check = reply.check;
     if (isRefused(check)) {
-      this.#clientError(req, socket, check.status, check.message, Object.fromEntries(check.headers));
+      this.#clientError(req, reply, check.status, check.message, Object.fromEntries(check.headers));
       return;
     }
     if (!this.shouldHandle(req)) {
-      abortHandshake(socket, 400);
+      reply.refuse(400);
       return;
     }
     const ext = check.extensions === '' ? null : negotiateExtensions(check.extensions, this.#deflate);
     if (ext === 'malformed') {
-      this.#clientError(req, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+      this.#clientError(req, reply, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
       return;
     }
     const protocols = new Set(check.protocols);
-    const complete = (): void => this.#complete(req, socket, head, check.key, protocols, ext, cb);
+    const complete = (): void => this.#complete(req, reply, protocols, ext, cb);
     const verify = this.options.verifyClient;
     if (verify === undefined) {
       complete();
@@ -219,39 +234,38 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     };
     if (verify.length === 2) {
       verify(info, (verified, code, message, headers) => {
-        if (!verified) abortHandshake(socket, code || 401, message, headers);
+        if (!verified) reply.refuse(code || 401, message, headers);
         else complete();
       });
       return;
     }
-    if (!(verify as (info: VerifyClientInfo) => boolean)(info)) abortHandshake(socket, 401);
+    if (!(verify as (info: VerifyClientInfo) => boolean)(info)) reply.refuse(401);
     else complete();
   }
 
-  #clientError(req: IncomingMessage, socket: Duplex, code: number, message: string, headers?: Record<string, string>): void {
+  #clientError(req: IncomingMessage, reply: HandshakeReply, code: number, message: string, headers?: Record<string, string>): void {
     if (this.listenerCount('wsClientError') > 0) {
-      this.emit('wsClientError', new Error(message), socket, req);
+      this.emit('wsClientError', new Error(message), reply.socket, req);
       return;
     }
-    abortHandshake(socket, code, message, headers);
+    reply.refuse(code, message, headers);
   }
 
   #complete(
     req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    key: string,
+    reply: HandshakeReply,
     protocols: Set<string>,
     ext: { response: string; agreement: DeflateSetting } | null,
     cb: (ws: InstanceType<W>, request: IncomingMessage) => void,
   ): void {
+    const socket = reply.socket;
     // the client already sent its FIN, or the socket was destroyed meanwhile (async verifyClient)
     if (!socket.readable || !socket.writable) {
       socket.destroy();
       return;
     }
     if (this.#state !== RUNNING) {
-      abortHandshake(socket, 503);
+      reply.refuse(503);
       return;
     }
     let protocol = '';
@@ -259,25 +273,49 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       const chosen = this.options.handleProtocols ? this.options.handleProtocols(protocols, req) : (protocols.values().next().value as string);
       if (chosen) protocol = String(chosen);
     }
-    const lines = acceptResponseLines(key, protocol, ext?.response ?? '');
+    const lines = reply.acceptLines(protocol, ext?.response ?? '');
     // listeners may inspect and change the lines (engine.io adds its cookie here)
     this.emit('headers', lines, req);
     const ws = new this.#class(null, undefined, this.options) as InstanceType<W>;
     // the address stays readable on req.socket after the native transport takes the descriptor
     void (socket as Socket).remoteAddress;
-    socket.write(lines.concat('\r\n').join('\r\n'));
+    reply.accept(lines);
     socket.off('error', destroyOnError);
     const clients = this.clients;
-    attachServerSocket(ws, socket as Socket, {
+    attachServerSocket(ws, socket as Socket | ServerHttp2Stream, {
       protocol,
       extensions: ext !== null ? 'permessage-deflate' : '',
       deflate: ext?.agreement ?? null,
       settings: this.#settings,
       onClose: clients === undefined ? null : (gone) => this.#forget(gone as InstanceType<W>),
+      topics: this.#topics,
     });
     clients?.add(ws);
     cb(ws, req);
-    startServerSocket(ws, head);
+    startServerSocket(ws, reply.head);
+  }
+
+  // ---- topics (an addition to ws: see core/topics) ---------------------------------------
+
+  /**
+   * Publishes a message (data and `binary`/`compress` as send's) to every socket of this server
+   * subscribed to the topic, framed once (and compressed once per zlib setting for peers without
+   * context takeover); with a broker, also to the subscribers on every other server. Not in ws.
+   * @param options also `local: true`: this server only, not through the broker
+   * @returns the number of local subscribers it was queued on
+   * @throws InvalidArgumentError for a bad topic or message, or one larger than the broker takes
+   */
+  publish(topic: string, data: Sendable, options?: PublishOptions & { local?: boolean }): number {
+    return this.#topics.publishMessage(topic, publishMessageOf(data, options), options, null);
+  }
+
+  /**
+   * Carries this server's topics to other processes and machines (e.g. `new RedisBroker(…)` from
+   * `qwebsocket/redis`); null goes back to this server alone. Not in ws.
+   * @throws InvalidArgumentError for an object that is not a broker
+   */
+  setPubSubBroker(broker: PubSubBroker | null): void {
+    this.#topics.setBroker(broker);
   }
 
   #forget(ws: InstanceType<W>): void {

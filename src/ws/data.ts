@@ -1,10 +1,13 @@
 /**
  * Data conversions of the ws face: what send/ping/pong accept (as ws: Buffers, typed arrays,
  * ArrayBuffers, strings, numbers, anything Buffer.from takes) and what binary messages are
- * handed out as (binaryType).
+ * handed out as (binaryType), and a publish's message.
  * @module
  */
 import type { BinaryType } from './constants';
+import type { PublishMessage } from '../core/topics';
+import { isValidUtf8 } from '../codec';
+import { InvalidArgumentError } from '../errors';
 
 /** Data as ws's send, ping and pong take it. */
 export type Sendable = string | number | Buffer | ArrayBuffer | ArrayBufferView | readonly number[] | { valueOf(): unknown };
@@ -37,4 +40,25 @@ export function binaryAs(type: BinaryType, message: Buffer): Buffer | ArrayBuffe
     case 'blob':
       return new Blob([message]);
   }
+}
+
+/** Options of a publish on the ws face (as send's). */
+export interface PublishOptions {
+  /** Send as binary (default: true unless `data` is a string or a number). */
+  binary?: boolean;
+  /** Compress for subscribers with permessage-deflate (default true). */
+  compress?: boolean;
+}
+
+/**
+ * A publish's message from ws's data types and options (text given as bytes must be UTF-8: it
+ * goes to many peers, and other servers drop text that is not, RFC 6455 §8.1).
+ * @throws TypeError for a value Buffer.from does not take; InvalidArgumentError for text bytes that are not UTF-8
+ */
+export function publishMessageOf(data: Sendable, options: PublishOptions | undefined): PublishMessage {
+  const isString = typeof data === 'string' || typeof data === 'number';
+  const text = !(options?.binary ?? !isString);
+  const payload = bytesOf(data);
+  if (text && !isString && !isValidUtf8(payload)) throw new InvalidArgumentError('A text message must be valid UTF-8 (or pass binary: true)');
+  return { payload, text, compress: options?.compress !== false };
 }

@@ -150,3 +150,22 @@ export function setAttribute(source: EventSource, type: string, handler: unknown
   for (const w of wrappers(source, type)) if (w[kAttribute] === true) source.removeListener(type, w);
   if (typeof handler === 'function') addEventListener(source, type, handler as EventListenerLike, {}, true);
 }
+
+/**
+ * Defines ws's `onopen`, `onmessage`, `onclose` and `onerror` attributes on a class's prototype
+ * (the class declares them), as accessors over {@link getAttribute} and {@link setAttribute}.
+ */
+export function defineEventAttributes(prototype: object): void {
+  for (const type of ['open', 'message', 'close', 'error']) {
+    Object.defineProperty(prototype, `on${type}`, {
+      configurable: true,
+      enumerable: true,
+      get(this: EventSource): EventListenerLike | null {
+        return getAttribute(this, type);
+      },
+      set(this: EventSource, handler: unknown) {
+        setAttribute(this, type, handler);
+      },
+    });
+  }
+}

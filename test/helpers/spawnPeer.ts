@@ -42,9 +42,9 @@ export function startPeer(cmd: string, args: string[], env: NodeJS.ProcessEnv = 
 }
 
 /** Runs a program to completion and returns its stdout (rejects on a non-zero exit). */
-export function runPeer(cmd: string, args: string[], timeoutMs = 30000): Promise<string> {
+export function runPeer(cmd: string, args: string[], timeoutMs = 30000, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -3,7 +3,8 @@ import { once, type EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { WebSocket as RealWs, WebSocketServer as RealServer } from 'ws';
-import { WebSocketServer, type ServerOptions } from '../../../src/ws/index';
+import { WebSocket, WebSocketServer, type ServerOptions } from '../../../src/ws/index';
+import { until } from '../../helpers/wait';
 
 const cleanups: Array<() => unknown> = [];
 
@@ -63,4 +64,28 @@ export function closeQuietly(ws: { terminate(): void; on(e: string, f: () => voi
   } catch {
     // still connecting: its request is aborted with the test's end
   }
+}
+
+/** A face client recording what it gets: text as 'text', binary as 'bin:<hex>'. */
+export type Recorder = WebSocket & { got: string[] };
+
+export async function faceClient(url: string): Promise<Recorder> {
+  const c = Object.assign(new WebSocket(url), { got: [] as string[] });
+  cleanup(() => c.terminate());
+  c.on('message', (data, isBinary) => c.got.push(isBinary ? `bin:${(data as Buffer).toString('hex')}` : (data as Buffer).toString()));
+  await once(c, 'open');
+  return c;
+}
+
+/** A face server with `n` clients; sockets[i] is the server side of clients[i]. */
+export async function withClients(n: number, options: Parameters<typeof faceServer>[0] = {}): Promise<{ wss: WebSocketServer; url: string; sockets: WebSocket[]; clients: Recorder[] }> {
+  const { wss, url } = await faceServer(options);
+  const sockets: WebSocket[] = [];
+  wss.on('connection', (ws) => sockets.push(ws));
+  const clients: Recorder[] = [];
+  for (let i = 0; i < n; i++) {
+    clients.push(await faceClient(url));
+    await until(() => sockets.length === i + 1, 3000, () => 'accepted');
+  }
+  return { wss, url, sockets, clients };
 }

@@ -77,8 +77,10 @@ describe('TopicHub with a broker', () => {
   it('envelopes: round trip; foreign bytes are not envelopes', () => {
     const id = Buffer.alloc(8, 7);
     const e = decodeEnvelope(encodeEnvelope(id, Buffer.from('hi'), true));
-    expect(e).toEqual({ nodeId: id, payload: Buffer.from('hi'), text: true });
+    expect(e).toEqual({ nodeId: id, payload: Buffer.from('hi'), text: true, compress: true });
     expect(decodeEnvelope(encodeEnvelope(id, Buffer.from([1]), false))?.text).toBe(false);
+    // compress false travels as a flag (the receiving servers send it uncompressed too)
+    expect(decodeEnvelope(encodeEnvelope(id, Buffer.from([1]), false, false))).toMatchObject({ text: false, compress: false });
     expect(decodeEnvelope(Buffer.from('hello world'))).toBeNull();
     expect(decodeEnvelope(Buffer.from([0x10, 1, 2]))).toBeNull();
   });

@@ -13,6 +13,8 @@ describe('tlsAlertOf', () => {
   });
   it('a received alert: by the code when the number is missing', () => {
     expect(tlsAlertOf(err('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'sslv3 alert bad certificate'))?.type).toBe(AlertType.BadCertificate);
+    // OpenSSL 3.5's name for the SSL 3 / TLS 1.2 alerts
+    expect(tlsAlertOf(err('ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE', 'ssl/tls alert handshake failure'))?.type).toBe(AlertType.HandshakeFailure);
     expect(tlsAlertOf(err('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca'))?.type).toBe(AlertType.UnknownCa);
     expect(tlsAlertOf(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'x'))?.type).toBe(AlertType.CertificateRequired);
     expect(tlsAlertOf(err('ERR_SSL_TLSV1_ALERT_DECRYPTION_FAILED', 'x'))?.type).toBe(AlertType.UnknownAlertMessage);
