@@ -18,3 +18,4 @@ export { codecImplementation } from './codec';
 export { nativeStatus, type NativeStatus } from './transport/native/status';
 export type { PubSubBroker, BrokerReceiver } from './core/broker';
 export type { PublishOptions } from './core/topicHub';
+export type { AttachableServer } from './core/upgradeRouter';

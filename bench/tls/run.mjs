@@ -4,21 +4,14 @@
 // flight, every echo answered by the next send), interleaved in one run with repetitions.
 // Prints msgs/s per contender and size and the ratio qwebsocket/ws. Needs `npm run build:ts`.
 //   node bench/tls/run.mjs [--duration S] [--reps N] [--conns N] [--inflight N]
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { makeBenchCerts, median, opt, requireDist, startServer } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const { WebSocket } = require('ws');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
 const duration = opt('duration', 3);
 const reps = opt('reps', 2);
 const conns = opt('conns', 4);
@@ -29,54 +22,10 @@ const SIZES = [
   { name: 'binary 1 KiB', size: 1024, binary: true },
 ];
 
-if (!existsSync(join(here, '../../dist/cjs/index.js'))) {
-  console.error('dist/ missing: run `npm run build:ts` first');
-  process.exit(1);
-}
+requireDist(here);
 
-// a CA and a server certificate for 127.0.0.1, as a real deployment would have
-const dir = mkdtempSync(join(tmpdir(), 'qws-bench-tls-'));
-const ssl = (...a) => execFileSync('openssl', a, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-ssl('req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=bench CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
-ssl('req', ...EC, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
-ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext');
-const ca = readFileSync(join(dir, 'ca.crt'));
-
-function startServer(lib) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'server.mjs'), lib, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    let cpuWaiter = null;
-    const server = {
-      child,
-      port: 0,
-      /** The server process's CPU time (µs). */
-      cpu: () => new Promise((r) => {
-        cpuWaiter = r;
-        child.stdin.write('cpu\n');
-      }),
-    };
-    child.stdout.on('data', (d) => {
-      out += d;
-      const cpu = /CPU (\d+)\n/.exec(out);
-      if (cpu && cpuWaiter) {
-        out = out.slice(cpu.index + cpu[0].length);
-        const w = cpuWaiter;
-        cpuWaiter = null;
-        w(Number(cpu[1]));
-      }
-      const m = /PORT (\d+)/.exec(out);
-      if (m && server.port === 0) {
-        server.port = Number(m[1]);
-        out = '';
-        resolve(server);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${lib} server exited with ${code}`)));
-  });
-}
+const { dir, ca, cleanup } = makeBenchCerts();
+const startServerFor = (lib) => startServer(join(here, 'server.mjs'), [lib, dir]);
 
 /** Opens `conns` ws clients, keeps `inflight` messages each in flight, counts echoes after warm-up. */
 async function drive(server, size) {
@@ -114,12 +63,7 @@ async function drive(server, size) {
   return { rate: n / secs, cpuPerMsg: (cpu1 - cpu0) / n };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-const servers = { qwebsocket: await startServer('qwebsocket'), ws: await startServer('ws') };
+const servers = { qwebsocket: await startServerFor('qwebsocket'), ws: await startServerFor('ws') };
 const results = {};
 try {
   for (const size of SIZES) {
@@ -132,7 +76,7 @@ try {
   }
 } finally {
   for (const s of Object.values(servers)) s.child.kill();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }
 
 console.log(`wss:// echo, ${conns} ws clients x ${inflight} in flight, ${duration}s x ${reps} reps (median), Node ${process.version}`);

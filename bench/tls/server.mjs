@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:https';
+import { echoAll } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 // 'cpu' on stdin → this process's CPU time so far (µs), so the driver can report CPU per message
@@ -18,15 +19,7 @@ if (lib === 'qwebsocket') {
   const { WebSocketServer, SslMode, PeerVerifyMode } = require('../../dist/cjs/index.js');
   const server = new WebSocketServer('bench', SslMode.SecureMode);
   server.setSslConfiguration({ localCertificate: cert, privateKey: key, peerVerifyMode: PeerVerifyMode.VerifyNone });
-  server.setMaxPendingConnections(1 << 20);
-  server.on('newConnection', () => {
-    let ws;
-    while ((ws = server.nextPendingConnection())) {
-      const s = ws;
-      s.on('textMessageReceived', (m) => s.sendTextMessage(m));
-      s.on('binaryMessageReceived', (m) => s.sendBinaryMessage(m));
-    }
-  });
+  echoAll(server);
   if (!(await server.listen('127.0.0.1', 0))) throw new Error(server.errorString());
   console.log(`PORT ${server.serverPort()}`);
 } else {

@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Limits, Opcode, Timeouts, Version } from '../codec/constants';
+import { CloseCode, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
 import { decideUpgrade, handleUpgrade, type AcceptedRequest, type UpgradeOwner } from '../transport/upgrade';
 import { AcceptedNative, NativeListener, type NativeListenerOwner } from '../transport/native/NativeListener';
@@ -20,7 +20,9 @@ import { socketErrorOf } from '../transport/socketErrors';
 import { InvalidArgumentError } from '../errors';
 import { routeUpgrades, unrouteUpgrades, type AttachableServer } from '../core/upgradeRouter';
 import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
-import { WebSocket, adoptServerSocket, queueEncodedFrames, releaseServerSocket, topicDelivery, type BufferPolicy } from './WebSocket';
+import { WebSocket, type BufferPolicy } from './WebSocket';
+import { serverSocketsOf } from './serverSockets';
+import { EndpointSettings } from '../core/endpointSettings';
 import type { DeflateSetting } from '../core/request';
 import { TopicHub, type PublishOptions } from '../core/topicHub';
 import { frameMessage, publishMessageOf } from '../core/topics';
@@ -67,6 +69,9 @@ function ignoreError(): void {}
 
 const MAX_PARKED = 1024;
 
+/** What this server may do to its sockets (WebSocket grants it; see qt/serverSockets). */
+const socketAccess = serverSocketsOf(WebSocket);
+
 /**
  * A WebSocket server, as Qt's QWebSocketServer. Signals: see {@link WebSocketServerSignals}.
  * Like the client, it never emits 'error'.
@@ -93,18 +98,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     Timeouts.HANDSHAKE_MS,
   );
   #subprotocols: string[] = [];
-  // our defaults, not Qt's 2 GiB and no cap (README "Limits and defaults")
-  #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
-  #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
-  #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
-  #bufferCap: number = Limits.DEFAULT_MAX_BUFFERED_BYTES;
-  #bufferPolicy: BufferPolicy = 'close';
+  /** Limits and caps each accepted connection starts with (checked as a WebSocket's are). */
+  readonly #settings = new EndpointSettings();
   #connections = new Set<WebSocket>();
   #heartbeat: NodeJS.Timeout | null = null;
   #awaitingPong = new Set<WebSocket>();
   #sslConfiguration: SslConfiguration = {};
   #attached: AttachableServer[] = [];
-  readonly #topics = new TopicHub<WebSocket>(topicDelivery, () => this.#outgoingFrameSize);
+  readonly #topics = new TopicHub<WebSocket>(socketAccess.topicDelivery, () => this.#settings.outgoingFrameSize);
 
   /**
    * @param serverName sent as the Server header of handshake responses
@@ -349,7 +350,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   };
 
   #accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
-    const ws = adoptServerSocket(socket, head, {
+    const ws = socketAccess.adopt(socket, head, {
       request: {
         scheme: this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws',
         host: req.headers.host ?? 'localhost',
@@ -360,18 +361,15 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       onGone: this.#forget,
       origin,
       subprotocol,
-      maxFrameSize: this.#maxFrame,
-      maxMessageSize: this.#maxMessage,
+      settings: this.#settings,
       deflate,
       topics: this.#topics,
     });
-    if (this.#outgoingFrameSize !== Limits.DEFAULT_OUTGOING_FRAME_SIZE) ws.setOutgoingFrameSize(this.#outgoingFrameSize);
-    if (this.#bufferCap !== Limits.DEFAULT_MAX_BUFFERED_BYTES || this.#bufferPolicy !== 'close') ws.setMaxBufferedBytes(this.#bufferCap, this.#bufferPolicy);
     this.#connections.add(ws);
     const cb = this.#upgradeCallback;
     if (cb !== null) {
       // handed over to the framework's callback: its connection, not ours to queue
-      releaseServerSocket(ws);
+      socketAccess.release(ws);
       cb(ws);
       return;
     }
@@ -393,7 +391,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     const ws = next.done === true ? null : next.value;
     if (ws !== null) {
       this.#pending.delete(ws);
-      releaseServerSocket(ws);
+      socketAccess.release(ws);
     }
     this.#resumeIfRoom();
     return ws;
@@ -523,29 +521,26 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.#native?.setHandshakeTimeout(ms);
   }
   maxAllowedIncomingFrameSize(): number {
-    return this.#maxFrame;
+    return this.#settings.maxFrameSize;
   }
   setMaxAllowedIncomingFrameSize(size: number): void {
-    if (!Number.isInteger(size) || size < 0 || size > Limits.MAX_INCOMING_FRAME_SIZE) throw new InvalidArgumentError(`frame size must be 0..${Limits.MAX_INCOMING_FRAME_SIZE}`);
-    this.#maxFrame = size;
+    this.#settings.setMaxFrameSize(size, null);
   }
   maxAllowedIncomingMessageSize(): number {
-    return this.#maxMessage;
+    return this.#settings.maxMessageSize;
   }
   setMaxAllowedIncomingMessageSize(size: number): void {
-    if (!Number.isInteger(size) || size < 0 || size > Limits.MAX_INCOMING_MESSAGE_SIZE) throw new InvalidArgumentError(`message size must be 0..${Limits.MAX_INCOMING_MESSAGE_SIZE}`);
-    this.#maxMessage = size;
+    this.#settings.setMaxMessageSize(size, null);
   }
   outgoingFrameSize(): number {
-    return this.#outgoingFrameSize;
+    return this.#settings.outgoingFrameSize;
   }
   setOutgoingFrameSize(size: number): void {
-    if (!Number.isInteger(size) || size < 1 || size > Limits.MAX_OUTGOING_FRAME_SIZE) throw new InvalidArgumentError(`outgoing frame size must be 1..${Limits.MAX_OUTGOING_FRAME_SIZE}`);
-    this.#outgoingFrameSize = size;
+    this.#settings.setOutgoingFrameSize(size, null);
   }
   /** Each connection's cap on unsent bytes (default 16 MiB; 0 = none). Not in Qt. */
   maxBufferedBytes(): number {
-    return this.#bufferCap;
+    return this.#settings.writeLimits.maxBufferedBytes;
   }
   /**
    * Caps each connection's unsent bytes (default 16 MiB; 0 = no cap), checked at send time (see
@@ -553,10 +548,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * its unsent bytes, 'pause' stops reading from that peer until its socket drains. Not in Qt.
    */
   setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
-    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new InvalidArgumentError('maxBytes must be a non-negative integer');
-    if (policy !== 'close' && policy !== 'pause') throw new InvalidArgumentError("policy must be 'close' or 'pause'");
-    this.#bufferCap = maxBytes;
-    this.#bufferPolicy = policy;
+    this.#settings.setMaxBufferedBytes(maxBytes, policy, null);
   }
   sslConfiguration(): SslConfiguration {
     return { ...this.#sslConfiguration };
@@ -610,9 +602,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    */
   broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
     const m = publishMessageOf(message);
-    const frames = frameMessage(m.payload, m.text ? Opcode.Text : Opcode.Binary, 0, this.#outgoingFrameSize);
+    const frames = frameMessage(m.payload, m.text ? Opcode.Text : Opcode.Binary, 0, this.#settings.outgoingFrameSize);
     let n = 0;
-    for (const ws of sockets) if (queueEncodedFrames(ws, frames)) n++;
+    for (const ws of sockets) if (socketAccess.queueEncoded(ws, frames)) n++;
     return n;
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Endpoint } from '../core/endpoint';
 import type { UpgradeAnswer } from '../core/clientConnect';
@@ -66,7 +67,7 @@ export interface ServerSocketInfo {
   topics: TopicHub<WebSocket>;
 }
 
-let attach: (ws: WebSocket, socket: Socket, info: ServerSocketInfo) => void;
+let attach: (ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo) => void;
 let startReading: (ws: WebSocket, head: Buffer) => void;
 let lifecycle: WsLifecycle<WebSocket>;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
@@ -411,7 +412,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#endpoint?.start(head.length > 0 ? head : null);
   }
 
-  #attach(socket: Socket, info: ServerSocketInfo): void {
+  #attach(socket: Socket | Http2Stream, info: ServerSocketInfo): void {
     this.#settings = info.settings;
     this.#protocol = info.protocol;
     this.#extensions = info.extensions;
@@ -420,10 +421,10 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#start(socket, info.deflate);
   }
 
-  #start(socket: Socket, deflate: DeflateSetting | null): void {
+  #start(socket: Socket | Http2Stream, deflate: DeflateSetting | null): void {
     const s = this.#settings;
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
-    socket.setNoDelay?.(true);
+    (socket as Partial<Socket>).setNoDelay?.(true);
     const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
     events.binaryType = this.#binaryType;
     const ep = new Endpoint(socket, events, {
@@ -480,7 +481,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
  * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
  * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
  */
-export function attachServerSocket(ws: WebSocket, socket: Socket, info: ServerSocketInfo): void {
+export function attachServerSocket(ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo): void {
   attach(ws, socket, info);
 }
 
