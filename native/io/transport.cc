@@ -1,7 +1,6 @@
-// See transport.h.
+// See transport.h. The connections: adopted from Node (adopt) or accepted by a listener
+// (listener.cc, through new_conn), read, decoded, written and closed here.
 #include "transport.h"
-
-#include "conn.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +12,7 @@
 
 #include "../core/constants.h"
 #include "../core/decoder.h"
+#include "conn.h"
 
 namespace qws {
 namespace io {

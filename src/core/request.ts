@@ -3,6 +3,7 @@
  * an accepted socket. Face-neutral: both faces use these shapes.
  * @module
  */
+import type { EndpointSettings } from './endpointSettings';
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import type { TopicHub } from './topicHub';
 
@@ -56,8 +57,8 @@ export interface ServerSideInfo<T extends object> {
   request: RequestSource;
   origin: string;
   subprotocol: string;
-  maxFrameSize: number;
-  maxMessageSize: number;
+  /** The server's limits and caps, copied by the socket. */
+  settings: EndpointSettings;
   /** Called once when the connection is gone. */
   onGone?: (socket: T) => void;
   /** permessage-deflate as the server agreed it, or null. */

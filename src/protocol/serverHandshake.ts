@@ -5,7 +5,7 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http';
-import { acceptKey, headerTokens, isSafeHeaderValue, isValidKey } from './handshake';
+import { acceptKey, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey } from './handshake';
 
 /** The request fields the checks need (as Node's http parser gives them, names lower case). */
 export interface UpgradeRequest {
@@ -38,9 +38,11 @@ function header(req: Pick<UpgradeRequest, 'headers'>, name: string): string | un
 
 /**
  * Checks an upgrade request (RFC 6455 §4.2.1).
+ * @param versions the Sec-WebSocket-Version values taken (the ws face also takes hybi's 8, whose
+ *   handshake and framing are RFC 6455's)
  * @returns the accepted fields, or the refusal to send
  */
-export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | RefusedUpgrade {
+export function checkUpgradeRequest(req: UpgradeRequest, versions: readonly string[] = ['13']): AcceptedUpgrade | RefusedUpgrade {
   const refuse = (status: number, message: string, headers: Array<[string, string]> = []): RefusedUpgrade => ({ status, message, headers });
   if (req.method !== 'GET') return refuse(405, 'WebSocket upgrade requires GET', [['Allow', 'GET']]);
   if (req.httpVersion !== '1.1' && !/^1\.[1-9]$|^[2-9]\./.test(req.httpVersion)) return refuse(505, 'HTTP/1.1 or later required');
@@ -51,7 +53,7 @@ export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | Refu
   if (!headerTokens(header(req, 'connection')).some((t) => t.toLowerCase() === 'upgrade')) {
     return refuse(426, 'Connection: Upgrade required', [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]);
   }
-  const unsupported = versionRefusal(req);
+  const unsupported = versionRefusal(req, versions);
   if (unsupported !== null) return unsupported;
   const key = header(req, 'sec-websocket-key');
   if (!isValidKey(key)) return refuse(400, 'Missing or invalid Sec-WebSocket-Key');
@@ -59,9 +61,9 @@ export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | Refu
 }
 
 /** RFC 6455 §4.4: an unsupported version gets 400 with the versions we speak. */
-function versionRefusal(req: Pick<UpgradeRequest, 'headers'>): RefusedUpgrade | null {
-  if (header(req, 'sec-websocket-version') === '13') return null;
-  return { status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', '13']] };
+function versionRefusal(req: Pick<UpgradeRequest, 'headers'>, versions: readonly string[] = ['13']): RefusedUpgrade | null {
+  if (versions.includes(header(req, 'sec-websocket-version') ?? '')) return null;
+  return { status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', versions.join(', ')]] };
 }
 
 /** The fields both handshakes negotiate with (RFC 6455 §4.2.1 items 7–9, RFC 8441 §5). */
@@ -133,8 +135,8 @@ export function errorResponse(status: number, message: string, headers: Readonly
   return s + '\r\n' + message;
 }
 
-/** HTTP/2 response header fields: lower-case names, pseudo-headers first. */
-export type Http2ResponseHeaders = Record<string, string | number>;
+/** HTTP/2 response header fields: lower-case names, pseudo-headers first, repeated names as arrays. */
+export type Http2ResponseHeaders = Record<string, string | number | string[]>;
 
 /**
  * Header fields that are HTTP/1.1 connection management: forbidden in HTTP/2 (RFC 9113 §8.2.2),
@@ -146,7 +148,9 @@ function http2Fields(status: number, headers: ReadonlyArray<readonly [string, st
   const out: Http2ResponseHeaders = { ':status': status };
   for (const [k, v] of headers) {
     const name = k.toLowerCase();
-    if (!CONNECTION_SPECIFIC.has(name)) out[name] = v;
+    if (CONNECTION_SPECIFIC.has(name) || name.startsWith(':')) continue;
+    const had = out[name];
+    out[name] = had === undefined ? v : [...(Array.isArray(had) ? had : [String(had)]), v];
   }
   if (serverName !== '' && isSafeHeaderValue(serverName)) out.server = serverName;
   return out;
@@ -167,4 +171,31 @@ export function connectAcceptHeaders(key: string, subprotocol: string, serverNam
 /** The header fields of a refused extended CONNECT (the body, the message, is sent after them). */
 export function connectErrorHeaders(status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = [], serverName = ''): Http2ResponseHeaders {
   return http2Fields(status, [['content-type', 'text/plain; charset=utf-8'], ['content-length', String(Buffer.byteLength(message))], ...headers], serverName);
+}
+
+/**
+ * The answer to an accepted extended CONNECT as response lines (`HTTP/2 200`, then `name: value`),
+ * for a face whose users edit the lines of an answer (ws's 'headers' event); turned into header
+ * fields by {@link http2FieldsOfLines}.
+ */
+export function connectAcceptLines(key: string, subprotocol: string, extensions: string): string[] {
+  const lines = ['HTTP/2 200'];
+  for (const [k, v] of Object.entries(connectAcceptHeaders(key, subprotocol, '', extensions))) if (!k.startsWith(':')) lines.push(`${k}: ${String(v)}`);
+  return lines;
+}
+
+/**
+ * Header fields from response lines ({@link connectAcceptLines}, possibly edited): `:status` 200,
+ * names lower case; lines that are not `name: value` with a valid name and value, and HTTP/1.1
+ * connection headers, are left out.
+ */
+export function http2FieldsOfLines(lines: readonly string[]): Http2ResponseHeaders {
+  const pairs: Array<[string, string]> = [];
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (colon > 0 && isHeaderName(name) && isSafeHeaderValue(value)) pairs.push([name, value]);
+  }
+  return http2Fields(200, pairs, '');
 }

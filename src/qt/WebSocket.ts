@@ -4,11 +4,9 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
-import { truncateUtf8 } from '../protocol/closeFrame';
 import { resourceName } from '../transport/clientHandshake';
 import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
@@ -17,14 +15,16 @@ import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
-import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/connectionBase';
-import { isTlsError, tlsErrorText } from '../transport/tlsAlerts';
+import { EndpointSettings } from '../core/endpointSettings';
+import type { BufferPolicy } from '../transport/connectionBase';
 import type { TopicHub } from '../core/topicHub';
-import type { SharedCompressor, TopicDelivery } from '../core/topics';
+import type { SharedCompressor } from '../core/topics';
 import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from '../core/request';
-import { bytesOf, checkSize, looksLikeWebSocketUrl } from './arguments';
+import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
+import { grantServerSockets } from './serverSockets';
+import { SocketStatus } from './socketStatus';
 
 /** The default mask generator: keys from a crypto-random pool refilled in bulk. */
 export const defaultMaskGenerator: MaskGenerator = Object.freeze({
@@ -32,12 +32,7 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
   nextMask: nextMaskKey,
 });
 
-let attachServer: (ws: WebSocket, socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>) => void;
 let lifecycle: SocketLifecycle<WebSocket>;
-let sendEncodedFrames: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
-let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
-let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
-let handOver: (ws: WebSocket) => void;
 
 export type { BufferPolicy } from '../transport/connectionBase';
 
@@ -51,11 +46,8 @@ export type { BufferPolicy } from '../transport/connectionBase';
 export class WebSocket extends EventEmitter<WebSocketSignals> {
   #origin: string;
   #version: Version;
-  #state = SocketState.UnconnectedState;
-  #error = SocketError.UnknownSocketError;
-  #errorString = '';
-  #closeCode: CloseCode = CloseCode.CloseCodeNormal;
-  #closeReason = '';
+  /** State, last error, close code and reason (see qt/socketStatus). */
+  readonly #status = new SocketStatus(this);
   #requestValue: ResolvedRequest | RequestSource | null = null;
   /** Server side: called once when the connection is gone (instead of a listener per socket). */
   #onGone: ((ws: WebSocket) => void) | null = null;
@@ -64,12 +56,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #subprotocol = '';
   #server = false;
   #conn: Endpoint | null = null;
-  // our defaults, not Qt's 2 GiB (README "Limits and defaults")
-  #maxFrame: number = Limits.DEFAULT_MAX_INCOMING_FRAME_SIZE;
-  #maxMessage: number = Limits.DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
-  #writeLimits: WriteLimits = DEFAULT_WRITE_LIMITS;
-  #outgoingFrameSize: number = Limits.DEFAULT_OUTGOING_FRAME_SIZE;
-  #readBufferSize = 0;
+  /** Limits, caps and sizes (a server socket starts with a copy of its server's). */
+  #settings = new EndpointSettings();
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
   /** The client side (created on first client use: server-side sockets never need it). */
   #clientValue: ClientOpener | null = null;
@@ -81,25 +69,31 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
         return ws.#origin;
       },
       setRequest: (request) => (this.#request = request),
-      setState: (state) => this.#setState(state),
-      setError: (error, message) => this.#setError(error, message),
+      setState: (state) => this.#status.setState(state),
+      setError: (error, message) => this.#status.setError(error, message),
       connected: (socket, subprotocol, deflate, head) => this.#connected(socket, subprotocol, deflate, head),
     }));
   }
-  /** Set when we failed the connection for a protocol error: closeCode() keeps the code we sent. */
-  #failed = false;
 
   static {
-    attachServer = (ws, socket, head, info) => ws.#attachServer(socket, head, info);
     lifecycle = {
       peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
       failed: (ws, code, reason) => ws.#failedWith(code, reason),
       closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
     };
-    sendEncodedFrames = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendEncoded(frames);
-    sendShared = (ws, frames) => ws.#state === SocketState.ConnectedState && ws.#conn !== null && ws.#conn.sendShared(frames);
-    sharedCompressorOf = (ws) => (ws.#conn?.sharedCompressor ?? null) as SharedCompressor | null;
-    handOver = (ws) => ws.#conn?.release();
+    grantServerSockets(WebSocket, {
+      adopt: (socket, head, info) => {
+        const ws = new WebSocket(info.origin);
+        ws.#attachServer(socket, head, info);
+        return ws;
+      },
+      release: (ws) => ws.#conn?.release(),
+      queueEncoded: (ws, frames) => ws.#status.connected && ws.#conn !== null && ws.#conn.sendEncoded(frames),
+      topicDelivery: {
+        write: (ws, frames) => ws.#status.connected && ws.#conn !== null && ws.#conn.sendShared(frames),
+        sharedCompressor: (ws) => (ws.#conn?.sharedCompressor ?? null) as SharedCompressor | null,
+      },
+    });
   }
 
   /**
@@ -111,12 +105,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   constructor(origin = '', version: Version = Version.VersionLatest) {
     super();
-    if (looksLikeWebSocketUrl(origin)) {
-      throw new TypeError(
-        `new WebSocket(${JSON.stringify(String(origin).slice(0, 100))}): the first argument is the Origin header, not the URL to connect to. ` +
-          "Pass the URL to open() (new WebSocket().open(url)), or use require('qwebsocket/ws') for the ws-style new WebSocket(url).",
-      );
-    }
+    checkOriginArgument(origin);
     if (version !== Version.Version13) {
       throw new InvalidArgumentError(`Unsupported WebSocket version ${version}: only Version13 (RFC 6455) is supported`);
     }
@@ -139,41 +128,29 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   // ---- state -------------------------------------------------------------------------------
 
-  #setState(state: SocketState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.emit('stateChanged', state);
-  }
-
-  #setError(error: SocketError, message: string): void {
-    this.#error = error;
-    this.#errorString = message;
-    this.emit('errorOccurred', error);
-  }
-
   /** The current QAbstractSocket::SocketState. */
   state(): SocketState {
-    return this.#state;
+    return this.#status.state;
   }
   /** True when the socket is connected and can send. */
   isValid(): boolean {
-    return this.#state === SocketState.ConnectedState;
+    return this.#status.connected;
   }
   /** The type of the last error. */
   error(): SocketError {
-    return this.#error;
+    return this.#status.error;
   }
   /** A human-readable description of the last error. */
   errorString(): string {
-    return this.#errorString;
+    return this.#status.errorString;
   }
   /** Why the socket closed: the peer's close code, 1005 when it sent none, 1006 on abnormal loss. */
   closeCode(): CloseCode {
-    return this.#closeCode;
+    return this.#status.closeCode;
   }
   /** The close reason the peer sent (or ours, while closing). */
   closeReason(): string {
-    return this.#closeReason;
+    return this.#status.closeReason;
   }
 
   // ---- opening (client) ----------------------------------------------------------------------
@@ -185,34 +162,23 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * UnsupportedSocketOperationError for a scheme other than ws/wss.
    */
   open(target: string | URL | NetworkRequest, options: HandshakeOptions = {}): void {
-    if (this.#state !== SocketState.UnconnectedState) this.abort();
+    if (this.#status.state !== SocketState.UnconnectedState) this.abort();
     this.#server = false;
     this.#subprotocol = '';
-    this.#closeCode = CloseCode.CloseCodeNormal;
-    this.#closeReason = '';
-    this.#failed = false;
+    this.#status.reset();
     this.#client.open(target, options);
   }
 
   #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
     this.#subprotocol = subprotocol;
     const endpoint = this.#startEndpoint(socket, deflate);
-    this.#setState(SocketState.ConnectedState);
+    this.#status.setState(SocketState.ConnectedState);
     this.emit('connected');
     if (this.#conn === endpoint) endpoint.start(head);
   }
 
   #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
-    const endpoint = new Endpoint(socket, new SocketEvents(this, lifecycle), {
-      server: this.#server,
-      maxFrameSize: this.#maxFrame,
-      maxMessageSize: this.#maxMessage,
-      outgoingFrameSize: this.#outgoingFrameSize,
-      readBufferSize: this.#readBufferSize,
-      deflate,
-      maskSource: !this.#server && this.#maskGenerator !== defaultMaskGenerator ? this.#maskGenerator : null,
-      writeLimits: this.#writeLimits,
-    });
+    const endpoint = this.#settings.open(socket, new SocketEvents(this, lifecycle), this.#server, deflate);
     this.#conn = endpoint;
     return endpoint;
   }
@@ -224,10 +190,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#topics = info.topics;
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
-    this.#maxFrame = info.maxFrameSize;
-    this.#maxMessage = info.maxMessageSize;
+    this.#settings = info.settings.copy();
     const endpoint = this.#startEndpoint(socket, info.deflate);
-    this.#state = SocketState.ConnectedState;
+    this.#status.startConnected();
     // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
     endpoint.hold();
     endpoint.start(head);
@@ -242,34 +207,33 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a code that may not be sent (RFC 6455 §7.4.1)
    */
   close(closeCode: CloseCode | number = CloseCode.CloseCodeNormal, reason = ''): void {
-    if (this.#state === SocketState.HostLookupState || this.#state === SocketState.ConnectingState) {
+    const state = this.#status.state;
+    if (state === SocketState.HostLookupState || state === SocketState.ConnectingState) {
       this.#clientValue?.abort();
-      this.#setState(SocketState.UnconnectedState);
+      this.#status.setState(SocketState.UnconnectedState);
       return;
     }
     const conn = this.#conn;
-    if (this.#state !== SocketState.ConnectedState || conn === null) return;
+    if (state !== SocketState.ConnectedState || conn === null) return;
     Endpoint.checkClose(closeCode, String(reason)); // validates before any state changes
-    this.#closeCode = closeCode;
-    // as sent: cut to 123 bytes on a code-point boundary (Qt keeps the cut reason too)
-    this.#closeReason = truncateUtf8(String(reason)).toString('utf8');
+    this.#status.closing(closeCode, String(reason));
     this.emit('aboutToClose');
     if (this.#conn !== conn) return; // aborted from the slot
     conn.close(closeCode, String(reason));
-    this.#setState(SocketState.ClosingState);
+    this.#status.setState(SocketState.ClosingState);
   }
 
   /** Closes immediately, discarding pending writes; emits disconnected when it was connected. */
   abort(): void {
     this.#clientValue?.abort();
     const conn = this.#conn;
-    const wasOpen = this.#state === SocketState.ConnectedState || this.#state === SocketState.ClosingState;
+    const wasOpen = this.#status.connected || this.#status.state === SocketState.ClosingState;
     if (conn !== null) {
       this.#conn = null;
-      if (!conn.closeReceived) this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
+      this.#status.aborted(conn.closeReceived);
       conn.destroy();
     }
-    this.#setState(SocketState.UnconnectedState);
+    this.#status.setState(SocketState.UnconnectedState);
     this.#gone();
     if (wasOpen) this.emit('disconnected');
   }
@@ -282,7 +246,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   sendTextMessage(message: string): number {
     if (typeof message !== 'string') throw new InvalidArgumentError('sendTextMessage expects a string');
-    if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
+    if (!this.#status.connected || this.#conn === null) return 0;
     return this.#conn.sendText(message);
   }
 
@@ -296,7 +260,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   sendBinaryMessage(data: Uint8Array | ArrayBufferView | ArrayBuffer): number {
     const bytes = bytesOf(data, 'sendBinaryMessage');
-    if (this.#state !== SocketState.ConnectedState || this.#conn === null) return 0;
+    if (!this.#status.connected || this.#conn === null) return 0;
     return this.#conn.sendBinary(bytes);
   }
 
@@ -304,7 +268,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   ping(payload: Uint8Array | string = Buffer.alloc(0)): void {
     const p = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     if (!(p instanceof Uint8Array)) throw new InvalidArgumentError('ping expects a Buffer, Uint8Array or string');
-    if (this.#state !== SocketState.ConnectedState || this.#conn === null) return;
+    if (!this.#status.connected || this.#conn === null) return;
     this.#conn.sendPing(p);
   }
 
@@ -334,7 +298,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   subscribe(topic: string): boolean {
     const hub = this.#hub();
-    return this.#state === SocketState.ConnectedState && hub.registry.subscribe(this, topic);
+    return this.#status.connected && hub.registry.subscribe(this, topic);
   }
   /**
    * Leaves a topic. Not in Qt. @returns true when it was subscribed
@@ -364,39 +328,22 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   // ---- reports of the endpoint (through SocketEvents, see the static block) ----------------
 
   #peerClosed(code: number, reason: string): void {
-    if (this.#state !== SocketState.ConnectedState) return;
-    // the peer started the close: its code and reason are why we close (when we started it,
-    // Qt keeps ours and the peer's answer does not replace them)
-    this.#closeCode = code;
-    this.#closeReason = reason;
+    if (!this.#status.peerClosed(code, reason)) return;
     this.emit('aboutToClose');
-    this.#setState(SocketState.ClosingState);
+    this.#status.setState(SocketState.ClosingState);
   }
 
   #failedWith(code: number, reason: string): void {
-    this.#failed = true;
-    this.#closeCode = code;
-    this.#closeReason = reason;
-    if (this.#state === SocketState.ConnectedState) {
-      this.emit('aboutToClose');
-      this.#setState(SocketState.ClosingState);
-    }
+    if (!this.#status.failedWith(code, reason)) return;
+    this.emit('aboutToClose');
+    this.#status.setState(SocketState.ClosingState);
   }
 
   #closed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
     if (this.#conn === null) return; // aborted: already reported
     this.#conn = null;
-    if (!(closeReceived && closeSent) && !this.#failed) {
-      if (!closeReceived) {
-        this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
-        if (!closeSent) this.#closeReason = '';
-      }
-      if (!closeSent) {
-        // a reset without a close handshake is RemoteHostClosedError
-        this.#setError(SocketError.RemoteHostClosedError, lostError !== null ? `Connection lost: ${isTlsError(lostError) ? tlsErrorText(lostError) : lostError.message}` : 'The remote host closed the connection');
-      }
-    }
-    this.#setState(SocketState.UnconnectedState);
+    this.#status.closed(closeReceived, closeSent, lostError);
+    this.#status.setState(SocketState.UnconnectedState);
     this.#gone();
     this.emit('disconnected');
   }
@@ -424,44 +371,39 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   /** Largest incoming frame accepted; larger ones close the connection with 1009. */
   maxAllowedIncomingFrameSize(): number {
-    return this.#maxFrame;
+    return this.#settings.maxFrameSize;
   }
   /** @throws InvalidArgumentError outside 0..maxIncomingFrameSize() */
   setMaxAllowedIncomingFrameSize(size: number): void {
-    this.#maxFrame = checkSize('maxAllowedIncomingFrameSize', size, Limits.MAX_INCOMING_FRAME_SIZE);
-    this.#conn?.setLimits(this.#maxFrame, this.#maxMessage);
+    this.#settings.setMaxFrameSize(size, this.#conn);
   }
   /** Largest incoming message accepted; larger ones close the connection with 1009. */
   maxAllowedIncomingMessageSize(): number {
-    return this.#maxMessage;
+    return this.#settings.maxMessageSize;
   }
   /** @throws InvalidArgumentError outside 0..maxIncomingMessageSize() */
   setMaxAllowedIncomingMessageSize(size: number): void {
-    this.#maxMessage = checkSize('maxAllowedIncomingMessageSize', size, Limits.MAX_INCOMING_MESSAGE_SIZE);
-    this.#conn?.setLimits(this.#maxFrame, this.#maxMessage);
+    this.#settings.setMaxMessageSize(size, this.#conn);
   }
   /** Largest outgoing frame; longer messages are fragmented. Default 512 KiB. */
   outgoingFrameSize(): number {
-    return this.#outgoingFrameSize;
+    return this.#settings.outgoingFrameSize;
   }
   /** @throws InvalidArgumentError outside 1..maxOutgoingFrameSize() */
   setOutgoingFrameSize(size: number): void {
-    if (size === 0) throw new InvalidArgumentError('outgoingFrameSize must be at least 1');
-    this.#outgoingFrameSize = checkSize('outgoingFrameSize', size, Limits.MAX_OUTGOING_FRAME_SIZE);
-    this.#conn?.setOutgoingFrameSize(size);
+    this.#settings.setOutgoingFrameSize(size, this.#conn);
   }
   /** Bytes read from the socket per event-loop turn at most (0 = unlimited, the default). */
   readBufferSize(): number {
-    return this.#readBufferSize;
+    return this.#settings.readBufferSize;
   }
   /** @throws InvalidArgumentError for a negative or non-integer size */
   setReadBufferSize(size: number): void {
-    this.#readBufferSize = checkSize('readBufferSize', size, Number.MAX_SAFE_INTEGER);
-    this.#conn?.setReadBufferSize(size);
+    this.#settings.setReadBufferSize(size, this.#conn);
   }
   /** Cap on unsent bytes (frame bytes); 0 = none. Not in Qt (README "Limits and defaults"). */
   maxBufferedBytes(): number {
-    return this.#writeLimits.maxBufferedBytes;
+    return this.#settings.writeLimits.maxBufferedBytes;
   }
   /**
    * Caps this socket's unsent bytes (default 16 MiB; 0 = no cap). A send that would go over it
@@ -471,17 +413,15 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a negative size or another policy
    */
   setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
-    const cap = checkSize('maxBufferedBytes', maxBytes, Number.MAX_SAFE_INTEGER);
-    if (policy !== 'close' && policy !== 'pause') throw new InvalidArgumentError("policy must be 'close' or 'pause'");
-    this.#setWriteLimits({ ...this.#writeLimits, maxBufferedBytes: cap, policy });
+    this.#settings.setMaxBufferedBytes(maxBytes, policy, this.#conn);
   }
   /** The high-water mark of the drained signal (default 1 MiB). Not in Qt. */
   writeHighWatermark(): number {
-    return this.#writeLimits.highWater;
+    return this.#settings.writeLimits.highWater;
   }
   /** The low-water mark of the drained signal (default 256 KiB). Not in Qt. */
   writeLowWatermark(): number {
-    return this.#writeLimits.lowWater;
+    return this.#settings.writeLimits.lowWater;
   }
   /**
    * Sets the marks of the drained signal: emitted once when bytesToWrite() falls to `low` or
@@ -489,13 +429,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError unless 0 <= low <= high
    */
   setWriteWatermarks(high: number, low: number): void {
-    const h = checkSize('writeHighWatermark', high, Number.MAX_SAFE_INTEGER);
-    const l = checkSize('writeLowWatermark', low, h);
-    this.#setWriteLimits({ ...this.#writeLimits, highWater: h, lowWater: l });
-  }
-  #setWriteLimits(limits: WriteLimits): void {
-    this.#writeLimits = Object.freeze(limits);
-    this.#conn?.setWriteLimits(this.#writeLimits);
+    this.#settings.setWriteWatermarks(high, low, this.#conn);
   }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
@@ -515,7 +449,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       if (!generator.seed()) throw new InvalidArgumentError('MaskGenerator.seed() failed');
       this.#maskGenerator = generator;
     }
-    this.#conn?.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator);
+    // the default generator is the codec's own pool: the session then draws keys without a call out
+    this.#settings.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
   }
   /** The origin sent (client) or received (server). */
   origin(): string {
@@ -614,30 +549,4 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   continueInterruptedHandshake(): void {
     this.#clientValue?.ssl.continueInterruptedHandshake();
   }
-}
-
-/** @internal Used by WebSocketServer.broadcast: queues frames encoded once, by reference. */
-export function queueEncodedFrames(ws: WebSocket, frames: readonly Buffer[]): boolean {
-  return sendEncodedFrames(ws, frames);
-}
-
-/** @internal How a server's topics reach its connections (write caps apply, see Connection). */
-export const topicDelivery: TopicDelivery<WebSocket> = {
-  write: (ws, frames) => sendShared(ws, frames),
-  sharedCompressor: (ws) => sharedCompressorOf(ws),
-};
-
-/**
- * @internal Used by WebSocketServer when its user gets `ws` (nextPendingConnection, the
- * handleUpgrade callback): what was read before follows on the next tick.
- */
-export function releaseServerSocket(ws: WebSocket): void {
-  handOver(ws);
-}
-
-/** @internal Used by WebSocketServer to hand an accepted, upgraded socket to a WebSocket. */
-export function adoptServerSocket(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): WebSocket {
-  const ws = new WebSocket(info.origin);
-  attachServer(ws, socket, head, info);
-  return ws;
 }

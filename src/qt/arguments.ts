@@ -12,21 +12,22 @@ export function headerPairs(h: NetworkRequest['headers']): Array<[string, string
   return Object.entries(h as Record<string, string>).map(([k, v]) => [k, String(v)]);
 }
 
-/**
- * @returns `value` when it is an integer in 0..max
- * @throws InvalidArgumentError otherwise
- */
-export function checkSize(name: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer between 0 and ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** A ws:// or wss:// URL (where a Qt constructor expects an origin or a server name). */
 export function looksLikeWebSocketUrl(value: unknown): boolean {
   if (value instanceof URL) return value.protocol === 'ws:' || value.protocol === 'wss:';
   return typeof value === 'string' && /^wss?:\/\//i.test(value.trim());
+}
+
+/**
+ * The foot-gun of ws's `new WebSocket(url)` on the Qt face, whose first argument is the Origin.
+ * @throws TypeError for a ws:// or wss:// URL, saying where the URL goes
+ */
+export function checkOriginArgument(origin: unknown): void {
+  if (!looksLikeWebSocketUrl(origin)) return;
+  throw new TypeError(
+    `new WebSocket(${JSON.stringify(String(origin).slice(0, 100))}): the first argument is the Origin header, not the URL to connect to. ` +
+      "Pass the URL to open() (new WebSocket().open(url)), or use require('qwebsocket/ws') for the ws-style new WebSocket(url).",
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Endpoint } from '../core/endpoint';
 import type { UpgradeAnswer } from '../core/clientConnect';
@@ -15,7 +16,7 @@ import { Limits } from '../codec/constants';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import { InvalidStateError } from '../errors';
-import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, protocolErrorOf, type BinaryType } from './constants';
+import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, defineReadyStates, protocolErrorOf, type BinaryType } from './constants';
 import { bytesOf, publishMessageOf, type PublishOptions, type Sendable } from './data';
 import { addEventListener, defineEventAttributes, removeEventListener, type EventListenerLike } from './eventTarget';
 import { ClientRequestFlow, type ClientOptions } from './clientRequest';
@@ -66,7 +67,7 @@ export interface ServerSocketInfo {
   topics: TopicHub<WebSocket>;
 }
 
-let attach: (ws: WebSocket, socket: Socket, info: ServerSocketInfo) => void;
+let attach: (ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo) => void;
 let startReading: (ws: WebSocket, head: Buffer) => void;
 let lifecycle: WsLifecycle<WebSocket>;
 let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
@@ -74,14 +75,20 @@ let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
 /** See the module comment. */
 export class WebSocket extends EventEmitter<WebSocketEventMap> {
+  // the ready states: read-only, enumerable data properties of the class and its prototype, as
+  // ws defines them (see the static block)
   /** The connection is not yet open. */
-  static readonly CONNECTING = CONNECTING;
+  declare static readonly CONNECTING: typeof CONNECTING;
   /** The connection is open and ready to communicate. */
-  static readonly OPEN = OPEN;
+  declare static readonly OPEN: typeof OPEN;
   /** The connection is in the process of closing. */
-  static readonly CLOSING = CLOSING;
+  declare static readonly CLOSING: typeof CLOSING;
   /** The connection is closed. */
-  static readonly CLOSED = CLOSED;
+  declare static readonly CLOSED: typeof CLOSED;
+  declare readonly CONNECTING: typeof CONNECTING;
+  declare readonly OPEN: typeof OPEN;
+  declare readonly CLOSING: typeof CLOSING;
+  declare readonly CLOSED: typeof CLOSED;
   // set by the package entry (qwebsocket/ws), as ws's require('ws').Server and friends
   /** This class (ws's `require('ws').WebSocket`). */
   declare static WebSocket: typeof WebSocket;
@@ -114,6 +121,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #topics: TopicHub<WebSocket> | null = null;
 
   static {
+    defineReadyStates(this);
     defineEventAttributes(this.prototype);
     attach = (ws, socket, info) => ws.#attach(socket, info);
     startReading = (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null);
@@ -125,6 +133,10 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     };
     sendShared = (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames);
     sharedCompressorOf = (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null;
+    // ws's attributes are enumerable accessors (class accessors are not)
+    for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+      Object.defineProperty(this.prototype, name, { enumerable: true });
+    }
   }
 
   /**
@@ -158,21 +170,6 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       list,
       opts,
     );
-  }
-
-  // ---- ready states (on instances too, as ws) --------------------------------------------
-
-  get CONNECTING(): number {
-    return CONNECTING;
-  }
-  get OPEN(): number {
-    return OPEN;
-  }
-  get CLOSING(): number {
-    return CLOSING;
-  }
-  get CLOSED(): number {
-    return CLOSED;
   }
 
   // ---- properties ------------------------------------------------------------------------
@@ -301,7 +298,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #sendAfterClose(data: Sendable | undefined, cb: Callback | undefined): void {
-    if (data !== undefined) this.#bufferedAfterClose += bytesOf(data).length;
+    if (data !== undefined) this.#bufferedAfterClose += data instanceof Blob ? data.size : bytesOf(data).length;
     if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
   }
 
@@ -415,7 +412,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#endpoint?.start(head.length > 0 ? head : null);
   }
 
-  #attach(socket: Socket, info: ServerSocketInfo): void {
+  #attach(socket: Socket | Http2Stream, info: ServerSocketInfo): void {
     this.#settings = info.settings;
     this.#protocol = info.protocol;
     this.#extensions = info.extensions;
@@ -424,10 +421,10 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#start(socket, info.deflate);
   }
 
-  #start(socket: Socket, deflate: DeflateSetting | null): void {
+  #start(socket: Socket | Http2Stream, deflate: DeflateSetting | null): void {
     const s = this.#settings;
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
-    socket.setNoDelay?.(true);
+    (socket as Partial<Socket>).setNoDelay?.(true);
     const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
     events.binaryType = this.#binaryType;
     const ep = new Endpoint(socket, events, {
@@ -484,7 +481,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
  * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
  * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
  */
-export function attachServerSocket(ws: WebSocket, socket: Socket, info: ServerSocketInfo): void {
+export function attachServerSocket(ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo): void {
   attach(ws, socket, info);
 }
 

@@ -1,27 +1,29 @@
 /**
  * ws's WebSocketServer: listens on a port (an http server of its own, as ws), serves on a given
- * http/https server (several on one server, routed by path: core/upgradeRouter), or takes
- * upgrades handed to handleUpgrade (noServer). The request checks, extension negotiation and
+ * http/https server (several on one server, routed by path: core/upgradeRouter) — or an http2
+ * server, taking RFC 8441 streams too (ws/handshakeReply) — or takes upgrades handed to
+ * handleUpgrade (noServer). The request checks, extension negotiation and
  * 101 response are the core's and the protocol layer's; the order of ws's hooks (shouldHandle,
  * verifyClient, handleProtocols, 'headers') and its errors are this face's.
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { routeUpgrades, unrouteUpgrades, type UpgradeTarget } from '../core/upgradeRouter';
+import { routeUpgrades, unrouteUpgrades, type AttachableServer, type UpgradeTarget } from '../core/upgradeRouter';
 import { negotiateExtensions } from '../core/upgradeAcceptor';
 import type { DeflateSetting } from '../core/request';
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { acceptResponseLines, checkUpgradeRequest, isRefused } from '../protocol/serverHandshake';
-import { refuseUpgrade } from '../transport/upgrade';
+import { isRefused } from '../protocol/serverHandshake';
+import { http1Reply, http2Reply, type HandshakeReply } from './handshakeReply';
 import { TopicHub } from '../core/topicHub';
 import type { PubSubBroker } from '../core/broker';
 import { Limits } from '../codec/constants';
 import { WebSocket, attachServerSocket, startServerSocket, topicDelivery } from './WebSocket';
 import { publishMessageOf, type PublishOptions, type Sendable } from './data';
+import { negotiationRefusal, requestRefusal, type WsRefusal } from './handshakeRules';
 import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** What verifyClient is given. */
@@ -36,7 +38,13 @@ export interface ServerOptions<W extends typeof WebSocket = typeof WebSocket> ex
   host?: string;
   port?: number;
   backlog?: number;
-  server?: HttpServer | HttpsServer;
+  /**
+   * An http/https server to serve on — or an http2 one (`http2.createSecureServer`, with
+   * `allowHTTP1` for HTTP/1.1 clients too, or h2c): RFC 8441 streams are taken as well, and the
+   * `request` handed to 'connection', verifyClient and handleProtocols is then Node's
+   * `Http2ServerRequest` (headers, url, method, socket as IncomingMessage's). Not in ws (http2).
+   */
+  server?: AttachableServer;
   noServer?: boolean;
   /** Only upgrades to this pathname are taken. */
   path?: string;
@@ -65,17 +73,15 @@ export interface WebSocketServerEventMap<S = WebSocket> {
   wsClientError: [error: Error, socket: Duplex, request: IncomingMessage];
 }
 
+/** Sockets handed to handleUpgrade once (a second call is a misconfiguration, as ws says). */
+const upgraded = new WeakSet<Duplex>();
+
 const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
 function destroyOnError(this: Duplex): void {
   this.destroy();
-}
-
-/** Answers an upgrade with an error status (the body: `message`, or the status text). */
-function abortHandshake(socket: Duplex, code: number, message?: string, headers: Record<string, string | number> = {}): void {
-  refuseUpgrade(socket, code, message ?? STATUS_CODES[code] ?? 'Error', Object.entries(headers).map(([k, v]) => [k, String(v)] as [string, string]));
 }
 
 /** See the module comment. */
@@ -85,7 +91,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   /** The connected clients (only with clientTracking, the default). */
   declare readonly clients: Set<InstanceType<W>>;
   #state = RUNNING;
-  #http: HttpServer | HttpsServer | null = null;
+  #http: AttachableServer | null = null;
   #ownsHttp = false;
   #removeListeners: (() => void) | null = null;
   #emitCloseWhenEmpty = false;
@@ -112,7 +118,11 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     const emitConnection = (ws: InstanceType<W>, req: IncomingMessage): void => {
       this.emit('connection', ...([ws, req] as WebSocketServerEventMap<InstanceType<W>>['connection']));
     };
-    this.#route = { handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head, emitConnection) };
+    this.#route = {
+      handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head, emitConnection),
+      // ws's hooks take an IncomingMessage: Node's Http2ServerRequest has the members they use
+      handleStream: (stream, headers, raw) => this.#handshake(new Http2ServerRequest(stream, headers, {}, [...(raw ?? [])]) as unknown as IncomingMessage, http2Reply(stream, headers), emitConnection),
+    };
     if (o.port !== undefined && o.port !== null) {
       const http = createServer((_req, res) => {
         const body = STATUS_CODES[426] as string;
@@ -131,7 +141,8 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       const onError = (err: Error): boolean => this.emit('error', err);
       http.on('listening', onListening);
       http.on('error', onError);
-      routeUpgrades(http, o.path, this.#route);
+      // its own http server serves no other: every path reaches handleUpgrade (400 from shouldHandle, as ws)
+      routeUpgrades(http, this.#ownsHttp ? undefined : o.path, this.#route);
       this.#removeListeners = () => {
         http.off('listening', onListening);
         http.off('error', onError);
@@ -195,23 +206,39 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
    * answered with an error status (or handed to 'wsClientError' listeners for a bad request).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
-    socket.on('error', destroyOnError);
-    const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
+    if (upgraded.has(socket)) throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    upgraded.add(socket);
+    this.#handshake(req, http1Reply(req, socket, head), cb, requestRefusal(req));
+  }
+
+  /** @param early ws's refusal of an HTTP/1.1 request line or upgrade headers, checked first (or null) */
+  #handshake(req: IncomingMessage, reply: HandshakeReply, cb: (ws: InstanceType<W>, request: IncomingMessage) => void, early: WsRefusal | null = null): void {
+    reply.socket.on('error', destroyOnError);
+    if (early !== null) {
+      this.#clientError(req, reply, early.status, early.message, early.headers);
+      return;
+    }
+    const check = reply.check;
     if (isRefused(check)) {
-      this.#clientError(req, socket, check.status, check.message, Object.fromEntries(check.headers));
+      this.#clientError(req, reply, check.status, check.message, Object.fromEntries(check.headers));
       return;
     }
     if (!this.shouldHandle(req)) {
-      abortHandshake(socket, 400);
+      reply.refuse(400);
+      return;
+    }
+    const late = negotiationRefusal(req, this.#deflate !== null);
+    if (late !== null) {
+      this.#clientError(req, reply, late.status, late.message);
       return;
     }
     const ext = check.extensions === '' ? null : negotiateExtensions(check.extensions, this.#deflate);
     if (ext === 'malformed') {
-      this.#clientError(req, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+      this.#clientError(req, reply, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
       return;
     }
     const protocols = new Set(check.protocols);
-    const complete = (): void => this.#complete(req, socket, head, check.key, protocols, ext, cb);
+    const complete = (): void => this.#complete(req, reply, protocols, ext, cb);
     const verify = this.options.verifyClient;
     if (verify === undefined) {
       complete();
@@ -224,39 +251,38 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     };
     if (verify.length === 2) {
       verify(info, (verified, code, message, headers) => {
-        if (!verified) abortHandshake(socket, code || 401, message, headers);
+        if (!verified) reply.refuse(code || 401, message, headers);
         else complete();
       });
       return;
     }
-    if (!(verify as (info: VerifyClientInfo) => boolean)(info)) abortHandshake(socket, 401);
+    if (!(verify as (info: VerifyClientInfo) => boolean)(info)) reply.refuse(401);
     else complete();
   }
 
-  #clientError(req: IncomingMessage, socket: Duplex, code: number, message: string, headers?: Record<string, string>): void {
+  #clientError(req: IncomingMessage, reply: HandshakeReply, code: number, message: string, headers?: Record<string, string>): void {
     if (this.listenerCount('wsClientError') > 0) {
-      this.emit('wsClientError', new Error(message), socket, req);
+      this.emit('wsClientError', new Error(message), reply.socket, req);
       return;
     }
-    abortHandshake(socket, code, message, headers);
+    reply.refuse(code, message, headers);
   }
 
   #complete(
     req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    key: string,
+    reply: HandshakeReply,
     protocols: Set<string>,
     ext: { response: string; agreement: DeflateSetting } | null,
     cb: (ws: InstanceType<W>, request: IncomingMessage) => void,
   ): void {
+    const socket = reply.socket;
     // the client already sent its FIN, or the socket was destroyed meanwhile (async verifyClient)
     if (!socket.readable || !socket.writable) {
       socket.destroy();
       return;
     }
     if (this.#state !== RUNNING) {
-      abortHandshake(socket, 503);
+      reply.refuse(503);
       return;
     }
     let protocol = '';
@@ -264,16 +290,16 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       const chosen = this.options.handleProtocols ? this.options.handleProtocols(protocols, req) : (protocols.values().next().value as string);
       if (chosen) protocol = String(chosen);
     }
-    const lines = acceptResponseLines(key, protocol, ext?.response ?? '');
+    const lines = reply.acceptLines(protocol, ext?.response ?? '');
     // listeners may inspect and change the lines (engine.io adds its cookie here)
     this.emit('headers', lines, req);
     const ws = new this.#class(null, undefined, this.options) as InstanceType<W>;
     // the address stays readable on req.socket after the native transport takes the descriptor
     void (socket as Socket).remoteAddress;
-    socket.write(lines.concat('\r\n').join('\r\n'));
+    reply.accept(lines);
     socket.off('error', destroyOnError);
     const clients = this.clients;
-    attachServerSocket(ws, socket as Socket, {
+    attachServerSocket(ws, socket as Socket | ServerHttp2Stream, {
       protocol,
       extensions: ext !== null ? 'permessage-deflate' : '',
       deflate: ext?.agreement ?? null,
@@ -283,7 +309,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     });
     clients?.add(ws);
     cb(ws, req);
-    startServerSocket(ws, head);
+    startServerSocket(ws, reply.head);
   }
 
   // ---- topics (an addition to ws: see core/topics) ---------------------------------------

@@ -4,7 +4,7 @@
  * exact bytes on the stream and read back exactly the frames the library sends. Like a TCP peer
  * that does not stay half-open, each answers the other side's END_STREAM with its own.
  */
-import { connect, createServer, type ClientHttp2Session, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import { connect, createServer, type ClientHttp2Session, type Http2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { FrameReader } from './rawPeer';
 
@@ -13,24 +13,31 @@ function answerEnd(stream: Duplex): void {
   stream.on('end', () => stream.end());
 }
 
-/** Opens an extended CONNECT stream to `port` (h2c); rejects unless the answer is :status 200. */
-export async function rawHttp2Client(port: number, path = '/'): Promise<{ socket: Duplex; reader: FrameReader; session: ClientHttp2Session }> {
+/** Opens an extended CONNECT stream to `port` (h2c) with `extra` header fields; resolves with the answer's fields. */
+export async function rawHttp2Connect(port: number, path = '/', extra: OutgoingHttpHeaders = {}): Promise<{ socket: Duplex; reader: FrameReader; session: ClientHttp2Session; headers: IncomingHttpHeaders }> {
   const session = connect(`http://127.0.0.1:${port}`);
   session.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     session.once('remoteSettings', () => resolve());
     session.once('close', () => reject(new Error('session closed before SETTINGS')));
   });
-  const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': path, ':authority': `127.0.0.1:${port}`, 'sec-websocket-version': '13' });
+  const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': path, ':authority': `127.0.0.1:${port}`, 'sec-websocket-version': '13', ...extra });
   answerEnd(stream);
   const reader = new FrameReader(stream);
   // a session with no stream left goes away, like the TCP connection of rawClient
   stream.once('close', () => session.close());
-  await new Promise<void>((resolve, reject) => {
-    stream.once('response', (h) => (h[':status'] === 200 ? resolve() : reject(new Error(`stream refused: ${h[':status']}`))));
+  const headers = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+    stream.once('response', resolve);
     stream.once('close', () => reject(new Error('stream closed before its answer')));
   });
-  return { socket: stream, reader, session };
+  return { socket: stream, reader, session, headers };
+}
+
+/** As {@link rawHttp2Connect}; rejects unless the answer is :status 200. */
+export async function rawHttp2Client(port: number, path = '/'): Promise<{ socket: Duplex; reader: FrameReader; session: ClientHttp2Session }> {
+  const c = await rawHttp2Connect(port, path);
+  if (c.headers[':status'] !== 200) throw new Error(`stream refused: ${c.headers[':status']}`);
+  return c;
 }
 
 /** An h2c server that accepts every extended CONNECT with :status 200 and hands the stream to `onPeer`. */

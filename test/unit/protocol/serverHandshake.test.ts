@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  acceptResponse, checkConnectRequest, checkUpgradeRequest, chooseSubprotocol, connectAcceptHeaders, connectErrorHeaders, errorResponse, isRefused,
+  acceptResponse, checkConnectRequest, checkUpgradeRequest, chooseSubprotocol, connectAcceptHeaders, connectAcceptLines, connectErrorHeaders, errorResponse,
+  http2FieldsOfLines, isRefused,
   isWebSocketConnect, type RefusedUpgrade, type UpgradeRequest,
 } from '../../../src/protocol/serverHandshake';
 
@@ -176,6 +177,16 @@ describe('extended CONNECT (RFC 8441)', () => {
       ':status': 200, 'sec-websocket-accept': ACCEPT, 'sec-websocket-protocol': 'chat', 'sec-websocket-extensions': 'permessage-deflate', server: 'srv',
     });
     expect(connectAcceptHeaders('', '', 'x\r\nSet-Cookie: a=b')).toEqual({ ':status': 200 });
+  });
+
+  it('answer lines for editing (ws\'s \'headers\'), and back to fields: repeated names kept, bad and connection lines dropped', () => {
+    const lines = connectAcceptLines(KEY, 'chat', 'permessage-deflate');
+    expect(lines).toEqual(['HTTP/2 200', `sec-websocket-accept: ${ACCEPT}`, 'sec-websocket-protocol: chat', 'sec-websocket-extensions: permessage-deflate']);
+    lines.push('Set-Cookie: a=1', 'set-cookie: b=2', 'Connection: close', 'no colon', 'bad name: x', ':status: 500');
+    expect(http2FieldsOfLines(lines)).toEqual({
+      ':status': 200, 'sec-websocket-accept': ACCEPT, 'sec-websocket-protocol': 'chat', 'sec-websocket-extensions': 'permessage-deflate', 'set-cookie': ['a=1', 'b=2'],
+    });
+    expect(connectAcceptLines('', '', '')).toEqual(['HTTP/2 200']);
   });
 
   it('refusal fields: status, byte length, and no HTTP/1.1 connection headers (forbidden in HTTP/2)', () => {

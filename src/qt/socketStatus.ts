@@ -1,0 +1,113 @@
+/**
+ * The Qt face's record of where a WebSocket is: its SocketState (changed only here, which emits
+ * stateChanged), the last error (errorOccurred), and the close code and reason it reports, with
+ * Qt's rules for them — whoever started the close keeps their code and reason, a protocol error
+ * keeps the code we sent, a loss without a close handshake reports 1006 and RemoteHostClosedError.
+ * @module
+ */
+import type { EventEmitter } from 'node:events';
+import { CloseCode } from '../codec/constants';
+import { SocketError, SocketState } from '../protocol/enums';
+import { truncateUtf8 } from '../protocol/closeFrame';
+import { isTlsError, tlsErrorText } from '../transport/tlsAlerts';
+import type { WebSocketSignals } from './types';
+
+/** See the module comment. */
+export class SocketStatus {
+  readonly #emitter: EventEmitter<WebSocketSignals>;
+  #state = SocketState.UnconnectedState;
+  #error = SocketError.UnknownSocketError;
+  #errorString = '';
+  #closeCode: CloseCode = CloseCode.CloseCodeNormal;
+  #closeReason = '';
+  /** Set when we failed the connection for a protocol error: closeCode keeps the code we sent. */
+  #failed = false;
+
+  constructor(emitter: EventEmitter<WebSocketSignals>) {
+    this.#emitter = emitter;
+  }
+
+  get state(): SocketState {
+    return this.#state;
+  }
+  get connected(): boolean {
+    return this.#state === SocketState.ConnectedState;
+  }
+  get error(): SocketError {
+    return this.#error;
+  }
+  get errorString(): string {
+    return this.#errorString;
+  }
+  get closeCode(): CloseCode {
+    return this.#closeCode;
+  }
+  get closeReason(): string {
+    return this.#closeReason;
+  }
+
+  /** The one place the state changes; emits stateChanged when it does. */
+  setState(state: SocketState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#emitter.emit('stateChanged', state);
+  }
+  /** A server socket starts connected, before anyone can listen: no signal. */
+  startConnected(): void {
+    this.#state = SocketState.ConnectedState;
+  }
+  setError(error: SocketError, message: string): void {
+    this.#error = error;
+    this.#errorString = message;
+    this.#emitter.emit('errorOccurred', error);
+  }
+
+  /** A new open(): nothing of the last connection's close is reported any more. */
+  reset(): void {
+    this.#closeCode = CloseCode.CloseCodeNormal;
+    this.#closeReason = '';
+    this.#failed = false;
+  }
+
+  /** We close with `code`: the reason is kept as sent, cut to 123 bytes on a code-point boundary (as Qt). */
+  closing(code: CloseCode, reason: string): void {
+    this.#closeCode = code;
+    this.#closeReason = truncateUtf8(reason).toString('utf8');
+  }
+
+  /** Aborted: without the peer's close frame, the close was abnormal. */
+  aborted(closeReceived: boolean): void {
+    if (!closeReceived) this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
+  }
+
+  /** The peer started (or answered) the close handshake. @returns true when that starts our closing */
+  peerClosed(code: number, reason: string): boolean {
+    if (this.#state !== SocketState.ConnectedState) return false;
+    // the peer started the close: its code and reason are why we close (when we started it,
+    // Qt keeps ours and the peer's answer does not replace them)
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    return true;
+  }
+
+  /** The peer broke the protocol; we sent `code`. @returns true when that starts our closing */
+  failedWith(code: number, reason: string): boolean {
+    this.#failed = true;
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    return this.#state === SocketState.ConnectedState;
+  }
+
+  /** The connection is gone: what it reports when the close handshake did not complete. */
+  closed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
+    if ((closeReceived && closeSent) || this.#failed) return;
+    if (!closeReceived) {
+      this.#closeCode = CloseCode.CloseCodeAbnormalDisconnection;
+      if (!closeSent) this.#closeReason = '';
+    }
+    if (!closeSent) {
+      // a reset without a close handshake is RemoteHostClosedError
+      this.setError(SocketError.RemoteHostClosedError, lostError !== null ? `Connection lost: ${isTlsError(lostError) ? tlsErrorText(lostError) : lostError.message}` : 'The remote host closed the connection');
+    }
+  }
+}
