@@ -187,6 +187,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
 
   /** The listening descriptor, or -1. */
   socketDescriptor(): number {
+    if (this.#native !== null) return this.#native.fd();
     const h = (this.#net as unknown as { _handle?: { fd?: number } } | null)?._handle;
     return typeof h?.fd === 'number' ? h.fd : -1;
   }
