@@ -97,7 +97,10 @@ export const Timeouts = {
   CLOSE_MS: 5000,
   /** How long a refused handshake's answer may take to be read before the socket or stream is destroyed. */
   REFUSED_LINGER_MS: 1000,
-  /** How long a client's HTTP/2 session (RFC 8441) stays open with no WebSocket on it. */
+  /**
+   * How long a client's HTTP/2 session (RFC 8441) stays open with no WebSocket on it, and how long
+   * an origin without extended CONNECT is remembered (opens meanwhile go straight to HTTP/1.1).
+   */
   HTTP2_SESSION_IDLE_MS: 5000,
 } as const;
 

@@ -199,4 +199,20 @@ describe('WebSocketServer attached to an http2 server', () => {
     await drained;
     await until(() => received >= 2 * 1024 * 1024, 10000, () => `received ${received}`);
   });
+
+  it("the write cap counts what flow control holds back: over it, the 'close' policy fails the connection with 1008", async () => {
+    const { port, accepted } = await serve();
+    const s = await session(port);
+    const { stream } = await connectStream(s, port);
+    stream.pause();
+    await until(() => accepted.length === 1, 5000, () => 'accepted');
+    const ws = accepted[0];
+    ws.setMaxBufferedBytes(512 * 1024, 'close');
+    expect(ws.sendBinaryMessage(Buffer.alloc(400 * 1024))).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100)); // the peer's window (64 KiB) took a little of it
+    const gone = once(ws, 'disconnected');
+    expect(ws.sendBinaryMessage(Buffer.alloc(400 * 1024))).toBe(0);
+    await gone;
+    expect(ws.closeCode()).toBe(1008);
+  });
 });
