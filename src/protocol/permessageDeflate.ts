@@ -151,6 +151,11 @@ function paramMap(entry: ExtensionEntry, allowBareClientBits: boolean): Params |
   return m;
 }
 
+/** True when a client's permessage-deflate offer has only known, single, valid parameters (§7). */
+export function isValidDeflateOffer(entry: ExtensionEntry): boolean {
+  return paramMap(entry, true) !== null;
+}
+
 /**
  * Checks the server's Sec-WebSocket-Extensions against our offer (RFC 7692 §5.1, §7.1).
  * @returns the agreement, or null when the server did not accept permessage-deflate

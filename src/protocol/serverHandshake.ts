@@ -38,9 +38,11 @@ function header(req: Pick<UpgradeRequest, 'headers'>, name: string): string | un
 
 /**
  * Checks an upgrade request (RFC 6455 §4.2.1).
+ * @param versions the Sec-WebSocket-Version values taken (the ws face also takes hybi's 8, whose
+ *   handshake and framing are RFC 6455's)
  * @returns the accepted fields, or the refusal to send
  */
-export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | RefusedUpgrade {
+export function checkUpgradeRequest(req: UpgradeRequest, versions: readonly string[] = ['13']): AcceptedUpgrade | RefusedUpgrade {
   const refuse = (status: number, message: string, headers: Array<[string, string]> = []): RefusedUpgrade => ({ status, message, headers });
   if (req.method !== 'GET') return refuse(405, 'WebSocket upgrade requires GET', [['Allow', 'GET']]);
   if (req.httpVersion !== '1.1' && !/^1\.[1-9]$|^[2-9]\./.test(req.httpVersion)) return refuse(505, 'HTTP/1.1 or later required');
@@ -51,7 +53,7 @@ export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | Refu
   if (!headerTokens(header(req, 'connection')).some((t) => t.toLowerCase() === 'upgrade')) {
     return refuse(426, 'Connection: Upgrade required', [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]);
   }
-  const unsupported = versionRefusal(req);
+  const unsupported = versionRefusal(req, versions);
   if (unsupported !== null) return unsupported;
   const key = header(req, 'sec-websocket-key');
   if (!isValidKey(key)) return refuse(400, 'Missing or invalid Sec-WebSocket-Key');
@@ -59,9 +61,9 @@ export function checkUpgradeRequest(req: UpgradeRequest): AcceptedUpgrade | Refu
 }
 
 /** RFC 6455 §4.4: an unsupported version gets 400 with the versions we speak. */
-function versionRefusal(req: Pick<UpgradeRequest, 'headers'>): RefusedUpgrade | null {
-  if (header(req, 'sec-websocket-version') === '13') return null;
-  return { status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', '13']] };
+function versionRefusal(req: Pick<UpgradeRequest, 'headers'>, versions: readonly string[] = ['13']): RefusedUpgrade | null {
+  if (versions.includes(header(req, 'sec-websocket-version') ?? '')) return null;
+  return { status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', versions.join(', ')]] };
 }
 
 /** The fields both handshakes negotiate with (RFC 6455 §4.2.1 items 7–9, RFC 8441 §5). */

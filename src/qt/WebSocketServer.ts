@@ -8,12 +8,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Opcode, Timeouts, Version } from '../codec/constants';
 import { SocketError, SslMode } from '../protocol/enums';
 import { decideUpgrade, handleUpgrade, type AcceptedRequest, type UpgradeOwner } from '../transport/upgrade';
-import { AcceptedNative, NativeListener, type NativeListenerOwner } from '../transport/native/NativeListener';
+import { AcceptedNative, type NativeListenerOwner } from '../transport/native/NativeListener';
 import type { TransportSocket } from '../transport/openConnection';
 import { handleExtendedConnect } from '../transport/http2Upgrade';
 import { socketErrorOf } from '../transport/socketErrors';
@@ -21,7 +21,13 @@ import { InvalidArgumentError } from '../errors';
 import { routeUpgrades, unrouteUpgrades, type AttachableServer } from '../core/upgradeRouter';
 import { UpgradeAcceptor, negotiateExtensions } from '../core/upgradeAcceptor';
 import { WebSocket, type BufferPolicy } from './WebSocket';
+
+export type { AttachOptions, WebSocketServerSignals } from './types';
 import { serverSocketsOf } from './serverSockets';
+import { ServerListener } from './serverListener';
+import { ServerTls } from './serverTls';
+import { PendingConnections } from './pendingConnections';
+import { Heartbeat } from './heartbeat';
 import { EndpointSettings } from '../core/endpointSettings';
 import type { DeflateSetting } from '../core/request';
 import { TopicHub, type PublishOptions } from '../core/topicHub';
@@ -30,44 +36,11 @@ import type { PubSubBroker } from '../core/broker';
 import { validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { deflateSupported } from '../transport/deflate';
 import { CorsAuthenticator } from './CorsAuthenticator';
+import type { AttachOptions, WebSocketServerSignals } from './types';
 import type { SslConfiguration } from '../transport/sslConfiguration';
-import type { SslError } from './SslError';
-import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
-import { serverTlsAcceptor } from './sslFlow';
-import type { TlsAcceptor } from '../transport/tlsServer';
-import { invalidTlsConfiguration } from '../transport/tlsFlow';
-import type { AlertLevel, AlertType } from '../protocol/enums';
-
-/** The typed signals of {@link WebSocketServer}. */
-export interface WebSocketServerSignals {
-  acceptError: [socketError: SocketError];
-  closed: [];
-  newConnection: [];
-  originAuthenticationRequired: [authenticator: CorsAuthenticator];
-  /** A client certificate failed verification (SecureMode, peerVerifyMode VerifyPeer). */
-  peerVerifyError: [error: SslError];
-  /** A client with a PSK identity (ciphers naming PSK suites): set the key on the authenticator. */
-  preSharedKeyAuthenticationRequired: [authenticator: PreSharedKeyAuthenticator];
-  serverError: [closeCode: CloseCode];
-  /** The client certificate's errors; the connection is dropped after this signal. */
-  sslErrors: [errors: SslError[]];
-  /** Fatal alerts of failed TLS handshakes, as far as observable (see WebSocketSignals). */
-  alertReceived: [level: AlertLevel, type: AlertType, description: string];
-  alertSent: [level: AlertLevel, type: AlertType, description: string];
-  /** Early reporting (handshakeMustInterruptOnError): a client-chain error; the client is dropped. */
-  handshakeInterruptedOnError: [error: SslError];
-}
-
-/** Options for {@link WebSocketServer.attach}. */
-export interface AttachOptions {
-  /** Only upgrades to this path (pathname, query ignored) are taken; default: every path. */
-  path?: string;
-}
 
 /** Swallows socket errors while nothing else listens (they surface as close events). */
 function ignoreError(): void {}
-
-const MAX_PARKED = 1024;
 
 /** What this server may do to its sockets (WebSocket grants it; see qt/serverSockets). */
 const socketAccess = serverSocketsOf(WebSocket);
@@ -79,16 +52,13 @@ const socketAccess = serverSocketsOf(WebSocket);
 export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #serverName: string;
   #secureMode: SslMode;
-  #net: NetServer | null = null;
-  /** Listening on the addon's native transport (plain ws:// on an IP address): no net.Server then. */
-  #native: NativeListener | null = null;
+  readonly #listener = new ServerListener({
+    connection: (socket) => this.handleConnection(socket),
+    acceptError: (err) => this.emit('acceptError', socketErrorOf(err)),
+  });
   #error = SocketError.UnknownSocketError;
   #errorString = '';
-  /** Accepted, not yet taken connections, oldest first (a Set: a closing one leaves at once). */
-  #pending = new Set<WebSocket>();
-  #maxPending = 30;
-  #paused = false;
-  #parked: Socket[] = [];
+  readonly #pending = new PendingConnections<WebSocket>();
   #handshakeTimeoutMs: number = Timeouts.HANDSHAKE_MS;
   readonly #acceptor = new UpgradeAcceptor(
     {
@@ -101,9 +71,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /** Limits and caps each accepted connection starts with (checked as a WebSocket's are). */
   readonly #settings = new EndpointSettings();
   #connections = new Set<WebSocket>();
-  #heartbeat: NodeJS.Timeout | null = null;
-  #awaitingPong = new Set<WebSocket>();
-  #sslConfiguration: SslConfiguration = {};
+  readonly #heartbeat = new Heartbeat(this.#connections);
+  readonly #tls = new ServerTls(this, (secure, raw) => {
+    if (raw !== null) this.#acceptor.retrack(raw, secure);
+    else this.#acceptor.track(secure);
+    secure.on('error', ignoreError);
+    this.#acceptor.parse(secure);
+  });
   #attached: AttachableServer[] = [];
   readonly #topics = new TopicHub<WebSocket>(socketAccess.topicDelivery, () => this.#settings.outgoingFrameSize);
 
@@ -132,87 +106,33 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * @returns true on success; false with error()/errorString() set otherwise
    */
   async listen(address = '', port = 0): Promise<boolean> {
-    if (this.#net !== null || this.#native !== null) {
+    if (this.#listener.started) {
       this.#setError(SocketError.UnsupportedSocketOperationError, 'Server is already listening');
       return false;
     }
-    if (this.#secureMode === SslMode.SecureMode && this.#sslConfiguration.localCertificate === undefined && !/PSK/.test(this.#sslConfiguration.ciphers ?? '')) {
+    if (this.#secureMode === SslMode.SecureMode && !this.#tls.hasCredentials) {
       this.#setError(SocketError.SslInvalidUserDataError, 'SecureMode needs an SslConfiguration with a local certificate and private key');
       return false;
     }
-    if (this.#secureMode === SslMode.NonSecureMode && (address === '' || isIP(address) !== 0)) {
-      const native = NativeListener.listen(address, port, this.#handshakeTimeoutMs, this.#nativeOwner);
-      if (native instanceof Error) {
-        this.#setError(socketErrorOf(native), native.message);
-        return false;
-      }
-      if (native !== null) {
-        this.#native = native;
-        return true;
-      }
-    }
-    const net = this.#createNetServer();
-    return new Promise((resolve) => {
-      const onError = (err: Error): void => {
-        this.#net = null;
-        this.#setError(socketErrorOf(err), err.message);
-        resolve(false);
-      };
-      net.once('error', onError);
-      const opts = address === '' ? { port } : { port, host: address };
-      net.listen(opts, () => {
-        net.off('error', onError);
-        net.on('error', (err) => this.emit('acceptError', socketErrorOf(err)));
-        this.#net = net;
-        resolve(true);
-      });
-    });
+    // the native transport speaks no TLS: SecureMode listens on a net.Server
+    const native = this.#secureMode === SslMode.NonSecureMode ? { handshakeMs: this.#handshakeTimeoutMs, owner: this.#nativeOwner } : null;
+    return this.#listened(await this.#listener.listen(address, port, native));
   }
 
   /** Listens on an already-open listening socket descriptor (Qt's setSocketDescriptor). */
   async setSocketDescriptor(fd: number): Promise<boolean> {
     if (!Number.isInteger(fd) || fd < 0) throw new InvalidArgumentError('socket descriptor must be a non-negative integer');
-    const net = this.#createNetServer();
-    return new Promise((resolve) => {
-      net.once('error', (err) => {
-        this.#setError(socketErrorOf(err), err.message);
-        resolve(false);
-      });
-      net.listen({ fd }, () => {
-        this.#net = net;
-        resolve(true);
-      });
-    });
+    return this.#listened(await this.#listener.listenOn(fd));
+  }
+
+  #listened(err: Error | null): boolean {
+    if (err !== null) this.#setError(socketErrorOf(err), err.message);
+    return err === null;
   }
 
   /** The listening descriptor, or -1. */
   socketDescriptor(): number {
-    const h = (this.#net as unknown as { _handle?: { fd?: number } } | null)?._handle;
-    return typeof h?.fd === 'number' ? h.fd : -1;
-  }
-
-  #createNetServer(): NetServer {
-    const net = createNetServer({ noDelay: true }, (socket) => this.#onTcpConnection(socket));
-    return net;
-  }
-
-  #onTcpConnection(socket: Socket): void {
-    socket.on('error', () => {});
-    if (this.#paused) {
-      // Qt stops accepting; here new sockets wait, unread, until accepting resumes
-      if (this.#parked.length >= MAX_PARKED) {
-        socket.destroy();
-        return;
-      }
-      socket.pause();
-      this.#parked.push(socket);
-      socket.once('close', () => {
-        const i = this.#parked.indexOf(socket);
-        if (i >= 0) this.#parked.splice(i, 1);
-      });
-      return;
-    }
-    this.handleConnection(socket);
+    return this.#listener.descriptor();
   }
 
   /** Takes over an already-accepted TCP socket: its upgrade request is read and handled here. */
@@ -224,23 +144,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       return;
     }
     // SecureMode: TLS first (under the same handshake timeout), then the HTTP upgrade
-    try {
-      this.#tls ??= serverTlsAcceptor(this, this.#sslConfiguration, (secure, raw) => {
-        if (raw !== null) this.#acceptor.retrack(raw, secure);
-        else this.#acceptor.track(secure);
-        secure.on('error', ignoreError);
-        this.#acceptor.parse(secure);
-      });
-    } catch (e) {
-      socket.destroy();
-      const bad = invalidTlsConfiguration(e);
+    const bad = this.#tls.accept(socket);
+    if (bad !== null) {
       this.#setError(bad.socketError, bad.message);
       this.emit('acceptError', bad.socketError);
-      return;
     }
-    this.#tls.accept(socket);
   }
-  #tls: TlsAcceptor | null = null;
 
   /**
    * Serves on an existing http/https/http2 server: upgrades to `options.path` (or any path)
@@ -344,7 +253,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   /** One function for every connection of this server: drops a connection that is gone. */
   readonly #forget = (ws: WebSocket): void => {
     this.#connections.delete(ws);
-    this.#awaitingPong.delete(ws);
+    this.#heartbeat.forget(ws);
     // closed before anyone took it: it leaves the queue now, which may let accepting resume
     if (this.#pending.delete(ws)) this.#resumeIfRoom();
   };
@@ -374,7 +283,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
       return;
     }
     this.#pending.add(ws);
-    if (this.#pending.size >= this.#maxPending) this.pauseAccepting();
+    if (this.#pending.full) this.pauseAccepting();
     this.emit('newConnection');
   }
 
@@ -387,47 +296,32 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
 
   /** The next accepted connection (oldest first), or null. Draining resumes accepting. */
   nextPendingConnection(): WebSocket | null {
-    const next = this.#pending.values().next();
-    const ws = next.done === true ? null : next.value;
-    if (ws !== null) {
-      this.#pending.delete(ws);
-      socketAccess.release(ws);
-    }
+    const ws = this.#pending.take();
+    if (ws !== null) socketAccess.release(ws);
     this.#resumeIfRoom();
     return ws;
   }
 
   #resumeIfRoom(): void {
-    if (this.#paused && this.#pending.size < this.#maxPending && (this.#net !== null || this.#native !== null)) this.resumeAccepting();
+    if (this.#listener.paused && !this.#pending.full && this.#listener.started) this.resumeAccepting();
   }
 
   /** Queue size beyond which accepting pauses (default 30). */
   maxPendingConnections(): number {
-    return this.#maxPending;
+    return this.#pending.max;
   }
   setMaxPendingConnections(n: number): void {
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('maxPendingConnections must be a positive integer');
-    this.#maxPending = n;
+    this.#pending.setMax(n);
   }
 
   /** Stops taking new connections (they wait unread until resumeAccepting). */
   pauseAccepting(): void {
-    this.#paused = true;
-    this.#native?.pause(true);
+    this.#listener.pause();
   }
 
   /** Takes connections again, starting with those that waited. */
   resumeAccepting(): void {
-    this.#paused = false;
-    this.#native?.pause(false);
-    const parked = this.#parked;
-    this.#parked = [];
-    for (const s of parked) {
-      if (!s.destroyed) {
-        s.resume();
-        this.handleConnection(s);
-      }
-    }
+    this.#listener.resume();
   }
 
   // ---- state and errors ----------------------------------------------------------------------
@@ -444,14 +338,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return this.#errorString;
   }
   isListening(): boolean {
-    return this.#native !== null || (this.#net !== null && this.#net.listening);
+    return this.#listener.listening;
   }
   /** Where this server listens, or else the (first) http server it is attached to listens. */
   #address(): AddressInfo | null {
-    const n = this.#native?.address();
-    if (n !== undefined && n !== null) return { address: n[0], port: n[1], family: n[2] };
-    const a = this.#net?.address() ?? this.#attached.find((h) => h.listening)?.address();
-    return a !== null && typeof a === 'object' ? a : null;
+    const a = this.#listener.address() ?? this.#attached.find((h) => h.listening)?.address();
+    return a !== undefined && a !== null && typeof a === 'object' ? a : null;
   }
   /** The address listened on — after attach(), the attached server's ('' when neither listens). */
   serverAddress(): string {
@@ -474,19 +366,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * still in their handshake are dropped. Taken connections stay open. Emits closed.
    */
   close(): void {
-    const net = this.#net;
-    this.#net = null;
-    if (net !== null) net.close();
-    this.#native?.close();
-    this.#native = null;
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const ws of pending) ws.close(CloseCode.CloseCodeGoingAway, 'Server closed');
-    for (const s of this.#parked.splice(0)) s.destroy();
+    this.#listener.close();
+    this.#pending.closeAll(CloseCode.CloseCodeGoingAway, 'Server closed');
     this.#acceptor.dropAll();
     for (const http of this.#attached.splice(0)) unrouteUpgrades(http, this);
     this.setHeartbeatInterval(0);
-    this.#paused = false;
     this.emit('closed');
   }
 
@@ -518,7 +402,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     if (!Number.isInteger(ms) || ms < 1) throw new InvalidArgumentError('handshake timeout must be a positive integer (ms)');
     this.#handshakeTimeoutMs = ms;
     this.#acceptor.setHandshakeTimeout(ms);
-    this.#native?.setHandshakeTimeout(ms);
+    this.#listener.setHandshakeTimeout(ms);
   }
   maxAllowedIncomingFrameSize(): number {
     return this.#settings.maxFrameSize;
@@ -551,11 +435,10 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     this.#settings.setMaxBufferedBytes(maxBytes, policy, null);
   }
   sslConfiguration(): SslConfiguration {
-    return { ...this.#sslConfiguration };
+    return this.#tls.configuration;
   }
   setSslConfiguration(config: SslConfiguration): void {
-    this.#tls = null;
-    this.#sslConfiguration = { ...config };
+    this.#tls.setConfiguration(config);
   }
 
   /** Connections accepted by this server and still open. */
@@ -570,29 +453,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * connection that has not answered the previous ping is aborted. 0 turns it off.
    */
   setHeartbeatInterval(ms: number): void {
-    if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('heartbeat interval must be a non-negative integer (ms)');
-    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
-    this.#heartbeat = null;
-    this.#awaitingPong.clear();
-    if (ms === 0) return;
-    this.#heartbeat = setInterval(() => this.#beat(), ms);
-    this.#heartbeat.unref();
-  }
-
-  #beat(): void {
-    for (const ws of this.#connections) {
-      if (this.#awaitingPong.has(ws)) {
-        this.#awaitingPong.delete(ws);
-        ws.abort();
-        continue;
-      }
-      if (ws.listenerCount('pong') === 0 || !(ws as unknown as { [k: symbol]: boolean })[HEARTBEAT]) {
-        (ws as unknown as { [k: symbol]: boolean })[HEARTBEAT] = true;
-        ws.on('pong', () => this.#awaitingPong.delete(ws));
-      }
-      this.#awaitingPong.add(ws);
-      ws.ping();
-    }
+    this.#heartbeat.setInterval(ms);
   }
 
   /**
@@ -635,5 +496,3 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return this.#topics.broker();
   }
 }
-
-const HEARTBEAT = Symbol('qwebsocket.heartbeat');

@@ -4,6 +4,8 @@
  */
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import type { AlertLevel, AlertType, SocketError, SocketState } from '../protocol/enums';
+import type { CloseCode } from '../codec/constants';
+import type { CorsAuthenticator } from './CorsAuthenticator';
 import type { SslError } from './SslError';
 import type { PreSharedKeyAuthenticator } from './PreSharedKeyAuthenticator';
 
@@ -114,4 +116,30 @@ export interface WebSocketSignals {
   stateChanged: [state: SocketState];
   textFrameReceived: [frame: string, isLastFrame: boolean];
   textMessageReceived: [message: string];
+}
+
+/** The typed signals of {@link WebSocketServer}. */
+export interface WebSocketServerSignals {
+  acceptError: [socketError: SocketError];
+  closed: [];
+  newConnection: [];
+  originAuthenticationRequired: [authenticator: CorsAuthenticator];
+  /** A client certificate failed verification (SecureMode, peerVerifyMode VerifyPeer). */
+  peerVerifyError: [error: SslError];
+  /** A client with a PSK identity (ciphers naming PSK suites): set the key on the authenticator. */
+  preSharedKeyAuthenticationRequired: [authenticator: PreSharedKeyAuthenticator];
+  serverError: [closeCode: CloseCode];
+  /** The client certificate's errors; the connection is dropped after this signal. */
+  sslErrors: [errors: SslError[]];
+  /** Fatal alerts of failed TLS handshakes, as far as observable (see WebSocketSignals). */
+  alertReceived: [level: AlertLevel, type: AlertType, description: string];
+  alertSent: [level: AlertLevel, type: AlertType, description: string];
+  /** Early reporting (handshakeMustInterruptOnError): a client-chain error; the client is dropped. */
+  handshakeInterruptedOnError: [error: SslError];
+}
+
+/** Options for {@link WebSocketServer.attach}. */
+export interface AttachOptions {
+  /** Only upgrades to this path (pathname, query ignored) are taken; default: every path. */
+  path?: string;
 }

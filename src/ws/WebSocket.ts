@@ -16,7 +16,7 @@ import { Limits } from '../codec/constants';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import { InvalidStateError } from '../errors';
-import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, protocolErrorOf, type BinaryType } from './constants';
+import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, defineReadyStates, protocolErrorOf, type BinaryType } from './constants';
 import { bytesOf, publishMessageOf, type PublishOptions, type Sendable } from './data';
 import { addEventListener, defineEventAttributes, removeEventListener, type EventListenerLike } from './eventTarget';
 import { ClientRequestFlow, type ClientOptions } from './clientRequest';
@@ -75,14 +75,20 @@ let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
 /** See the module comment. */
 export class WebSocket extends EventEmitter<WebSocketEventMap> {
+  // the ready states: read-only, enumerable data properties of the class and its prototype, as
+  // ws defines them (see the static block)
   /** The connection is not yet open. */
-  static readonly CONNECTING = CONNECTING;
+  declare static readonly CONNECTING: typeof CONNECTING;
   /** The connection is open and ready to communicate. */
-  static readonly OPEN = OPEN;
+  declare static readonly OPEN: typeof OPEN;
   /** The connection is in the process of closing. */
-  static readonly CLOSING = CLOSING;
+  declare static readonly CLOSING: typeof CLOSING;
   /** The connection is closed. */
-  static readonly CLOSED = CLOSED;
+  declare static readonly CLOSED: typeof CLOSED;
+  declare readonly CONNECTING: typeof CONNECTING;
+  declare readonly OPEN: typeof OPEN;
+  declare readonly CLOSING: typeof CLOSING;
+  declare readonly CLOSED: typeof CLOSED;
   // set by the package entry (qwebsocket/ws), as ws's require('ws').Server and friends
   /** This class (ws's `require('ws').WebSocket`). */
   declare static WebSocket: typeof WebSocket;
@@ -115,6 +121,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #topics: TopicHub<WebSocket> | null = null;
 
   static {
+    defineReadyStates(this);
     defineEventAttributes(this.prototype);
     attach = (ws, socket, info) => ws.#attach(socket, info);
     startReading = (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null);
@@ -126,6 +133,10 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     };
     sendShared = (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames);
     sharedCompressorOf = (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null;
+    // ws's attributes are enumerable accessors (class accessors are not)
+    for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+      Object.defineProperty(this.prototype, name, { enumerable: true });
+    }
   }
 
   /**
@@ -159,21 +170,6 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       list,
       opts,
     );
-  }
-
-  // ---- ready states (on instances too, as ws) --------------------------------------------
-
-  get CONNECTING(): number {
-    return CONNECTING;
-  }
-  get OPEN(): number {
-    return OPEN;
-  }
-  get CLOSING(): number {
-    return CLOSING;
-  }
-  get CLOSED(): number {
-    return CLOSED;
   }
 
   // ---- properties ------------------------------------------------------------------------
@@ -302,7 +298,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #sendAfterClose(data: Sendable | undefined, cb: Callback | undefined): void {
-    if (data !== undefined) this.#bufferedAfterClose += bytesOf(data).length;
+    if (data !== undefined) this.#bufferedAfterClose += data instanceof Blob ? data.size : bytesOf(data).length;
     if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
   }
 

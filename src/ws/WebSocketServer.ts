@@ -23,6 +23,7 @@ import type { PubSubBroker } from '../core/broker';
 import { Limits } from '../codec/constants';
 import { WebSocket, attachServerSocket, startServerSocket, topicDelivery } from './WebSocket';
 import { publishMessageOf, type PublishOptions, type Sendable } from './data';
+import { negotiationRefusal, requestRefusal, type WsRefusal } from './handshakeRules';
 import { connectionSettingsOf, deflateSettingOf, type ConnectionSettings, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** What verifyClient is given. */
@@ -71,6 +72,9 @@ export interface WebSocketServerEventMap<S = WebSocket> {
   close: [];
   wsClientError: [error: Error, socket: Duplex, request: IncomingMessage];
 }
+
+/** Sockets handed to handleUpgrade once (a second call is a misconfiguration, as ws says). */
+const upgraded = new WeakSet<Duplex>();
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -137,7 +141,8 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       const onError = (err: Error): boolean => this.emit('error', err);
       http.on('listening', onListening);
       http.on('error', onError);
-      routeUpgrades(http, o.path, this.#route);
+      // its own http server serves no other: every path reaches handleUpgrade (400 from shouldHandle, as ws)
+      routeUpgrades(http, this.#ownsHttp ? undefined : o.path, this.#route);
       this.#removeListeners = () => {
         http.off('listening', onListening);
         http.off('error', onError);
@@ -201,11 +206,18 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
    * answered with an error status (or handed to 'wsClientError' listeners for a bad request).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
-    this.#handshake(req, http1Reply(req, socket, head), cb);
+    if (upgraded.has(socket)) throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    upgraded.add(socket);
+    this.#handshake(req, http1Reply(req, socket, head), cb, requestRefusal(req));
   }
 
-  #handshake(req: IncomingMessage, reply: HandshakeReply, cb: (ws: InstanceType<W>, request: IncomingMessage) => void): void {
+  /** @param early ws's refusal of an HTTP/1.1 request line or upgrade headers, checked first (or null) */
+  #handshake(req: IncomingMessage, reply: HandshakeReply, cb: (ws: InstanceType<W>, request: IncomingMessage) => void, early: WsRefusal | null = null): void {
     reply.socket.on('error', destroyOnError);
+    if (early !== null) {
+      this.#clientError(req, reply, early.status, early.message, early.headers);
+      return;
+    }
     const check = reply.check;
     if (isRefused(check)) {
       this.#clientError(req, reply, check.status, check.message, Object.fromEntries(check.headers));
@@ -213,6 +225,11 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     }
     if (!this.shouldHandle(req)) {
       reply.refuse(400);
+      return;
+    }
+    const late = negotiationRefusal(req, this.#deflate !== null);
+    if (late !== null) {
+      this.#clientError(req, reply, late.status, late.message);
       return;
     }
     const ext = check.extensions === '' ? null : negotiateExtensions(check.extensions, this.#deflate);

@@ -9,6 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { Socket } from 'node:net';
+import { clientErrorText } from './handshakeRules';
 import { acceptUpgradeAnswer, upgradeOffer, type UpgradeAnswer, type UpgradeOffer } from '../core/clientConnect';
 import { deflateSettingOf, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
@@ -211,9 +212,11 @@ export class ClientRequestFlow {
       let answer: UpgradeAnswer;
       try {
         answer = acceptUpgradeAnswer(101, res.headers, offer);
+        // as ws: subprotocols were offered and the server chose none (RFC 6455 §4.1 leaves it to the client)
+        if (offer.subprotocols.length > 0 && answer.subprotocol === '') throw new Error('Server sent no subprotocol');
       } catch (e) {
         socket.destroy();
-        this.#host.failed(new Error((e as Error).message));
+        this.#host.failed(new Error(clientErrorText((e as Error).message, res.headers, offer.subprotocols, offer.deflate !== null)));
         return;
       }
       this.#host.opened(socket, head, answer);

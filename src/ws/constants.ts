@@ -14,6 +14,18 @@ export const CLOSING = 2;
 /** The connection is closed. */
 export const CLOSED = 3;
 
+/**
+ * Defines the four ready states on a class and its prototype as ws does: data properties that
+ * are enumerable, not writable, not configurable.
+ */
+export function defineReadyStates(cls: { prototype: object }): void {
+  READY_STATE_NAMES.forEach((name, value) => {
+    const d = { value, enumerable: true, writable: false, configurable: false };
+    Object.defineProperty(cls, name, d);
+    Object.defineProperty(cls.prototype, name, d);
+  });
+}
+
 /** Names of the ready states, by value (for ws's "readyState 2 (CLOSING)" messages). */
 export const READY_STATE_NAMES: readonly string[] = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 

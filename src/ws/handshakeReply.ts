@@ -12,6 +12,7 @@ import {
 } from '../protocol/serverHandshake';
 import { refuseStream } from '../transport/http2Upgrade';
 import { refuseUpgrade } from '../transport/upgrade';
+import { WS_VERSIONS } from './handshakeRules';
 
 /** See the module comment. */
 export interface HandshakeReply {
@@ -34,7 +35,7 @@ const pairs = (headers: Record<string, string | number>): Array<[string, string]
 
 /** The answer to an HTTP/1.1 upgrade on `socket`. */
 export function http1Reply(req: IncomingMessage, socket: Duplex, head: Buffer): HandshakeReply {
-  const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers });
+  const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers }, WS_VERSIONS);
   return {
     socket,
     head,

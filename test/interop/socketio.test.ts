@@ -16,7 +16,7 @@ import { WebSocket, WebSocketServer, targetName } from '../helpers/wsTarget';
 
 /** socket.io-client's Node WebSocket transport with the face's WebSocket as its socket. */
 class FaceTransport extends NodeWebSocket {
-  createSocket(uri: string, protocols: string | string[] | undefined, opts: Record<string, unknown>): unknown {
+  override createSocket(uri: string, protocols: string | string[] | undefined, opts: Record<string, unknown>): unknown {
     return new WebSocket(uri, protocols, opts);
   }
 }
@@ -44,6 +44,10 @@ async function connect(url: string, options: Partial<ManagerOptions & SocketOpti
   });
   return socket;
 }
+
+/** The arguments of the next `event` (socket.io's and engine.io's emitters are not Node's EventEmitter). */
+const nextEvent = (emitter: { once(event: string, fn: (...args: unknown[]) => void): unknown }, event: string): Promise<unknown[]> =>
+  new Promise((resolve) => emitter.once(event, (...args) => resolve(args)));
 
 /** engine.io's server-side connection object, as far as these tests read it. */
 type EngineConnection = EventEmitter & { transport: { name: string } };
@@ -146,14 +150,14 @@ describe(`socket.io with wsEngine = ${targetName} WebSocketServer`, () => {
     let serverSide = nextConnection(server);
     const first = await connect(url);
     let s = await serverSide;
-    const reasonAtServer = once(s, 'disconnect');
+    const reasonAtServer = nextEvent(s, 'disconnect');
     first.disconnect();
     expect((await reasonAtServer)[0]).toBe('client namespace disconnect');
 
     serverSide = nextConnection(server);
     const second = await connect(url);
     s = await serverSide;
-    const reasonAtClient = once(second, 'disconnect');
+    const reasonAtClient = nextEvent(second, 'disconnect');
     s.disconnect(true);
     expect((await reasonAtClient)[0]).toBe('io server disconnect');
 
@@ -161,8 +165,8 @@ describe(`socket.io with wsEngine = ${targetName} WebSocketServer`, () => {
     serverSide = nextConnection(server);
     const third = await connect(url);
     s = await serverSide;
-    const atClient = once(third, 'disconnect');
-    const atServer = once(s, 'disconnect');
+    const atClient = nextEvent(third, 'disconnect');
+    const atServer = nextEvent(s, 'disconnect');
     (s.conn.transport as unknown as { socket: { terminate(): void } }).socket.terminate();
     expect((await atServer)[0]).toBe('transport close');
     expect((await atClient)[0]).toBe('transport close');
@@ -173,8 +177,8 @@ describe(`socket.io with wsEngine = ${targetName} WebSocketServer`, () => {
     const serverSide = nextConnection(server);
     const client = await connect(url);
     const s = await serverSide;
-    const atServer = once(s, 'disconnect');
-    const atClient = once(client, 'disconnect');
+    const atServer = nextEvent(s, 'disconnect');
+    const atClient = nextEvent(client, 'disconnect');
     client.emit('big', Buffer.alloc(20_000));
     expect((await atServer)[0]).toBe('transport error');
     const [reason, details] = (await atClient) as [string, { context: { code: number } }];
@@ -196,9 +200,9 @@ describe(`socket.io with wsEngine = ${targetName} WebSocketServer`, () => {
     const client = await connect(url, { transports: ['polling', 'websocket'] });
     expect(firstTransport).toBe('polling');
     if (!conn) throw new Error('engine.io reported no connection');
-    if (conn.transport.name !== 'websocket') await once(conn, 'upgrade');
+    if (conn.transport.name !== 'websocket') await nextEvent(conn, 'upgrade');
     expect(conn.transport.name).toBe('websocket');
-    if (client.io.engine.transport.name !== 'websocket') await once(client.io.engine, 'upgrade');
+    if (client.io.engine.transport.name !== 'websocket') await nextEvent(client.io.engine, 'upgrade');
     expect(await client.emitWithAck('echo', { after: 'upgrade', bin: Buffer.from('ok') })).toEqual({
       after: 'upgrade',
       bin: Buffer.from('ok'),
@@ -257,7 +261,7 @@ describe(`socket.io-client on a transport whose socket is the ${targetName} WebS
     const s = await serverSide;
     client.on('ping-me', (ack: (a: string) => void) => ack('pong from the face client'));
     expect(await s.timeout(10000).emitWithAck('ping-me')).toBe('pong from the face client');
-    const closed = once(s, 'disconnect');
+    const closed = nextEvent(s, 'disconnect');
     client.disconnect();
     expect((await closed)[0]).toBe('client namespace disconnect');
   });
@@ -268,7 +272,7 @@ describe(`socket.io-client on a transport whose socket is the ${targetName} WebS
       s.on('echo', (p: unknown, ack: (p: unknown) => void) => ack(p));
     });
     const client = await connect(url, { transports: [NodeXHR, FaceTransport] });
-    if (client.io.engine.transport.name !== 'websocket') await once(client.io.engine, 'upgrade');
+    if (client.io.engine.transport.name !== 'websocket') await nextEvent(client.io.engine, 'upgrade');
     expect((client.io.engine.transport as unknown as { ws: unknown }).ws).toBeInstanceOf(WebSocket);
     expect(await client.emitWithAck('echo', 'after upgrade')).toBe('after upgrade');
   });

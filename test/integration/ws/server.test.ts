@@ -196,9 +196,9 @@ describe('ws face server: handshake hooks', () => {
     expect(res.headers['set-cookie']).toEqual(['io=abc']);
   });
 
-  it('path: only that pathname is served (others: 404, see README), the query aside', async () => {
+  it('path: only that pathname is served (others on its own port: 400, as ws), the query aside', async () => {
     const { url } = await faceServer({ path: '/only' });
-    expect((await refusal(`${url}/other`)).status).toBe(404);
+    expect((await refusal(`${url}/other`)).status).toBe(400);
     await realClient(`${url}/only?x=1`);
   });
 
