@@ -10,7 +10,7 @@ import type { ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
-import { checkResponse, makeKey, type ResponseHead } from '../protocol/handshake';
+import { checkConnectResponse, checkResponse, makeKey, type ResponseHead } from '../protocol/handshake';
 import { PERMESSAGE_DEFLATE, acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { ClientHandshake, type ClientHandshakeParams } from '../transport/clientHandshake';
 import { deflateSupported } from '../transport/deflate';
@@ -101,17 +101,17 @@ export interface UpgradeAnswer {
 /**
  * Checks the server's answer to an {@link UpgradeOffer} (RFC 6455 §4.1; RFC 7692 §5.1: an
  * extension answer the client cannot accept fails the connection).
- * @param headers the response headers as Node gives them (names lower case)
+ * @param status 101 for an HTTP/1.1 upgrade; 200 for the answer to an extended CONNECT (RFC 8441
+ *   §5: no Sec-WebSocket-Accept to check)
+ * @param headers the response headers as Node gives them (names lower case, no pseudo-headers)
  * @throws HandshakeError naming the first rule broken
  */
 export function acceptUpgradeAnswer(status: number, headers: Readonly<Record<string, string | string[] | undefined>>, offer: UpgradeOffer): UpgradeAnswer {
   const map = new Map<string, string>();
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
-  const result = checkResponse({ status, statusText: '', headers: map, rest: Buffer.alloc(0) }, {
-    key: offer.key,
-    subprotocols: offer.subprotocols,
-    extensions: offer.deflate !== null ? [PERMESSAGE_DEFLATE] : [],
-  });
+  const head = { status, statusText: '', headers: map, rest: Buffer.alloc(0) };
+  const extensions = offer.deflate !== null ? [PERMESSAGE_DEFLATE] : [];
+  const result = status === 200 ? checkConnectResponse(head, { subprotocols: offer.subprotocols, extensions }) : checkResponse(head, { key: offer.key, subprotocols: offer.subprotocols, extensions });
   let deflate: DeflateSetting | null = null;
   if (offer.deflate !== null && result.extensions !== '') {
     let agreement;

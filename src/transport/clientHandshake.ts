@@ -13,12 +13,12 @@ import { randomBytes } from 'node:crypto';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
 import { ResponseParser, buildConnectHeaders, buildRequest, checkConnectResponse, checkResponse, makeKey, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
-import { http2Route, requestWebSocketStream, type OpenedConnection } from './http2Client';
+import { http2Route, http2SessionKey, requestWebSocketStream, type OpenedConnection } from './http2Client';
 import { socketErrorOf } from './socketErrors';
 import { StreamError, openDirectStream, type StreamOpener, type StreamProgress, type StreamTarget } from './stream';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
 import { isTlsError, tlsAlertOf } from './tlsAlerts';
-import { handshakeFailureText, verificationKey, type TlsClientHooks } from './tlsFlow';
+import { handshakeFailureText, type TlsClientHooks } from './tlsFlow';
 
 /** What to connect to and how. */
 export interface ClientHandshakeParams {
@@ -162,7 +162,7 @@ export class ClientHandshake {
   #sessionKey(host: string, port: number): string | null {
     const p = this.#params;
     if (p.openStream !== undefined) return null;
-    return `${p.url.protocol}//${host}:${port}|${verificationKey(p.tlsHooks, host, p.tls)}`;
+    return http2SessionKey(p.url, host, port, p.tlsHooks, p.tls);
   }
 
   /** Opens a connection offering h2 by ALPN, noting whether the peer verified without errors. */

@@ -13,12 +13,13 @@
  */
 import { connect as h2connect, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Timeouts } from '../codec/constants';
 import { SocketError } from '../protocol/enums';
 import type { ResponseHead } from '../protocol/handshake';
 import { StreamError } from './stream';
 import { timerQueue, type TimerEntry } from './timerQueue';
+import { verificationKey, type TlsClientHooks } from './tlsFlow';
 
 /** How a WebSocket reaches its server when HTTP/2 was asked for. */
 export type Http2Route =
@@ -43,6 +44,15 @@ interface SessionOutcome {
 const sessions = new Map<string, Promise<SessionOutcome>>();
 /** WebSocket streams per session and the idle timer of a session with none. */
 const usage = new WeakMap<ClientHttp2Session, { streams: number; idle: TimerEntry | null; shared: boolean }>();
+
+/**
+ * The key under which WebSockets share a session: the origin, and a digest of how its peer is
+ * verified and who we are to it (transport/tlsFlow's verificationKey).
+ * @param host the host name or IP literal (IPv6 without brackets)
+ */
+export function http2SessionKey(url: URL, host: string, port: number, hooks: TlsClientHooks | undefined, tls: ConnectionOptions): string {
+  return `${url.protocol}//${host}:${port}|${verificationKey(hooks, host, tls)}`;
+}
 
 /**
  * The route for one WebSocket: a shared session when one exists or is being made for `key`,
@@ -133,12 +143,20 @@ function responseHead(headers: IncomingHttpHeaders): ResponseHead {
   return { status: Number(headers[':status']), statusText: '', headers: map, rest: Buffer.alloc(0) };
 }
 
+/** The answer to an extended CONNECT: its stream, as a {@link ResponseHead} and as Node gave the fields. */
+export interface ConnectAnswer {
+  stream: ClientHttp2Stream;
+  head: ResponseHead;
+  /** The response's fields, `:status` included. */
+  fields: IncomingHttpHeaders;
+}
+
 /**
  * Sends an extended CONNECT on `session` and waits for its answer.
  * @param track called with the stream at once (so that an abort can reset it)
  * @throws StreamError when the stream or the session ends before an answer
  */
-export function requestWebSocketStream(session: ClientHttp2Session, headers: Record<string, string | string[]>, track: (s: ClientHttp2Stream) => void): Promise<{ stream: ClientHttp2Stream; head: ResponseHead }> {
+export function requestWebSocketStream(session: ClientHttp2Session, headers: Record<string, string | string[]>, track: (s: ClientHttp2Stream) => void): Promise<ConnectAnswer> {
   return new Promise((resolve, reject) => {
     let stream: ClientHttp2Stream;
     try {
@@ -154,7 +172,7 @@ export function requestWebSocketStream(session: ClientHttp2Session, headers: Rec
     stream.once('close', onClose);
     stream.once('response', (h: IncomingHttpHeaders) => {
       stream.off('close', onClose);
-      resolve({ stream, head: responseHead(h) });
+      resolve({ stream, head: responseHead(h), fields: h });
     });
   });
 }

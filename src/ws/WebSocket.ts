@@ -405,7 +405,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.emit('close', this.#closeCode, this.#closeReason);
   }
 
-  #opened(socket: Socket, head: Buffer, answer: UpgradeAnswer): void {
+  #opened(socket: Socket | Http2Stream, head: Buffer, answer: UpgradeAnswer): void {
     this.#protocol = answer.subprotocol;
     this.#extensions = answer.deflate !== null ? 'permessage-deflate' : '';
     this.#start(socket, answer.deflate);

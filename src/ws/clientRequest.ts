@@ -8,17 +8,28 @@
 import type { EventEmitter } from 'node:events';
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
+import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import { clientErrorText } from './handshakeRules';
-import { acceptUpgradeAnswer, upgradeOffer, type UpgradeAnswer, type UpgradeOffer } from '../core/clientConnect';
+import { acceptedAnswer } from './handshakeRules';
+import { upgradeOffer, type UpgradeAnswer, type UpgradeOffer } from '../core/clientConnect';
+import { Http2Handshake, tlsOptionsOf } from './http2Request';
 import { deflateSettingOf, type WsConnectionOptions, type WsPerMessageDeflateOptions } from './options';
 
 /** ws's client options: its own, plus any option of http.request / https.request. */
 export interface ClientOptions extends WsConnectionOptions, Omit<HttpsRequestOptions, 'timeout'> {
   /** Called with each request (the first and every redirect's) instead of request.end(). */
   finishRequest?: (request: ClientRequest, websocket: EventEmitter) => void;
-  /** Follow 3xx redirects (default false). */
+  /** Follow 3xx redirects (default false; HTTP/1.1 only). */
   followRedirects?: boolean;
+  /**
+   * Open the WebSocket as an extended CONNECT stream (RFC 8441) on the origin's shared HTTP/2
+   * session, falling back to HTTP/1.1 when the server does not allow it (default false). For
+   * ws:// and wss:// with protocolVersion 13 and no agent, createConnection or finishRequest
+   * (those go over HTTP/1.1). The TLS options (ca, cert, key, rejectUnauthorized, servername, …)
+   * apply; a session is shared by WebSockets with the same ones whose server verified. What ws's
+   * events mean over HTTP/2: see README "HTTP/2". Not in ws.
+   */
+  http2?: boolean;
   /** Fills the 4-byte masking key of each frame (default: crypto-random keys). */
   generateMask?: (mask: Buffer) => void;
   /** Milliseconds the opening handshake may take. */
@@ -42,8 +53,8 @@ export interface ClientHost {
   setUrl(url: string): void;
   /** The handshake failed: 'error' then 'close' (called on a later tick). */
   failed(err: Error): void;
-  /** The handshake succeeded: start the connection. */
-  opened(socket: Socket, head: Buffer, answer: UpgradeAnswer): void;
+  /** The handshake succeeded: start the connection (on the TCP/TLS socket, or the HTTP/2 stream). */
+  opened(socket: Socket | Http2Stream, head: Buffer, answer: UpgradeAnswer): void;
 }
 
 const PROTOCOL_VERSIONS = [8, 13];
@@ -56,6 +67,8 @@ export class ClientRequestFlow {
   readonly #protocols: string[];
   #options: ClientOptions;
   #request: ClientRequest | null = null;
+  /** The handshake over HTTP/2 while it is under way. */
+  #http2: Http2Handshake | null = null;
   #redirects = 0;
   /** The first request's host (or socket path): redirects elsewhere drop credentials. */
   #origin: { ipc: boolean; secure: boolean; host: string } | null = null;
@@ -75,13 +88,16 @@ export class ClientRequestFlow {
       if (typeof p !== 'string' || !TOKEN.test(p) || seen.has(p)) throw new SyntaxError('An invalid or duplicated subprotocol was specified');
       seen.add(p);
     }
-    this.#send(address);
+    if (options.http2 === true && this.#http2Applies()) this.#sendHttp2(address);
+    else this.#send(address);
   }
 
   /** Cancels the handshake; the host reports `message` as the error. */
   abort(message: string): void {
     const req = this.#request;
     this.#request = null;
+    this.#http2?.abort();
+    this.#http2 = null;
     if (req !== null) {
       req.destroy();
       req.socket?.destroy();
@@ -110,7 +126,54 @@ export class ClientRequestFlow {
     return url;
   }
 
-  #send(address: string | URL): void {
+  /** HTTP/2 is for options that do not decide the connection themselves (see {@link ClientOptions.http2}). */
+  #http2Applies(): boolean {
+    const o = this.#options;
+    return (o.agent === undefined || o.agent === null || o.agent === false) && o.createConnection === undefined && o.finishRequest === undefined && (o.protocolVersion ?? 13) === 13;
+  }
+
+  /** Starts the handshake over HTTP/2 (ws/http2Request), which may hand over to HTTP/1.1. */
+  #sendHttp2(address: string | URL): void {
+    const o = this.#options;
+    const url = this.#url(address);
+    if (url.protocol === 'ws+unix:') {
+      this.#send(address);
+      return;
+    }
+    this.#host.setUrl(url.href);
+    const headers: Array<readonly [string, string]> = [];
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) headers.push([k, String(one)]);
+    if (o.origin) headers.push(['Origin', o.origin]);
+    const auth = url.username !== '' || url.password !== '' ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : o.auth;
+    if (auth !== undefined && auth !== null && !headers.some(([k]) => k.toLowerCase() === 'authorization')) headers.push(['Authorization', `Basic ${Buffer.from(auth).toString('base64')}`]);
+    const offer = upgradeOffer(this.#protocols, deflateSettingOf(o.perMessageDeflate ?? true));
+    const host = this.#host;
+    this.#http2 = new Http2Handshake({
+      emitter: host.emitter,
+      get connecting(): boolean {
+        return host.connecting;
+      },
+      abort: (message) => this.abort(message),
+      failed: (err) => {
+        this.#http2 = null;
+        host.failed(err);
+      },
+      opened: (stream, answer) => {
+        this.#http2 = null;
+        host.opened(stream, Buffer.alloc(0), answer);
+      },
+      http1: (socket) => {
+        this.#http2 = null;
+        this.#send(url, socket);
+      },
+    }, { url, tls: tlsOptionsOf(o as Record<string, unknown>), headers, offer, timeoutMs: typeof o.handshakeTimeout === 'number' ? o.handshakeTimeout : 0 });
+  }
+
+  /**
+   * Sends the HTTP/1.1 upgrade request.
+   * @param socket the TLS connection to send it on (an HTTP/2 attempt's, ALPN chose http/1.1)
+   */
+  #send(address: string | URL, socket: Socket | null = null): void {
     const o = this.#options;
     const url = this.#url(address);
     this.#host.setUrl(url.href);
@@ -125,6 +188,7 @@ export class ClientRequestFlow {
     if (this.#protocols.length > 0) headers['Sec-WebSocket-Protocol'] = this.#protocols.join(',');
     if (o.origin) headers[version < 13 ? 'Sec-WebSocket-Origin' : 'Origin'] = o.origin;
     const opts: RequestOptions & HttpsRequestOptions = { ...o, headers, method: 'GET', timeout: undefined, protocol: undefined, hostname: undefined, host: undefined, port: undefined, path: undefined, socketPath: undefined };
+    if (socket !== null) Object.assign(opts, { agent: undefined, createConnection: () => socket });
     let path = url.pathname + url.search;
     if (ipc) {
       const [socketPath, rest] = path.split(':');
@@ -211,12 +275,10 @@ export class ClientRequestFlow {
       this.#request = null;
       let answer: UpgradeAnswer;
       try {
-        answer = acceptUpgradeAnswer(101, res.headers, offer);
-        // as ws: subprotocols were offered and the server chose none (RFC 6455 §4.1 leaves it to the client)
-        if (offer.subprotocols.length > 0 && answer.subprotocol === '') throw new Error('Server sent no subprotocol');
+        answer = acceptedAnswer(101, res.headers, offer);
       } catch (e) {
         socket.destroy();
-        this.#host.failed(new Error(clientErrorText((e as Error).message, res.headers, offer.subprotocols, offer.deflate !== null)));
+        this.#host.failed(e as Error);
         return;
       }
       this.#host.opened(socket, head, answer);

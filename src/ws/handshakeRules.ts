@@ -7,6 +7,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
+import { acceptUpgradeAnswer, type UpgradeAnswer, type UpgradeOffer } from '../core/clientConnect';
 import { isToken, parseExtensions } from '../protocol/extensions';
 import { isValidKey } from '../protocol/handshake';
 import { isValidDeflateOffer, PERMESSAGE_DEFLATE } from '../protocol/permessageDeflate';
@@ -87,4 +88,20 @@ export function clientErrorText(message: string, headers: IncomingMessage['heade
     return 'Server indicated an extension that was not requested';
   }
   return CLIENT_TEXTS.get(message) ?? message;
+}
+
+/**
+ * ws's check of an accepting answer (a 101, or the 200 to an extended CONNECT): the core's rules,
+ * ws's texts, and ws's own rule that when subprotocols were offered the server must choose one
+ * (RFC 6455 §4.1 leaves that to the client).
+ * @throws Error with ws's text
+ */
+export function acceptedAnswer(status: number, headers: IncomingMessage['headers'], offer: UpgradeOffer): UpgradeAnswer {
+  try {
+    const answer = acceptUpgradeAnswer(status, headers, offer);
+    if (offer.subprotocols.length > 0 && answer.subprotocol === '') throw new Error('Server sent no subprotocol');
+    return answer;
+  } catch (e) {
+    throw new Error(clientErrorText((e as Error).message, headers, offer.subprotocols, offer.deflate !== null));
+  }
 }
