@@ -60,11 +60,11 @@ export class TopicHub<E extends object> implements TopicListener {
     if (broker !== null) for (const t of this.registry.topics()) broker.subscribe(t, this.#receive);
   }
 
-  /** @internal TopicListener */
+  /** TopicListener (not tagged internal: stripInternal would drop an implemented member from the .d.ts) */
   topicAdded(topic: string): void {
     this.#broker?.subscribe(topic, this.#receive);
   }
-  /** @internal TopicListener */
+  /** TopicListener */
   topicRemoved(topic: string): void {
     this.#broker?.unsubscribe(topic, this.#receive);
   }
