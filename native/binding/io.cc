@@ -144,6 +144,22 @@ napi_value IoWrite(napi_env env, napi_callback_info cbinfo) {
   return Int(env, r < 0 ? r : static_cast<int64_t>(io::queued(id)));
 }
 
+// ioWriteText(id, text: string): writes a string as UTF-8 (an HTTP response, as Node's
+// socket.write(string) would) without a JS Buffer for it; bytes queued after it, or -errno
+napi_value IoWriteText(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[2];
+  uint32_t id;
+  char text[IO_MAX_TEXT_WRITE];
+  size_t len;
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id) ||
+      napi_get_value_string_utf8(env, argv[1], text, sizeof text, &len) != napi_ok || len + 1 >= sizeof text) {
+    return Throw(env, "ioWriteText(id, text): a string of fewer than IO_MAX_TEXT_WRITE UTF-8 bytes");
+  }
+  uv_buf_t buf = uv_buf_init(text, static_cast<unsigned>(len));
+  const int r = io::write(id, &buf, 1);
+  return Int(env, r < 0 ? r : static_cast<int64_t>(io::queued(id)));
+}
+
 // ioWriteMany(ids: Uint32Array, counts: Uint32Array, count, frames: Uint8Array[], queued: Uint32Array):
 // connections that took their frames; queued[i] = bytes left queued on ids[i]
 napi_value IoWriteMany(napi_env env, napi_callback_info cbinfo) {
@@ -185,6 +201,7 @@ int64_t Queued(uint32_t id) { return static_cast<int64_t>(io::queued(id)); }
 int64_t End(uint32_t id) { return io::end(id); }
 int64_t Close(uint32_t id) { return io::close(id); }
 int64_t ListenClose(uint32_t lid) { return io::listen_close(lid); }
+int64_t ListenFd(uint32_t lid) { return io::listen_fd(lid); }
 
 // ioIdBound(): every open connection's id is below it
 napi_value IoIdBound(napi_env env, napi_callback_info) { return Int(env, static_cast<int64_t>(io::id_bound())); }
@@ -309,7 +326,7 @@ void InitIo(napi_env env, napi_value exports) {
              {"ioRead", OnIdBool<SetReading>},           {"ioAddress", OnIdBool<Address>},     {"ioListen", IoListen},
              {"ioListenAddress", IoListenAddress}, {"ioListenPause", OnIdBool<ListenPause>}, {"ioListenTimeout", IoListenTimeout},
              {"ioListenClose", OnId<ListenClose>}, {"ioUpgrade", IoUpgrade},
-             {"ioIdBound", IoIdBound}};
+             {"ioIdBound", IoIdBound}, {"ioListenFd", OnId<ListenFd>}, {"ioWriteText", IoWriteText}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

@@ -171,6 +171,14 @@ int listen_pause(uint32_t lid, bool paused) {
   return 0;
 }
 
+int listen_fd(uint32_t lid) {
+  Listener* l = find_listener(lid);
+  if (l == nullptr) return UV_EBADF;
+  uv_os_fd_t fd;
+  const int r = uv_fileno(reinterpret_cast<uv_handle_t*>(&l->tcp), &fd);
+  return r < 0 ? r : static_cast<int>(fd);
+}
+
 int listen_timeout(uint32_t lid, uint32_t handshake_ms) {
   Listener* l = find_listener(lid);
   if (l == nullptr) return UV_EBADF;

@@ -94,6 +94,9 @@ int listen_address(uint32_t lid, struct sockaddr_storage* out);
 // listening socket) until resumed.
 int listen_pause(uint32_t lid, bool paused);
 
+// The listening socket's descriptor (or a negative libuv error).
+int listen_fd(uint32_t lid);
+
 // The handshake timeout for connections accepted from now on.
 int listen_timeout(uint32_t lid, uint32_t handshake_ms);
 

@@ -244,7 +244,7 @@ export const IoEvent = {
    * The version of the transport's JS interface (functions, arguments, events): an addon that
    * reports another one is a stale build, refused by the loader (net.Socket serves instead).
    */
-  API_VERSION: 3,
+  API_VERSION: 4,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
@@ -261,6 +261,8 @@ export const IoEvent = {
   LISTEN_ERROR: 8,
   /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener). */
   KEEP_WORDS: 2,
+  /** ioWriteText takes strings of fewer UTF-8 bytes than this (responses: a few hundred bytes). */
+  MAX_TEXT_WRITE: 16384,
   /** The size of each shared read buffer. */
   READ_BUFFER_SIZE: 524288,
   /** The least room a read is given. */

@@ -77,8 +77,6 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   static {
     lifecycle = {
-      peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
-      failed: (ws, code, reason) => ws.#failedWith(code, reason),
       closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
     };
     grantServerSockets(WebSocket, {
@@ -178,7 +176,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
-    const endpoint = this.#settings.open(socket, new SocketEvents(this, lifecycle), this.#server, deflate);
+    const endpoint = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), this.#server, deflate);
     this.#conn = endpoint;
     return endpoint;
   }
@@ -326,18 +324,6 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   // ---- reports of the endpoint (through SocketEvents, see the static block) ----------------
-
-  #peerClosed(code: number, reason: string): void {
-    if (!this.#status.peerClosed(code, reason)) return;
-    this.emit('aboutToClose');
-    this.#status.setState(SocketState.ClosingState);
-  }
-
-  #failedWith(code: number, reason: string): void {
-    if (!this.#status.failedWith(code, reason)) return;
-    this.emit('aboutToClose');
-    this.#status.setState(SocketState.ClosingState);
-  }
 
   #closed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
     if (this.#conn === null) return; // aborted: already reported

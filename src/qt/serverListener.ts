@@ -79,8 +79,9 @@ export class ServerListener {
     });
   }
 
-  /** The listening descriptor, or -1 (none, or native). */
+  /** The listening descriptor (the native listener's or net.Server's), or -1. */
   descriptor(): number {
+    if (this.#native !== null) return this.#native.fd();
     // net.Server keeps its descriptor on the undocumented handle: Qt's socketDescriptor() needs it
     const h = (this.#net as unknown as { _handle?: { fd?: number } } | null)?._handle;
     return typeof h?.fd === 'number' ? h.fd : -1;

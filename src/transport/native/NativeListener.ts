@@ -10,6 +10,7 @@
 import cluster from 'node:cluster';
 import { errorResponse } from '../../protocol/serverHandshake';
 import { parseRequestHead, type RequestHead } from '../../protocol/requestHead';
+import { IoEvent } from '../../codec/constants';
 import { ioError, ioShared, registerListener, registerOwner, type IoOwner, type IoShared, type ListenerSink } from './nativeIo';
 
 /** An accepted connection whose handshake is done, handed to the transport by id. */
@@ -100,9 +101,16 @@ export class NativeListener implements ListenerSink {
     registerListener(this.#lid, undefined);
   }
 
-  /** Writes the 101 (or any bytes) on connection `id` from C++. */
+  /** The listening socket's descriptor, -1 once closed. */
+  fd(): number {
+    return this.#closed ? -1 : Math.max(-1, this.#shared.io.ioListenFd(this.#lid));
+  }
+
+  /** Writes the 101 (or an error response) on connection `id` from C++. */
   write(id: number, text: string): void {
-    this.#shared.io.ioWrite(id, Buffer.from(text, 'latin1'));
+    // (UTF-8, as socket.write(string) on Node's path; a UTF-16 unit is at most 3 bytes of it)
+    if (text.length * 3 < IoEvent.MAX_TEXT_WRITE) this.#shared.io.ioWriteText(id, text);
+    else this.#shared.io.ioWrite(id, Buffer.from(text));
   }
 
   /** Answers `id` with an error status and ends it; it closes when the peer does, or at its handshake deadline. */

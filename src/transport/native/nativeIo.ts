@@ -41,6 +41,10 @@ export interface NativeIo {
   ioUpgrade(id: number, state: Uint8Array): number;
   /** Every open connection's id is below it. */
   ioIdBound(): number;
+  /** The listening socket's descriptor, or a negative libuv error. */
+  ioListenFd(lid: number): number;
+  /** Writes a string of fewer than {@link IoEvent.MAX_TEXT_WRITE} UTF-8 bytes (no Buffer for it). @returns bytes queued, or a negative libuv error */
+  ioWriteText(id: number, text: string): number;
 }
 
 /** What receives a native listener's events. */

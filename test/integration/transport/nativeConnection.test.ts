@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
+import { fstatSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
 import { WebSocket, WebSocketServer } from '../../../src/index';
 import { echoServer, upgradeRequest } from '../../helpers/server';
@@ -84,6 +85,18 @@ describe('native transport', () => {
     });
     expect(refused.startsWith('HTTP/1.1 400')).toBe(true);
     expect(refused).toContain('Sec-WebSocket-Version: 13');
+    // Qt's socketDescriptor(): the listening socket's descriptor
+    const fd = server.socketDescriptor();
+    expect(fd).toBeGreaterThanOrEqual(0);
+    expect(fstatSync(fd).isSocket()).toBe(true);
+  });
+
+  it('the 101 carries a non-ASCII server name as UTF-8, as socket.write(string) does', async () => {
+    const { server, port } = await echoServer((s) => s.setServerName('sérvér ✓'));
+    cleanups.push(() => server.close());
+    const { socket, response } = await rawClient(port);
+    cleanups.push(() => socket.destroy());
+    expect(Buffer.from(response, 'latin1').toString('utf8')).toContain('\r\nServer: sérvér ✓');
   });
 
   it('frames sent in the same write as the upgrade request are not lost in the takeover', async () => {
