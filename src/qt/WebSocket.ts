@@ -16,7 +16,7 @@ import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
 import { EndpointSettings } from '../core/endpointSettings';
-import type { BufferPolicy } from '../transport/connectionBase';
+import type { BufferPolicy } from '../transport/writeLimits';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
 import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from '../core/request';
@@ -34,7 +34,7 @@ export const defaultMaskGenerator: MaskGenerator = Object.freeze({
 
 let lifecycle: SocketLifecycle<WebSocket>;
 
-export type { BufferPolicy } from '../transport/connectionBase';
+export type { BufferPolicy } from '../transport/writeLimits';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
