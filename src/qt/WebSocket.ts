@@ -19,11 +19,11 @@ import { EndpointSettings } from '../core/endpointSettings';
 import type { BufferPolicy } from '../transport/writeLimits';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
-import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from '../core/request';
+import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
-import { grantServerSockets } from './serverSockets';
+import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { SocketStatus } from './socketStatus';
 
 /** The default mask generator: keys from a crypto-random pool refilled in bulk. */
