@@ -157,7 +157,7 @@ export abstract class ConnectionBase implements FlushRequester {
 
   // ---- writing -----------------------------------------------------------------------------
 
-  /** @internal the session queued output outside a receive */
+  /** FlushRequester: the session queued output outside a receive (not tagged internal: see core/endpoint's SessionHandler note) */
   requestFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
