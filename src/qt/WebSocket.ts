@@ -8,14 +8,13 @@ import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import { resourceName } from '../transport/clientHandshake';
-import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
-import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
+import { defaultMaskGenerator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
 import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
-import { EndpointSettings } from '../core/endpointSettings';
+import { DEFAULT_SETTINGS } from '../core/endpointSettings';
 import type { BufferPolicy } from '../transport/writeLimits';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
@@ -23,18 +22,13 @@ import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedR
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
-import { grantServerSockets, type ServerSideInfo } from './serverSockets';
+import { grantServerSockets } from './serverSockets';
 import { SocketStatus } from './socketStatus';
-
-/** The default mask generator: keys from a crypto-random pool refilled in bulk. */
-export const defaultMaskGenerator: MaskGenerator = Object.freeze({
-  seed: () => true,
-  nextMask: nextMaskKey,
-});
 
 let lifecycle: SocketLifecycle<WebSocket>;
 
 export type { BufferPolicy } from '../transport/writeLimits';
+export { defaultMaskGenerator } from './types';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -54,23 +48,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   /** Server side: the server's topics; null on client sockets. */
   #topics: TopicHub<WebSocket> | null = null;
   #subprotocol = '';
-  #server = false;
   #conn: Endpoint | null = null;
-  /** Limits, caps and sizes (a server socket starts with a copy of its server's). */
-  #settings = new EndpointSettings();
+  /** Limits, caps and sizes (a value: a server socket shares its server's until one changes). */
+  #settings = DEFAULT_SETTINGS;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
   /** The client side (created on first client use: server-side sockets never need it). */
   #clientValue: ClientOpener | null = null;
   get #client(): ClientOpener {
-    const ws = this;
     return (this.#clientValue ??= new ClientOpener({
       emitter: this,
-      get origin(): string {
-        return ws.#origin;
-      },
+      status: this.#status,
       setRequest: (request) => (this.#request = request),
-      setState: (state) => this.#status.setState(state),
-      setError: (error, message) => this.#status.setError(error, message),
       connected: (socket, subprotocol, deflate, head) => this.#connected(socket, subprotocol, deflate, head),
     }));
   }
@@ -82,7 +70,16 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     grantServerSockets(WebSocket, {
       adopt: (socket, head, info) => {
         const ws = new WebSocket(info.origin);
-        ws.#attachServer(socket, head, info);
+        ws.#request = info.request;
+        ws.#onGone = info.onGone ?? null;
+        ws.#topics = info.topics;
+        ws.#subprotocol = info.subprotocol;
+        ws.#settings = info.settings;
+        const endpoint = (ws.#conn = ws.#settings.open(socket, new SocketEvents(ws, ws.#status, lifecycle), true, info.deflate));
+        ws.#status.startConnected();
+        // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
+        endpoint.hold();
+        endpoint.start(head);
         return ws;
       },
       release: (ws) => ws.#conn?.release(),
@@ -161,39 +158,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   open(target: string | URL | NetworkRequest, options: HandshakeOptions = {}): void {
     if (this.#status.state !== SocketState.UnconnectedState) this.abort();
-    this.#server = false;
     this.#subprotocol = '';
     this.#status.reset();
-    this.#client.open(target, options);
+    this.#client.open(target, options, this.#origin);
   }
 
   #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
     this.#subprotocol = subprotocol;
-    const endpoint = this.#startEndpoint(socket, deflate);
+    const endpoint = (this.#conn = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), false, deflate));
     this.#status.setState(SocketState.ConnectedState);
     this.emit('connected');
     if (this.#conn === endpoint) endpoint.start(head);
-  }
-
-  #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
-    const endpoint = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), this.#server, deflate);
-    this.#conn = endpoint;
-    return endpoint;
-  }
-
-  #attachServer(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
-    this.#server = true;
-    this.#request = info.request;
-    this.#onGone = info.onGone ?? null;
-    this.#topics = info.topics;
-    this.#origin = info.origin;
-    this.#subprotocol = info.subprotocol;
-    this.#settings = info.settings.copy();
-    const endpoint = this.#startEndpoint(socket, info.deflate);
-    this.#status.startConnected();
-    // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
-    endpoint.hold();
-    endpoint.start(head);
   }
 
   // ---- closing -------------------------------------------------------------------------------
@@ -361,7 +336,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError outside 0..maxIncomingFrameSize() */
   setMaxAllowedIncomingFrameSize(size: number): void {
-    this.#settings.setMaxFrameSize(size, this.#conn);
+    this.#settings = this.#settings.withMaxFrameSize(size, this.#conn);
   }
   /** Largest incoming message accepted; larger ones close the connection with 1009. */
   maxAllowedIncomingMessageSize(): number {
@@ -369,7 +344,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError outside 0..maxIncomingMessageSize() */
   setMaxAllowedIncomingMessageSize(size: number): void {
-    this.#settings.setMaxMessageSize(size, this.#conn);
+    this.#settings = this.#settings.withMaxMessageSize(size, this.#conn);
   }
   /** Largest outgoing frame; longer messages are fragmented. Default 512 KiB. */
   outgoingFrameSize(): number {
@@ -377,7 +352,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError outside 1..maxOutgoingFrameSize() */
   setOutgoingFrameSize(size: number): void {
-    this.#settings.setOutgoingFrameSize(size, this.#conn);
+    this.#settings = this.#settings.withOutgoingFrameSize(size, this.#conn);
   }
   /** Bytes read from the socket per event-loop turn at most (0 = unlimited, the default). */
   readBufferSize(): number {
@@ -385,7 +360,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError for a negative or non-integer size */
   setReadBufferSize(size: number): void {
-    this.#settings.setReadBufferSize(size, this.#conn);
+    this.#settings = this.#settings.withReadBufferSize(size, this.#conn);
   }
   /** Cap on unsent bytes (frame bytes); 0 = none. Not in Qt (README "Limits and defaults"). */
   maxBufferedBytes(): number {
@@ -399,7 +374,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a negative size or another policy
    */
   setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
-    this.#settings.setMaxBufferedBytes(maxBytes, policy, this.#conn);
+    this.#settings = this.#settings.withMaxBufferedBytes(maxBytes, policy, this.#conn);
   }
   /** The high-water mark of the drained signal (default 1 MiB). Not in Qt. */
   writeHighWatermark(): number {
@@ -415,7 +390,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError unless 0 <= low <= high
    */
   setWriteWatermarks(high: number, low: number): void {
-    this.#settings.setWriteWatermarks(high, low, this.#conn);
+    this.#settings = this.#settings.withWriteWatermarks(high, low, this.#conn);
   }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
@@ -436,7 +411,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       this.#maskGenerator = generator;
     }
     // the default generator is the codec's own pool: the session then draws keys without a call out
-    this.#settings.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
+    this.#settings = this.#settings.withMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
   }
   /** The origin sent (client) or received (server). */
   origin(): string {

@@ -20,7 +20,7 @@ export interface ServerSideInfo<T extends object> {
   request: RequestSource;
   origin: string;
   subprotocol: string;
-  /** The server's limits and caps, copied by the socket. */
+  /** The server's limits and caps (a value: the socket keeps it until it changes one). */
   settings: EndpointSettings;
   /** Called once when the connection is gone. */
   onGone?: (socket: T) => void;
