@@ -3,9 +3,13 @@
  * declarations (following their relative imports). None may carry an `@internal` declaration,
  * and no class among them may declare a handler-style member (`onTextMessage`, `onPeerClose`,
  * …): the core reports to a face through internal objects, never through public methods
- * (DESIGN.md, "Entry points"). Needs dist/ (npm test builds it first).
+ * (DESIGN.md, "Entry points"). They are built with stripInternal, so they must also typecheck for
+ * a user who does not skip library checks (nothing stripped that a declaration still needs).
+ * Needs dist/ (npm test builds it first).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -19,6 +23,7 @@ const dist = join(root, 'dist/cjs');
 const ENTRIES: ReadonlyArray<[entry: string, declarations: string]> = [
   ['qwebsocket', 'index.d.ts'],
   ['qwebsocket/redis', 'brokers/redis.d.ts'],
+  ['qwebsocket/ws', 'ws/cjs.d.ts'],
 ];
 
 /** A declaration file: its path under dist/cjs and its text. */
@@ -57,7 +62,7 @@ function internalTags(d: Declarations): string[] {
   return [...d.text.matchAll(/@internal\b/g)].map((m) => `${d.name}:${d.text.slice(0, m.index).split('\n').length}`);
 }
 
-/** `Class.member` for every class member named like an event handler: on + a capital letter. */
+/** `Class.member` for every class member named like an event handler (on + a capital letter) or a core query (wants + capital). */
 function handlerMembers(d: Declarations): string[] {
   const found: string[] = [];
   let className: string | null = null;
@@ -71,7 +76,7 @@ function handlerMembers(d: Declarations): string[] {
     } else if (depth === 1) {
       const m = /^\s*(?:(?:static|readonly|protected|public|abstract|get|set|accessor)\s+)*(?:(['"])([^'"]*)\1|([\w$]+))\s*[?!]?\s*[(<:;]/.exec(line);
       const name = m === null ? null : (m[2] ?? m[3]);
-      if (name !== null && /^on[A-Z]/.test(name)) found.push(`${className}.${name} (${d.name})`);
+      if (name !== null && /^(on|wants)[A-Z]/.test(name)) found.push(`${className}.${name} (${d.name})`);
     }
     for (const ch of line) {
       if (ch === '{') depth++;
@@ -90,11 +95,11 @@ describe.each(ENTRIES)('the shipped declarations of %s', (_entry, declarations) 
     expect(found).toEqual([]);
   });
 
-  it('declare no handler-style method (on + capital) on any class', () => {
+  it('declare no handler-style member (on/wants + capital) on any class', () => {
     if (!existsSync(start)) throw new Error('dist/ is missing: run `npm run build:ts` first (npm test does)');
     const files = reachableDeclarations(start);
     // the face's own classes are among them: the check covers what matters
-    expect([...files.keys()].some((f) => f.endsWith('qt/WebSocket.d.ts') || f.endsWith('brokers/redis.d.ts'))).toBe(true);
+    expect([...files.keys()].some((f) => f.endsWith('qt/WebSocket.d.ts') || f.endsWith('ws/WebSocket.d.ts') || f.endsWith('brokers/redis.d.ts'))).toBe(true);
     const found = [...files.values()].flatMap(handlerMembers);
     expect(found).toEqual([]);
   });
@@ -111,13 +116,39 @@ describe('the checks themselves', () => {
         '    /** @internal */',
         '    onTextMessage(m: string): void;',
         '    get onPeerClose(): number;',
+        '    get wantsFrames(): boolean;',
         '    onopen: unknown;',
         '    open(options: { onError: () => void; }): void;',
         '}',
         'export declare function onStandalone(): void;',
       ].join('\n'),
     };
-    expect(handlerMembers(sample)).toEqual(['Sample.onTextMessage (sample.d.ts)', 'Sample.onPeerClose (sample.d.ts)']);
+    expect(handlerMembers(sample)).toEqual(['Sample.onTextMessage (sample.d.ts)', 'Sample.onPeerClose (sample.d.ts)', 'Sample.wantsFrames (sample.d.ts)']);
     expect(internalTags(sample)).toEqual(['sample.d.ts:4']);
   });
+});
+
+describe('the shipped declarations of every entry', () => {
+  it('typecheck without skipLibCheck', () => {
+    if (!existsSync(join(dist, 'index.d.ts'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm test does)');
+    // every entry's declarations as package.json serves them, require and import conditions
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, { types?: string }> | string> };
+    const files = Object.values(pkg.exports).flatMap((v) => (typeof v === 'object' ? Object.values(v).flatMap((c) => (c.types === undefined ? [] : [join(root, c.types)])) : []));
+    expect(files.length).toBeGreaterThan(4);
+    const dir = mkdtempSync(join(tmpdir(), 'qws-dts-'));
+    try {
+      const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext', target: 'ES2022', types: ['node'], typeRoots: [join(root, 'node_modules/@types')] };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }));
+      let output = '';
+      try {
+        execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        const err = e as { stdout?: string; stderr?: string };
+        output = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || String(e);
+      }
+      expect(output).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120000);
 });
