@@ -5,7 +5,7 @@
  * @module
  */
 import type { TopicHub } from '../core/topicHub';
-import type { ServerSideInfo } from '../core/request';
+import type { ServerSideInfo } from './serverSockets';
 
 /** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
 export class ServerLink<W extends object> {
