@@ -10,7 +10,7 @@
 import { Limits } from '../codec/constants';
 import { InvalidArgumentError } from '../errors';
 import type { MaskSource } from '../protocol/session';
-import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/connectionBase';
+import { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from '../transport/writeLimits';
 import type { TransportSocket } from '../transport/openConnection';
 import { Endpoint, type EndpointEvents } from './endpoint';
 import type { DeflateSetting } from './request';

@@ -1,16 +1,18 @@
 /**
  * One open WebSocket connection after the handshake, sans I/O: turns decoded records into
  * frames, messages, pings and closes (RFC 6455 §5, §6, §7), answers pings, runs the close
- * handshake's framing side, and encodes outgoing messages (fragmented by outgoingFrameSize)
- * into an {@link Outbox} that the transport writes once per incoming chunk or tick.
+ * handshake's framing side, and keeps the rules of what may be sent when (nothing after our
+ * close; fragments in order); the frames go through a {@link FrameWriter} into an {@link Outbox}
+ * that the transport writes once per incoming chunk or tick.
  * @module
  */
 import { StringDecoder } from 'node:string_decoder';
-import { FrameDecoder, encodeFrame, encodeFrameInto, giveRecords, headerSize, nextMaskKey, takeRecords, writeHeader, utf8Step } from '../codec';
+import { FrameDecoder, giveRecords, takeRecords, utf8Step } from '../codec';
 import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from '../codec/constants';
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
-import { Outbox } from './outbox';
+import type { Outbox } from './outbox';
+import { FrameWriter, type FlushRequester, type MaskSource } from './frameWriter';
 import { AssemblyBuffer } from './assemblyBuffer';
 
 /** What a session reports. Implemented by the API object; called synchronously. */
@@ -34,15 +36,7 @@ export interface SessionHandler {
   onProtocolError(code: number, reason: string): void;
 }
 
-/** Source of mask keys (Qt's QMaskGenerator). */
-export interface MaskSource {
-  nextMask(): number;
-}
-
-/** Told once when the outbox becomes non-empty outside {@link Session.receive}. */
-export interface FlushRequester {
-  requestFlush(): void;
-}
+export type { FlushRequester, MaskSource } from './frameWriter';
 
 /** Session settings. */
 export interface SessionOptions {
@@ -59,37 +53,16 @@ export interface SessionOptions {
   textAsBytes?: boolean;
 }
 
-/** Frames up to this size (header + payload) are copied into the shared batch; larger go by reference. */
-const BATCH_FRAME_LIMIT = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
-
-/**
- * Writes a short string (≤ 41 UTF-16 units, so ≤ 123 UTF-8 bytes) as UTF-8 at `p`: ASCII by a
- * plain loop (cheaper than a native call for a few bytes), anything else by Node's encoder.
- * @returns the bytes written
- */
-function writeShortText(buf: Buffer, p: number, s: string): number {
-  const len = s.length;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return buf.write(s, p, 'utf8');
-    buf[p + i] = c;
-  }
-  return len;
-}
 
 /** See the module comment. */
 export class Session {
-  readonly outbox = new Outbox();
+  /** Where outgoing frames are encoded (the transport writes it). */
+  readonly outbox: Outbox;
   readonly decoder: FrameDecoder;
+  readonly #writer: FrameWriter;
   #handler: SessionHandler;
-  #server: boolean;
   #now: () => number;
-  #flusher: FlushRequester;
-  #receiving = false;
-  #flushRequested = false;
-  #maskSource: MaskSource | null = null;
-  #outgoingFrameSize: number;
   // incoming message assembly
   #msgOpcode = 0;
   // allocated when a message (or, for frame signals, a frame) spans frames or chunks
@@ -118,11 +91,10 @@ export class Session {
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
-    this.#server = options.server;
     this.#now = options.now;
-    this.#flusher = flusher;
-    this.#outgoingFrameSize = options.outgoingFrameSize;
     this.#compressor = options.compressor ?? null;
+    this.#writer = new FrameWriter(options.server, options.outgoingFrameSize, this.#compressor, flusher);
+    this.outbox = this.#writer.outbox;
     this.#textBytes = options.textAsBytes === true;
     this.decoder = new FrameDecoder({
       server: options.server,
@@ -157,11 +129,16 @@ export class Session {
   }
 
   setMaskSource(source: MaskSource | null): void {
-    this.#maskSource = source;
+    this.#writer.setMaskSource(source);
   }
 
   setOutgoingFrameSize(size: number): void {
-    this.#outgoingFrameSize = size;
+    this.#writer.setOutgoingFrameSize(size);
+  }
+
+  /** Called by the transport when it has flushed the outbox. */
+  flushed(): void {
+    this.#writer.flushed();
   }
 
   /**
@@ -170,7 +147,7 @@ export class Session {
    */
   receive(chunk: Buffer): void {
     const records = takeRecords();
-    this.#receiving = true;
+    this.#writer.receiving = true;
     try {
       let offset = 0;
       do {
@@ -179,7 +156,7 @@ export class Session {
         offset = this.decoder.resume;
       } while (offset < chunk.length && !this.decoder.finished && !this.#stopped);
     } finally {
-      this.#receiving = false;
+      this.#writer.receiving = false;
       giveRecords(records);
     }
   }
@@ -191,13 +168,13 @@ export class Session {
    * @returns true when views of `chunk` went to handlers (its bytes must then stay as they are)
    */
   receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): boolean {
-    this.#receiving = true;
+    this.#writer.receiving = true;
     this.#borrowed = chunk;
     this.#lent = false;
     try {
       for (let i = 0; i < count && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
     } finally {
-      this.#receiving = false;
+      this.#writer.receiving = false;
       this.#borrowed = null;
     }
     return this.#lent;
@@ -358,7 +335,7 @@ export class Session {
   #control(opcode: number, payload: Buffer, code: number): void {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2: answer with a pong carrying the same payload
-      if (!this.#closeSent && this.#autoPong) this.#writeFrame(0x80 | Opcode.Pong, payload);
+      if (!this.#closeSent && this.#autoPong) this.#writer.writeFrame(0x80 | Opcode.Pong, payload);
       this.#handler.onPing(payload);
     } else if (opcode === Opcode.Pong) {
       this.#handler.onPong(this.#now() - this.#pingSentAt, payload);
@@ -373,99 +350,12 @@ export class Session {
     }
   }
 
-  #nextKey(): number {
-    return this.#maskSource !== null ? this.#maskSource.nextMask() >>> 0 : nextMaskKey();
-  }
-
-  #queued(): void {
-    if (!this.#receiving && !this.#flushRequested) {
-      this.#flushRequested = true;
-      this.#flusher.requestFlush();
-    }
-  }
-
-  /** Called by the transport when it has flushed the outbox. */
-  flushed(): void {
-    this.#flushRequested = false;
-  }
-
-  /** Encodes one frame into the outbox. `b0` = FIN | RSV1 | opcode. */
-  #writeFrame(b0: number, payload: Uint8Array): void {
-    const masked = !this.#server;
-    const key = masked ? this.#nextKey() : 0;
-    const len = payload.length;
-    const size = headerSize(len, masked) + len;
-    const out = this.outbox;
-    if (size <= BATCH_FRAME_LIMIT) {
-      const batch = out.reserve(size);
-      out.commit(encodeFrameInto(batch, out.offset, b0, payload, masked, key));
-    } else if (masked) {
-      out.push(encodeFrame(b0, payload, true, key));
-    } else {
-      // server: header alone, the payload is queued by reference (no copy)
-      const hs = headerSize(len, false);
-      const batch = out.reserve(hs);
-      out.commit(writeHeader(batch, out.offset, b0, len, false, 0));
-      out.push(payload as Buffer);
-    }
-    this.#queued();
-  }
-
-  /**
-   * Sends `payload` as one message, fragmented by outgoingFrameSize (RFC 6455 §5.4), compressed
-   * when permessage-deflate is on and the compressor takes it (RSV1 on the first frame only,
-   * RFC 7692 §6.1). @returns the uncompressed payload length
-   */
-  #sendMessage(opcode: number, payload: Buffer, compress = true): number {
-    const len = payload.length;
-    let data = payload;
-    let rsv1 = 0;
-    if (this.#compressor !== null && compress) {
-      const compressed = this.#compressor.compress(payload);
-      if (compressed !== null) {
-        data = compressed;
-        rsv1 = 0x40;
-      }
-    }
-    const max = this.#outgoingFrameSize;
-    const size = data.length;
-    if (size <= max || max === 0) {
-      this.#writeFrame(0x80 | rsv1 | opcode, data);
-      return len;
-    }
-    for (let off = 0; off < size; off += max) {
-      const end = Math.min(off + max, size);
-      this.#writeFrame((end === size ? 0x80 : 0) | (off === 0 ? rsv1 | opcode : Opcode.Continuation), data.subarray(off, end));
-    }
-    return len;
-  }
-
   /** Queues a text message. @returns the payload bytes queued (0 after a close was sent). */
   sendText(message: string): number {
     if (this.#closeSent) return 0;
     // the last piece of a message sent in fragments (see sendBytes)
     if (this.#sendingFragments) return this.sendBytes(Buffer.from(message, 'utf8'), true, true, false);
-    // short strings: encode straight into the batch, no intermediate buffer
-    if (message.length <= 41 && this.#outgoingFrameSize >= 123 && (this.#compressor === null || message.length * 3 < this.#compressor.threshold)) {
-      const masked = !this.#server;
-      const out = this.outbox;
-      const batch = out.reserve(6 + message.length * 3);
-      const at = out.offset;
-      const p = at + (masked ? 6 : 2);
-      const n = writeShortText(batch, p, message);
-      batch[at] = 0x80 | Opcode.Text;
-      batch[at + 1] = (masked ? 0x80 : 0) | n;
-      if (masked) {
-        const key = this.#nextKey();
-        batch.writeUInt32LE(key, at + 2);
-        // at most 123 bytes: a loop beats a native call and a view (bench/codec crossover)
-        for (let i = 0; i < n; i++) batch[p + i] ^= batch[at + 2 + (i & 3)];
-      }
-      out.commit(p + n);
-      this.#queued();
-      return n;
-    }
-    return this.#sendMessage(Opcode.Text, Buffer.from(message, 'utf8'));
+    return this.#writer.writeText(message);
   }
 
   /** Queues a binary message. @returns the payload bytes queued (0 after a close was sent). */
@@ -473,7 +363,7 @@ export class Session {
     if (this.#closeSent) return 0;
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.#sendingFragments) return this.sendBytes(buf, false, true, false);
-    return this.#sendMessage(Opcode.Binary, buf);
+    return this.#writer.writeMessage(Opcode.Binary, buf, true);
   }
 
   /**
@@ -481,10 +371,7 @@ export class Session {
    * same bytes for every peer), by reference. @returns false after a close was sent
    */
   sendEncoded(frames: readonly Buffer[]): boolean {
-    if (this.#closeSent || !this.#server) return false;
-    for (const f of frames) this.outbox.push(f);
-    this.#queued();
-    return true;
+    return !this.#closeSent && this.#writer.writeEncoded(frames);
   }
 
   /**
@@ -497,8 +384,8 @@ export class Session {
   sendBytes(payload: Buffer, text: boolean, fin: boolean, compress: boolean): number {
     if (this.#closeSent) return 0;
     const opcode = text ? Opcode.Text : Opcode.Binary;
-    if (fin && !this.#sendingFragments) return this.#sendMessage(opcode, payload, compress);
-    this.#writeFrame((fin ? 0x80 : 0) | (this.#sendingFragments ? Opcode.Continuation : opcode), payload);
+    if (fin && !this.#sendingFragments) return this.#writer.writeMessage(opcode, payload, compress);
+    this.#writer.writeFrame((fin ? 0x80 : 0) | (this.#sendingFragments ? Opcode.Continuation : opcode), payload);
     this.#sendingFragments = !fin;
     return payload.length;
   }
@@ -511,7 +398,7 @@ export class Session {
   /** Queues a pong (an unsolicited one is a heartbeat, RFC 6455 §5.5.3); clipped to 125 bytes. */
   sendPong(payload: Uint8Array): void {
     if (this.#closeSent) return;
-    this.#writeFrame(0x80 | Opcode.Pong, payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload);
+    this.#writer.writeFrame(0x80 | Opcode.Pong, payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload);
   }
 
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
@@ -519,7 +406,7 @@ export class Session {
     if (this.#closeSent) return;
     const p = payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload;
     this.#pingSentAt = this.#now();
-    this.#writeFrame(0x80 | Opcode.Ping, p);
+    this.#writer.writeFrame(0x80 | Opcode.Ping, p);
   }
 
   /** Queues a close frame (once); the reason is cut to 123 bytes on a code-point boundary. */
@@ -527,7 +414,7 @@ export class Session {
     if (this.#closeSent) return;
     const payload = code === 0 ? EMPTY : closePayload(code, reason);
     this.#closeSent = true;
-    this.#writeFrame(0x80 | Opcode.Close, payload);
+    this.#writer.writeFrame(0x80 | Opcode.Close, payload);
   }
 
   /** Fails the connection with a close code (RFC 6455 §7.1.7), reported as a protocol error. */

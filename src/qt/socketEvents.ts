@@ -8,14 +8,12 @@ import type { EventEmitter } from 'node:events';
 import type { EndpointEvents } from '../core/endpoint';
 import { tlsAlertOf } from '../transport/tlsAlerts';
 import { emitAlert } from './sslFlow';
+import { SocketState } from '../protocol/enums';
+import type { SocketStatus } from './socketStatus';
 import type { WebSocketSignals } from './types';
 
 /** The part of the socket's private state changes the events need (supplied by WebSocket). */
 export interface SocketLifecycle<W> {
-  /** The peer started or answered the close handshake. */
-  peerClosed(ws: W, code: number, reason: string): void;
-  /** The peer broke the protocol; we sent `code`. */
-  failed(ws: W, code: number, reason: string): void;
   /** The connection is gone. */
   closed(ws: W, closeReceived: boolean, closeSent: boolean, lostError: Error | null): void;
 }
@@ -23,10 +21,13 @@ export interface SocketLifecycle<W> {
 /** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
 export class SocketEvents<W extends EventEmitter<WebSocketSignals>> implements EndpointEvents {
   readonly #ws: W;
+  readonly #status: SocketStatus;
   readonly #lifecycle: SocketLifecycle<W>;
 
-  constructor(ws: W, lifecycle: SocketLifecycle<W>) {
+  /** @param status the socket's state and close record (the peer's close changes them here) */
+  constructor(ws: W, status: SocketStatus, lifecycle: SocketLifecycle<W>) {
     this.#ws = ws;
+    this.#status = status;
     this.#lifecycle = lifecycle;
   }
 
@@ -55,10 +56,15 @@ export class SocketEvents<W extends EventEmitter<WebSocketSignals>> implements E
     this.#ws.emit('pong', elapsedMs, payload);
   }
   onPeerClose(code: number, reason: string): void {
-    this.#lifecycle.peerClosed(this.#ws, code, reason);
+    if (this.#status.peerClosed(code, reason)) this.#closing();
   }
   onProtocolError(code: number, reason: string): void {
-    this.#lifecycle.failed(this.#ws, code, reason);
+    if (this.#status.failedWith(code, reason)) this.#closing();
+  }
+  /** Closing because of the peer: aboutToClose first, as when the user closes. */
+  #closing(): void {
+    this.#ws.emit('aboutToClose');
+    this.#status.setState(SocketState.ClosingState);
   }
   onBytesWritten(bytes: number): void {
     this.#ws.emit('bytesWritten', bytes);
