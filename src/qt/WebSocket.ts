@@ -9,7 +9,7 @@ import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import { resourceName } from '../transport/clientHandshake';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
-import { defaultMaskGenerator, type HandshakeOptions, type MaskGenerator, type NetworkRequest, type WebSocketSignals } from './types';
+import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
 import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
@@ -22,13 +22,14 @@ import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedR
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
-import { grantServerSockets } from './serverSockets';
+import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { SocketStatus } from './socketStatus';
+import { ServerLink } from './serverLink';
+import { defaultMaskGenerator, installableMaskGenerator } from './maskGenerator';
 
 let lifecycle: SocketLifecycle<WebSocket>;
 
 export type { BufferPolicy } from '../transport/writeLimits';
-export { defaultMaskGenerator } from './types';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -42,11 +43,10 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #version: Version;
   /** State, last error, close code and reason (see qt/socketStatus). */
   readonly #status = new SocketStatus(this);
-  #requestValue: ResolvedRequest | RequestSource | null = null;
-  /** Server side: called once when the connection is gone (instead of a listener per socket). */
-  #onGone: ((ws: WebSocket) => void) | null = null;
-  /** Server side: the server's topics; null on client sockets. */
-  #topics: TopicHub<WebSocket> | null = null;
+  /** The request: the server's raw form until first asked for (see #resolvedRequest). */
+  #request: ResolvedRequest | RequestSource | null = null;
+  /** Server side (the server's topics and gone-callback, see qt/serverLink); null: a client socket. */
+  #link: ServerLink<WebSocket> | null = null;
   #subprotocol = '';
   #conn: Endpoint | null = null;
   /** Limits, caps and sizes (a value: a server socket shares its server's until one changes). */
@@ -70,16 +70,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     grantServerSockets(WebSocket, {
       adopt: (socket, head, info) => {
         const ws = new WebSocket(info.origin);
-        ws.#request = info.request;
-        ws.#onGone = info.onGone ?? null;
-        ws.#topics = info.topics;
-        ws.#subprotocol = info.subprotocol;
-        ws.#settings = info.settings;
-        const endpoint = (ws.#conn = ws.#settings.open(socket, new SocketEvents(ws, ws.#status, lifecycle), true, info.deflate));
-        ws.#status.startConnected();
-        // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
-        endpoint.hold();
-        endpoint.start(head);
+        ws.#attachServer(socket, head, info);
         return ws;
       },
       release: (ws) => ws.#conn?.release(),
@@ -158,6 +149,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   open(target: string | URL | NetworkRequest, options: HandshakeOptions = {}): void {
     if (this.#status.state !== SocketState.UnconnectedState) this.abort();
+    this.#link = null; // a server-side socket opened again is a client now (gone() ran in abort/close)
     this.#subprotocol = '';
     this.#status.reset();
     this.#client.open(target, options, this.#origin);
@@ -165,10 +157,29 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
     this.#subprotocol = subprotocol;
-    const endpoint = (this.#conn = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), false, deflate));
+    const endpoint = this.#startEndpoint(socket, deflate);
     this.#status.setState(SocketState.ConnectedState);
     this.emit('connected');
     if (this.#conn === endpoint) endpoint.start(head);
+  }
+
+  #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
+    const endpoint = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), this.#link !== null, deflate);
+    this.#conn = endpoint;
+    return endpoint;
+  }
+
+  #attachServer(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
+    this.#request = info.request;
+    this.#link = new ServerLink(info);
+    this.#origin = info.origin;
+    this.#subprotocol = info.subprotocol;
+    this.#settings = info.settings;
+    const endpoint = this.#startEndpoint(socket, info.deflate);
+    this.#status.startConnected();
+    // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
+    endpoint.hold();
+    endpoint.start(head);
   }
 
   // ---- closing -------------------------------------------------------------------------------
@@ -207,7 +218,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       conn.destroy();
     }
     this.#status.setState(SocketState.UnconnectedState);
-    this.#gone();
+    this.#link?.gone(this);
     if (wasOpen) this.emit('disconnected');
   }
 
@@ -259,8 +270,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   /** The server's topics, for a connection it accepted. */
   #hub(): TopicHub<WebSocket> {
-    if (this.#topics === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
-    return this.#topics;
+    if (this.#link === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
+    return this.#link.topics;
   }
 
   /**
@@ -282,11 +293,11 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** True when this connection is subscribed to the topic (false on a client socket). Not in Qt. */
   isSubscribed(topic: string): boolean {
-    return this.#topics?.registry.isSubscribed(this, topic) ?? false;
+    return this.#link?.topics.registry.isSubscribed(this, topic) ?? false;
   }
   /** The topics this connection is subscribed to, in subscription order. Not in Qt. */
   subscriptions(): string[] {
-    return this.#topics?.registry.subscriptions(this) ?? [];
+    return this.#link?.topics.registry.subscriptions(this) ?? [];
   }
   /**
    * Publishes a message (string: text, Buffer/Uint8Array: binary) to every subscriber of the
@@ -305,27 +316,14 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#conn = null;
     this.#status.closed(closeReceived, closeSent, lostError);
     this.#status.setState(SocketState.UnconnectedState);
-    this.#gone();
+    this.#link?.gone(this);
     this.emit('disconnected');
   }
 
-  #gone(): void {
-    this.#topics?.registry.leaveAll(this);
-    const f = this.#onGone;
-    if (f !== null) {
-      this.#onGone = null;
-      f(this);
-    }
-  }
-
   /** The request, resolved from the server's raw form on first use. */
-  get #request(): ResolvedRequest | null {
-    const r = this.#requestValue;
-    if (r === null || 'url' in r) return r;
-    return (this.#requestValue = resolveRequest(r));
-  }
-  set #request(value: ResolvedRequest | RequestSource | null) {
-    this.#requestValue = value;
+  #resolvedRequest(): ResolvedRequest | null {
+    const r = this.#request;
+    return r === null || 'url' in r ? r : (this.#request = resolveRequest(r));
   }
 
   // ---- settings and accessors ----------------------------------------------------------------
@@ -401,15 +399,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError when seed() returns false or the object lacks nextMask()
    */
   setMaskGenerator(generator: MaskGenerator | null): void {
-    if (generator === null) {
-      this.#maskGenerator = defaultMaskGenerator;
-    } else {
-      if (typeof generator.nextMask !== 'function' || typeof generator.seed !== 'function') {
-        throw new InvalidArgumentError('A MaskGenerator needs seed() and nextMask()');
-      }
-      if (!generator.seed()) throw new InvalidArgumentError('MaskGenerator.seed() failed');
-      this.#maskGenerator = generator;
-    }
+    this.#maskGenerator = installableMaskGenerator(generator);
     // the default generator is the codec's own pool: the session then draws keys without a call out
     this.#settings = this.#settings.withMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
   }
@@ -431,16 +421,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** The request used to open this socket (or, server side, the one received). */
   request(): { url: string; headers: Array<[string, string]> } {
-    const r = this.#request;
+    const r = this.#resolvedRequest();
     return { url: r?.url.href ?? '', headers: r?.headers.map(([k, v]) => [k, v] as [string, string]) ?? [] };
   }
   /** The URL connected (or to connect) to. */
   requestUrl(): string {
-    return this.#request?.url.href ?? '';
+    return this.#resolvedRequest()?.url.href ?? '';
   }
   /** Path and query of the request URL. */
   resourceName(): string {
-    return this.#request !== null ? resourceName(this.#request.url) : '';
+    const r = this.#resolvedRequest();
+    return r !== null ? resourceName(r.url) : '';
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {

@@ -3,7 +3,6 @@
  * @module
  */
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import { nextMaskKey } from '../codec';
 import type { AlertLevel, AlertType, SocketError, SocketState } from '../protocol/enums';
 import type { CloseCode } from '../codec/constants';
 import type { CorsAuthenticator } from './CorsAuthenticator';
@@ -45,12 +44,6 @@ export interface MaskGenerator {
   /** The next mask key (a uint32, its little-endian bytes are the key octets). */
   nextMask(): number;
 }
-
-/** The default mask generator: keys from a crypto-random pool refilled in bulk. */
-export const defaultMaskGenerator: MaskGenerator = Object.freeze({
-  seed: () => true,
-  nextMask: nextMaskKey,
-});
 
 /** QAuthenticator: credentials filled in by a slot of authenticationRequired / proxyAuthenticationRequired. */
 export class Authenticator {
