@@ -63,3 +63,5 @@ esac
 
 echo "test-emulated: $platform, $(run -p 'process.platform + "-" + process.arch + " node " + process.version')"
 run node_modules/vitest/vitest.mjs run --pool=threads --testTimeout=120000 --hookTimeout=120000 "${tests[@]}"
+# vitest's threads are worker threads, where the native transport is off: check it on the main thread
+[ "$platform" != linux-arm64 ] || run scripts/native-echo-check.cjs

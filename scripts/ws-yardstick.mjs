@@ -81,7 +81,7 @@ function resolveTarget(target, wsDir) {
 /** Points the test file's public-API requires at the target; ws's own fixtures stay ws's. */
 function rewriteRequires(source, file, target) {
   const targetLiteral = JSON.stringify(target);
-  let rewritten = source
+  const rewritten = source
     .replace(/require\('\.\.\/?'\)/g, `require(${targetLiteral})`)
     .replace(/require\('\.\.\/lib\/stream'\)/g, `require(${targetLiteral}).createWebSocketStream`);
   const leftover = [...rewritten.matchAll(/require\('\.\.\/lib\/([\w-]+)'\)/g)].map((m) => m[1]);

@@ -2,7 +2,8 @@
  * qwebsocket: Qt 6's QWebSocket and QWebSocketServer for Node.js.
  * @module
  */
-export { WebSocket, WebSocket as QWebSocket, defaultMaskGenerator, type BufferPolicy } from './qt/WebSocket';
+export { WebSocket, WebSocket as QWebSocket, type BufferPolicy } from './qt/WebSocket';
+export { defaultMaskGenerator } from './qt/maskGenerator';
 export { WebSocketServer, WebSocketServer as QWebSocketServer, type WebSocketServerSignals, type AttachOptions } from './qt/WebSocketServer';
 export { CorsAuthenticator } from './qt/CorsAuthenticator';
 export * from './qt/enums';

@@ -174,9 +174,14 @@ int listen_pause(uint32_t lid, bool paused) {
 int listen_fd(uint32_t lid) {
   Listener* l = find_listener(lid);
   if (l == nullptr) return UV_EBADF;
+#ifdef _WIN32
+  // uv_os_fd_t is a HANDLE there, and the native transport is off on Windows (supported())
+  return UV_ENOTSUP;
+#else
   uv_os_fd_t fd;
   const int r = uv_fileno(reinterpret_cast<uv_handle_t*>(&l->tcp), &fd);
   return r < 0 ? r : static_cast<int>(fd);
+#endif
 }
 
 int listen_timeout(uint32_t lid, uint32_t handshake_ms) {

@@ -250,53 +250,46 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
 
   // ---- SessionHandler (called by the protocol layer) ---------------------------------------
+  // (not tagged internal: declarations are built with stripInternal, and a stripped member of an
+  // implemented interface would make endpoint.d.ts fail to typecheck; this class is internal anyway)
 
-  /** @internal */
   get wantsFrames(): boolean {
     return this.#held !== null || this.#events.wantsFrames;
   }
-  /** @internal */
   onTextFrame(frame: string, isLastFrame: boolean): void {
     const held = this.#held;
     if (held === null) this.#events.onTextFrame(frame, isLastFrame);
     else this.#heldMore(held.textFrame(frame, isLastFrame));
   }
-  /** @internal */
   onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
     const held = this.#held;
     if (held === null) this.#events.onBinaryFrame(frame, isLastFrame);
     else this.#heldMore(held.binaryFrame(frame, isLastFrame));
   }
-  /** @internal */
   onTextMessage(message: string): void {
     const held = this.#held;
     if (held === null) this.#events.onTextMessage(message);
     else this.#heldMore(held.textMessage(message));
   }
-  /** @internal */
   onTextBytes(message: Buffer): void {
     const held = this.#held;
     if (held === null) (this.#events.onTextBytes as (m: Buffer) => void)(message);
     else this.#heldMore(held.textBytes(message));
   }
-  /** @internal */
   onBinaryMessage(message: Buffer): void {
     const held = this.#held;
     if (held === null) this.#events.onBinaryMessage(message);
     else this.#heldMore(held.binaryMessage(message));
   }
-  /** @internal */
   onPing(payload: Buffer): void {
     // the session answers pings itself; no face reports them to a user before the hand-off
     if (this.#held === null) this.#events.onPing(payload);
   }
-  /** @internal */
   onPong(elapsedMs: number, payload: Buffer): void {
     const held = this.#held;
     if (held === null) this.#events.onPong(elapsedMs, payload);
     else held.pong(elapsedMs, payload);
   }
-  /** @internal */
   onPeerClose(code: number, reason: string): void {
     if (this.#held !== null) this.#held.peerClose(code, reason);
     else this.#events.onPeerClose(code, reason);
@@ -308,7 +301,6 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
       this.#conn.armCloseTimer();
     }
   }
-  /** @internal */
   onProtocolError(code: number, reason: string): void {
     if (this.#held !== null) this.#held.protocolError(code, reason);
     else this.#events.onProtocolError(code, reason);
@@ -318,29 +310,23 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   // ---- ConnectionEvents (called by the transport) ------------------------------------------
 
-  /** @internal */
   get wantsBytesWritten(): boolean {
     return this.#events.wantsBytesWritten;
   }
-  /** @internal */
   onBytesWritten(bytes: number): void {
     this.#events.onBytesWritten(bytes);
   }
-  /** @internal */
   onDrained(): void {
     this.#events.onDrained();
   }
-  /** @internal */
   onReadFinished(): void {
     if (this.#held !== null) this.#held.readFinished();
     else this.#events.onReadFinished();
   }
-  /** @internal */
   onSocketError(err: Error): void {
     this.#lostError = err;
     this.#events.onSocketError(err);
   }
-  /** @internal */
   onClosed(_hadError: boolean): void {
     if (this.#destroyed) return; // destroyed by the face: it has reported already
     this.#destroyed = true;

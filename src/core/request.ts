@@ -1,11 +1,9 @@
 /**
- * The plain data an endpoint's face keeps about its request, and what a server hands over with
- * an accepted socket. Face-neutral: both faces use these shapes.
+ * The plain data an endpoint's face keeps about its request, and the permessage-deflate agreed
+ * for it. Face-neutral: both faces use these shapes.
  * @module
  */
-import type { EndpointSettings } from './endpointSettings';
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessageDeflate';
-import type { TopicHub } from './topicHub';
 
 /** A request as this socket keeps it: URL plus header pairs. */
 export interface ResolvedRequest {
@@ -47,24 +45,6 @@ export function resolveRequest(src: RequestSource): ResolvedRequest {
   const raw = src.rawHeaders === '' ? [] : src.rawHeaders.split('\n');
   for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
   return { url, headers };
-}
-
-/**
- * What a server hands over for a socket it accepted. `T` is the face's socket class: `onGone`
- * is one function per server, called with the socket (no closure per connection).
- */
-export interface ServerSideInfo<T extends object> {
-  request: RequestSource;
-  origin: string;
-  subprotocol: string;
-  /** The server's limits and caps, copied by the socket. */
-  settings: EndpointSettings;
-  /** Called once when the connection is gone. */
-  onGone?: (socket: T) => void;
-  /** permessage-deflate as the server agreed it, or null. */
-  deflate: DeflateSetting | null;
-  /** The server's topics (subscribe/publish on this connection). */
-  topics: TopicHub<T>;
 }
 
 /** An agreed permessage-deflate and the options of our side. */

@@ -21,7 +21,7 @@ export interface PublishOptions {
 }
 
 /** The topics of one server and its broker link. */
-export class TopicHub<E extends object> implements TopicListener {
+export class TopicHub<E extends object> {
   readonly registry: TopicRegistry<E>;
   readonly #nodeId: Buffer = randomBytes(NODE_ID_SIZE);
   readonly #maxFrame: () => number;
@@ -56,18 +56,18 @@ export class TopicHub<E extends object> implements TopicListener {
     if (old === broker) return;
     if (old !== null) for (const t of this.registry.topics()) old.unsubscribe(t, this.#receive);
     this.#broker = broker;
-    this.registry.setListener(broker === null ? null : this);
+    this.registry.setListener(broker === null ? null : this.#brokerLink);
     if (broker !== null) for (const t of this.registry.topics()) broker.subscribe(t, this.#receive);
   }
 
-  /** @internal TopicListener */
-  topicAdded(topic: string): void {
-    this.#broker?.subscribe(topic, this.#receive);
-  }
-  /** @internal TopicListener */
-  topicRemoved(topic: string): void {
-    this.#broker?.unsubscribe(topic, this.#receive);
-  }
+  /**
+   * The registry's first subscriber / last leaver of a topic (un)subscribes this server at the
+   * broker. An object of its own, not methods of the hub: the hub's declarations are public.
+   */
+  readonly #brokerLink: TopicListener = {
+    topicAdded: (topic) => this.#broker?.subscribe(topic, this.#receive),
+    topicRemoved: (topic) => this.#broker?.unsubscribe(topic, this.#receive),
+  };
 
   /**
    * Publishes to every subscriber of the topic here (but `except`) and, through the broker,

@@ -8,33 +8,28 @@ import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
 import { resourceName } from '../transport/clientHandshake';
-import { nextMaskKey } from '../codec';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
 import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
 import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
-import { EndpointSettings } from '../core/endpointSettings';
-import type { BufferPolicy } from '../transport/connectionBase';
+import { DEFAULT_SETTINGS } from '../core/endpointSettings';
+import type { BufferPolicy } from '../transport/writeLimits';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
-import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest, type ServerSideInfo } from '../core/request';
+import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
-import { grantServerSockets } from './serverSockets';
+import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { SocketStatus } from './socketStatus';
-
-/** The default mask generator: keys from a crypto-random pool refilled in bulk. */
-export const defaultMaskGenerator: MaskGenerator = Object.freeze({
-  seed: () => true,
-  nextMask: nextMaskKey,
-});
+import { ServerLink } from './serverLink';
+import { defaultMaskGenerator, installableMaskGenerator } from './maskGenerator';
 
 let lifecycle: SocketLifecycle<WebSocket>;
 
-export type { BufferPolicy } from '../transport/connectionBase';
+export type { BufferPolicy } from '../transport/writeLimits';
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -48,29 +43,22 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #version: Version;
   /** State, last error, close code and reason (see qt/socketStatus). */
   readonly #status = new SocketStatus(this);
-  #requestValue: ResolvedRequest | RequestSource | null = null;
-  /** Server side: called once when the connection is gone (instead of a listener per socket). */
-  #onGone: ((ws: WebSocket) => void) | null = null;
-  /** Server side: the server's topics; null on client sockets. */
-  #topics: TopicHub<WebSocket> | null = null;
+  /** The request: the server's raw form until first asked for (see #resolvedRequest). */
+  #request: ResolvedRequest | RequestSource | null = null;
+  /** Server side (the server's topics and gone-callback, see qt/serverLink); null: a client socket. */
+  #link: ServerLink<WebSocket> | null = null;
   #subprotocol = '';
-  #server = false;
   #conn: Endpoint | null = null;
-  /** Limits, caps and sizes (a server socket starts with a copy of its server's). */
-  #settings = new EndpointSettings();
+  /** Limits, caps and sizes (a value: a server socket shares its server's until one changes). */
+  #settings = DEFAULT_SETTINGS;
   #maskGenerator: MaskGenerator = defaultMaskGenerator;
   /** The client side (created on first client use: server-side sockets never need it). */
   #clientValue: ClientOpener | null = null;
   get #client(): ClientOpener {
-    const ws = this;
     return (this.#clientValue ??= new ClientOpener({
       emitter: this,
-      get origin(): string {
-        return ws.#origin;
-      },
+      status: this.#status,
       setRequest: (request) => (this.#request = request),
-      setState: (state) => this.#status.setState(state),
-      setError: (error, message) => this.#status.setError(error, message),
       connected: (socket, subprotocol, deflate, head) => this.#connected(socket, subprotocol, deflate, head),
     }));
   }
@@ -161,10 +149,10 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   open(target: string | URL | NetworkRequest, options: HandshakeOptions = {}): void {
     if (this.#status.state !== SocketState.UnconnectedState) this.abort();
-    this.#server = false;
+    this.#link = null; // a server-side socket opened again is a client now (gone() ran in abort/close)
     this.#subprotocol = '';
     this.#status.reset();
-    this.#client.open(target, options);
+    this.#client.open(target, options, this.#origin);
   }
 
   #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
@@ -176,19 +164,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
-    const endpoint = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), this.#server, deflate);
+    const endpoint = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), this.#link !== null, deflate);
     this.#conn = endpoint;
     return endpoint;
   }
 
   #attachServer(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
-    this.#server = true;
     this.#request = info.request;
-    this.#onGone = info.onGone ?? null;
-    this.#topics = info.topics;
+    this.#link = new ServerLink(info);
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
-    this.#settings = info.settings.copy();
+    this.#settings = info.settings;
     const endpoint = this.#startEndpoint(socket, info.deflate);
     this.#status.startConnected();
     // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
@@ -232,7 +218,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       conn.destroy();
     }
     this.#status.setState(SocketState.UnconnectedState);
-    this.#gone();
+    this.#link?.gone(this);
     if (wasOpen) this.emit('disconnected');
   }
 
@@ -284,8 +270,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   /** The server's topics, for a connection it accepted. */
   #hub(): TopicHub<WebSocket> {
-    if (this.#topics === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
-    return this.#topics;
+    if (this.#link === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
+    return this.#link.topics;
   }
 
   /**
@@ -307,11 +293,11 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** True when this connection is subscribed to the topic (false on a client socket). Not in Qt. */
   isSubscribed(topic: string): boolean {
-    return this.#topics?.registry.isSubscribed(this, topic) ?? false;
+    return this.#link?.topics.registry.isSubscribed(this, topic) ?? false;
   }
   /** The topics this connection is subscribed to, in subscription order. Not in Qt. */
   subscriptions(): string[] {
-    return this.#topics?.registry.subscriptions(this) ?? [];
+    return this.#link?.topics.registry.subscriptions(this) ?? [];
   }
   /**
    * Publishes a message (string: text, Buffer/Uint8Array: binary) to every subscriber of the
@@ -330,27 +316,14 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#conn = null;
     this.#status.closed(closeReceived, closeSent, lostError);
     this.#status.setState(SocketState.UnconnectedState);
-    this.#gone();
+    this.#link?.gone(this);
     this.emit('disconnected');
   }
 
-  #gone(): void {
-    this.#topics?.registry.leaveAll(this);
-    const f = this.#onGone;
-    if (f !== null) {
-      this.#onGone = null;
-      f(this);
-    }
-  }
-
   /** The request, resolved from the server's raw form on first use. */
-  get #request(): ResolvedRequest | null {
-    const r = this.#requestValue;
-    if (r === null || 'url' in r) return r;
-    return (this.#requestValue = resolveRequest(r));
-  }
-  set #request(value: ResolvedRequest | RequestSource | null) {
-    this.#requestValue = value;
+  #resolvedRequest(): ResolvedRequest | null {
+    const r = this.#request;
+    return r === null || 'url' in r ? r : (this.#request = resolveRequest(r));
   }
 
   // ---- settings and accessors ----------------------------------------------------------------
@@ -361,7 +334,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError outside 0..maxIncomingFrameSize() */
   setMaxAllowedIncomingFrameSize(size: number): void {
-    this.#settings.setMaxFrameSize(size, this.#conn);
+    this.#settings = this.#settings.withMaxFrameSize(size, this.#conn);
   }
   /** Largest incoming message accepted; larger ones close the connection with 1009. */
   maxAllowedIncomingMessageSize(): number {
@@ -369,7 +342,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError outside 0..maxIncomingMessageSize() */
   setMaxAllowedIncomingMessageSize(size: number): void {
-    this.#settings.setMaxMessageSize(size, this.#conn);
+    this.#settings = this.#settings.withMaxMessageSize(size, this.#conn);
   }
   /** Largest outgoing frame; longer messages are fragmented. Default 512 KiB. */
   outgoingFrameSize(): number {
@@ -377,7 +350,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError outside 1..maxOutgoingFrameSize() */
   setOutgoingFrameSize(size: number): void {
-    this.#settings.setOutgoingFrameSize(size, this.#conn);
+    this.#settings = this.#settings.withOutgoingFrameSize(size, this.#conn);
   }
   /** Bytes read from the socket per event-loop turn at most (0 = unlimited, the default). */
   readBufferSize(): number {
@@ -385,7 +358,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** @throws InvalidArgumentError for a negative or non-integer size */
   setReadBufferSize(size: number): void {
-    this.#settings.setReadBufferSize(size, this.#conn);
+    this.#settings = this.#settings.withReadBufferSize(size, this.#conn);
   }
   /** Cap on unsent bytes (frame bytes); 0 = none. Not in Qt (README "Limits and defaults"). */
   maxBufferedBytes(): number {
@@ -399,7 +372,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a negative size or another policy
    */
   setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
-    this.#settings.setMaxBufferedBytes(maxBytes, policy, this.#conn);
+    this.#settings = this.#settings.withMaxBufferedBytes(maxBytes, policy, this.#conn);
   }
   /** The high-water mark of the drained signal (default 1 MiB). Not in Qt. */
   writeHighWatermark(): number {
@@ -415,7 +388,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError unless 0 <= low <= high
    */
   setWriteWatermarks(high: number, low: number): void {
-    this.#settings.setWriteWatermarks(high, low, this.#conn);
+    this.#settings = this.#settings.withWriteWatermarks(high, low, this.#conn);
   }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
@@ -426,17 +399,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError when seed() returns false or the object lacks nextMask()
    */
   setMaskGenerator(generator: MaskGenerator | null): void {
-    if (generator === null) {
-      this.#maskGenerator = defaultMaskGenerator;
-    } else {
-      if (typeof generator.nextMask !== 'function' || typeof generator.seed !== 'function') {
-        throw new InvalidArgumentError('A MaskGenerator needs seed() and nextMask()');
-      }
-      if (!generator.seed()) throw new InvalidArgumentError('MaskGenerator.seed() failed');
-      this.#maskGenerator = generator;
-    }
+    this.#maskGenerator = installableMaskGenerator(generator);
     // the default generator is the codec's own pool: the session then draws keys without a call out
-    this.#settings.setMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
+    this.#settings = this.#settings.withMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
   }
   /** The origin sent (client) or received (server). */
   origin(): string {
@@ -456,16 +421,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** The request used to open this socket (or, server side, the one received). */
   request(): { url: string; headers: Array<[string, string]> } {
-    const r = this.#request;
+    const r = this.#resolvedRequest();
     return { url: r?.url.href ?? '', headers: r?.headers.map(([k, v]) => [k, v] as [string, string]) ?? [] };
   }
   /** The URL connected (or to connect) to. */
   requestUrl(): string {
-    return this.#request?.url.href ?? '';
+    return this.#resolvedRequest()?.url.href ?? '';
   }
   /** Path and query of the request URL. */
   resourceName(): string {
-    return this.#request !== null ? resourceName(this.#request.url) : '';
+    const r = this.#resolvedRequest();
+    return r !== null ? resourceName(r.url) : '';
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {

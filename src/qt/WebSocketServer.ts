@@ -28,7 +28,7 @@ import { ServerListener } from './serverListener';
 import { ServerTls } from './serverTls';
 import { PendingConnections } from './pendingConnections';
 import { Heartbeat } from './heartbeat';
-import { EndpointSettings } from '../core/endpointSettings';
+import { DEFAULT_SETTINGS } from '../core/endpointSettings';
 import type { DeflateSetting } from '../core/request';
 import { TopicHub, type PublishOptions } from '../core/topicHub';
 import { frameMessage, publishMessageOf } from '../core/topics';
@@ -68,8 +68,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     Timeouts.HANDSHAKE_MS,
   );
   #subprotocols: string[] = [];
-  /** Limits and caps each accepted connection starts with (checked as a WebSocket's are). */
-  readonly #settings = new EndpointSettings();
+  /** Limits and caps each accepted connection starts with (checked as a WebSocket's are; a value, shared with them). */
+  #settings = DEFAULT_SETTINGS;
   #connections = new Set<WebSocket>();
   readonly #heartbeat = new Heartbeat(this.#connections);
   readonly #tls = new ServerTls(this, (secure, raw) => {
@@ -408,19 +408,19 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     return this.#settings.maxFrameSize;
   }
   setMaxAllowedIncomingFrameSize(size: number): void {
-    this.#settings.setMaxFrameSize(size, null);
+    this.#settings = this.#settings.withMaxFrameSize(size, null);
   }
   maxAllowedIncomingMessageSize(): number {
     return this.#settings.maxMessageSize;
   }
   setMaxAllowedIncomingMessageSize(size: number): void {
-    this.#settings.setMaxMessageSize(size, null);
+    this.#settings = this.#settings.withMaxMessageSize(size, null);
   }
   outgoingFrameSize(): number {
     return this.#settings.outgoingFrameSize;
   }
   setOutgoingFrameSize(size: number): void {
-    this.#settings.setOutgoingFrameSize(size, null);
+    this.#settings = this.#settings.withOutgoingFrameSize(size, null);
   }
   /** Each connection's cap on unsent bytes (default 16 MiB; 0 = none). Not in Qt. */
   maxBufferedBytes(): number {
@@ -432,7 +432,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
    * its unsent bytes, 'pause' stops reading from that peer until its socket drains. Not in Qt.
    */
   setMaxBufferedBytes(maxBytes: number, policy: BufferPolicy = 'close'): void {
-    this.#settings.setMaxBufferedBytes(maxBytes, policy, null);
+    this.#settings = this.#settings.withMaxBufferedBytes(maxBytes, policy, null);
   }
   sslConfiguration(): SslConfiguration {
     return this.#tls.configuration;

@@ -21,16 +21,16 @@ import { headerPairs } from './arguments';
 import { NetworkProxy, ProxyType } from './networkProxy';
 import { proxyOpenerFor } from './proxyOpener';
 import { ClientSslFlow } from './sslFlow';
+import type { SocketStatus } from './socketStatus';
 import { Authenticator, type HandshakeOptions, type NetworkRequest, type WebSocketSignals } from './types';
 
 /** What the opener needs from its WebSocket. */
 export interface OpenerHost {
   /** The socket whose signals are emitted. */
   readonly emitter: EventEmitter<WebSocketSignals>;
-  readonly origin: string;
+  /** Its state and last error (set here while the handshake runs). */
+  readonly status: SocketStatus;
   setRequest(request: ResolvedRequest | null): void;
-  setState(state: SocketState): void;
-  setError(error: SocketError, message: string): void;
   /** The handshake succeeded: start the connection on `socket`. */
   connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void;
 }
@@ -65,7 +65,8 @@ export class ClientOpener {
    * UnsupportedSocketOperationError (scheme other than ws/wss).
    * @throws InvalidArgumentError for bad permessage-deflate options
    */
-  open(target: string | URL | NetworkRequest, options: HandshakeOptions): void {
+  /** @param origin the Origin header to send */
+  open(target: string | URL | NetworkRequest, options: HandshakeOptions, origin: string): void {
     const host = this.#host;
     const req: NetworkRequest = typeof target === 'string' || target instanceof URL ? { url: target } : target;
     const rawUrl = req.url instanceof URL ? req.url.href : String(req.url);
@@ -76,29 +77,29 @@ export class ClientOpener {
     // Qt: a URL with newline characters is refused (it would inject headers)
     if (/[\r\n]/.test(rawUrl)) {
       host.setRequest(null);
-      host.setError(SocketError.ConnectionRefusedError, 'Invalid URL: contains newline characters');
+      host.status.setError(SocketError.ConnectionRefusedError, 'Invalid URL: contains newline characters');
       return;
     }
     let url: URL;
     try {
       url = new URL(rawUrl);
     } catch {
-      host.setError(SocketError.ConnectionRefusedError, 'Invalid URL');
+      host.status.setError(SocketError.ConnectionRefusedError, 'Invalid URL');
       return;
     }
     const headers = headerPairs(req.headers);
     host.setRequest({ url, headers });
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      host.setError(SocketError.UnsupportedSocketOperationError, `Unsupported WebSocket scheme: ${url.protocol.slice(0, -1)}`);
+      host.status.setError(SocketError.UnsupportedSocketOperationError, `Unsupported WebSocket scheme: ${url.protocol.slice(0, -1)}`);
       return;
     }
-    if (!isSafeHeaderValue(host.origin)) {
-      host.setError(SocketError.ConnectionRefusedError, 'Invalid origin: contains newline characters');
+    if (!isSafeHeaderValue(origin)) {
+      host.status.setError(SocketError.ConnectionRefusedError, 'Invalid origin: contains newline characters');
       return;
     }
     const bad = subprotocols.find((p) => !TOKEN.test(p));
     if (bad !== undefined) {
-      host.setError(SocketError.ConnectionRefusedError, `Invalid subprotocol name ${JSON.stringify(bad)}`);
+      host.status.setError(SocketError.ConnectionRefusedError, `Invalid subprotocol name ${JSON.stringify(bad)}`);
       return;
     }
     this.#peerName = url.hostname;
@@ -107,7 +108,7 @@ export class ClientOpener {
       {
         url,
         headers,
-        origin: host.origin,
+        origin: origin,
         subprotocols,
         deflate: deflateOptionsOf(pmd),
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? Timeouts.HANDSHAKE_MS,
@@ -119,8 +120,8 @@ export class ClientOpener {
         retry: serverAuthRetry(url, (realm) => (this.#handshake === hs ? this.#askCredentials(realm, (auth) => host.emitter.emit('authenticationRequired', auth)) : null)),
       },
       {
-        onHostLookup: () => host.setState(SocketState.HostLookupState),
-        onConnecting: () => host.setState(SocketState.ConnectingState),
+        onHostLookup: () => host.status.setState(SocketState.HostLookupState),
+        onConnecting: () => host.status.setState(SocketState.ConnectingState),
         onConnected: (socket, subprotocol, _extensions, deflate, response) => {
           if (this.#handshake !== hs) {
             socket.destroy();
@@ -133,8 +134,8 @@ export class ClientOpener {
           if (this.#handshake !== hs) return;
           this.#handshake = null;
           this.#ssl.resume(); // a pause that outlived the handshake timeout ends
-          host.setError(error, message);
-          host.setState(SocketState.UnconnectedState);
+          host.status.setError(error, message);
+          host.status.setState(SocketState.UnconnectedState);
         },
       },
     );

@@ -6,9 +6,29 @@
  * Generic over the socket class, so this module imports no WebSocket (no import circle).
  * @module
  */
-import type { ServerSideInfo } from '../core/request';
+import type { EndpointSettings } from '../core/endpointSettings';
+import type { DeflateSetting, RequestSource } from '../core/request';
 import type { TopicDelivery } from '../core/topics';
+import type { TopicHub } from '../core/topicHub';
 import type { TransportSocket } from '../transport/openConnection';
+
+/**
+ * What a server hands over for a socket it accepted. `T` is the face's socket class: `onGone`
+ * is one function per server, called with the socket (no closure per connection).
+ */
+export interface ServerSideInfo<T extends object> {
+  request: RequestSource;
+  origin: string;
+  subprotocol: string;
+  /** The server's limits and caps (a value: the socket keeps it until it changes one). */
+  settings: EndpointSettings;
+  /** Called once when the connection is gone. */
+  onGone?: (socket: T) => void;
+  /** permessage-deflate as the server agreed it, or null. */
+  deflate: DeflateSetting | null;
+  /** The server's topics (subscribe/publish on this connection). */
+  topics: TopicHub<T>;
+}
 
 /** See the module comment. `W` is the WebSocket class. */
 export interface ServerSockets<W extends object> {

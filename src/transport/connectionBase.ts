@@ -8,8 +8,12 @@
  * @module
  */
 import { Session, type FlushRequester, type SessionHandler, type SessionOptions } from '../protocol/session';
-import { CloseCode, Limits, Timeouts } from '../codec/constants';
+import { CloseCode, Timeouts } from '../codec/constants';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
+import type { WriteLimits } from './writeLimits';
+
+// the limits' types and defaults live in ./writeLimits (see there why); existing importers keep these names
+export { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from './writeLimits';
 
 /** Socket-level events a connection reports to its owner. */
 export interface ConnectionEvents {
@@ -24,27 +28,6 @@ export interface ConnectionEvents {
   onClosed(hadError: boolean): void;
   onSocketError(err: Error): void;
 }
-
-/** What a connection does when its unsent bytes exceed the cap. */
-export type BufferPolicy = 'close' | 'pause';
-
-/** The write-side limits of one connection (shared frozen objects; replaced, never mutated). */
-export interface WriteLimits {
-  /** Cap on unsent bytes (frame bytes as on the wire), 0 = none. */
-  readonly maxBufferedBytes: number;
-  readonly policy: BufferPolicy;
-  /** drained is emitted when unsent bytes fall to `lowWater` after exceeding `highWater`. */
-  readonly highWater: number;
-  readonly lowWater: number;
-}
-
-/** Our defaults (see README "Limits and defaults"). */
-export const DEFAULT_WRITE_LIMITS: WriteLimits = Object.freeze({
-  maxBufferedBytes: Limits.DEFAULT_MAX_BUFFERED_BYTES,
-  policy: 'close',
-  highWater: Limits.DEFAULT_WRITE_HIGH_WATER_MARK,
-  lowWater: Limits.DEFAULT_WRITE_LOW_WATER_MARK,
-});
 
 /** See the module comment. */
 export abstract class ConnectionBase implements FlushRequester {
@@ -174,7 +157,7 @@ export abstract class ConnectionBase implements FlushRequester {
 
   // ---- writing -----------------------------------------------------------------------------
 
-  /** @internal the session queued output outside a receive */
+  /** FlushRequester: the session queued output outside a receive (not tagged internal: see core/endpoint's SessionHandler note) */
   requestFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;

@@ -103,6 +103,15 @@ describe('topics on one server (Qt face)', () => {
     expect(() => clients[1].subscribe('a')).toThrow(InvalidStateError);
     expect(() => clients[1].publish('a', 'x')).toThrow(InvalidStateError);
     expect(clients[1].subscriptions()).toEqual([]);
+    // the closed server-side socket opened again is a client: it masks its frames (the server
+    // echoes instead of failing it with 1002) and has no topics
+    const reopened = sockets[0];
+    const echoed = new Promise<string>((resolve) => reopened.once('textMessageReceived', resolve));
+    reopened.once('connected', () => reopened.sendTextMessage('as a client'));
+    reopened.open(`ws://127.0.0.1:${port}/`);
+    expect(await echoed).toBe('as a client');
+    expect(() => reopened.subscribe('a')).toThrow(InvalidStateError);
+    reopened.abort();
   });
 
   it('bad topics and messages get clear errors', async () => {

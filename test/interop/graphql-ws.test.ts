@@ -4,7 +4,8 @@
  * construction, walks `wss.clients` on dispose, compares `socket.readyState` with `socket.OPEN`, and keeps
  * connections alive with `socket.ping()` / `socket.once('pong')`, terminating the silent. The client is
  * graphql-ws's `createClient` with the face's WebSocket as `webSocketImpl` (the browser-style API:
- * on-attributes, `data` of message events, the static readyState constants).
+ * on-attributes, `data` of message events, the static readyState constants), against that server and
+ * against `useServer` on ws.
  */
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { type Client, type ClientOptions, createClient, type ServerOptions } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer as WsServer } from 'ws';
 import { until } from '../helpers/wait';
 import { WebSocket, WebSocketServer, targetName } from '../helpers/wsTarget';
 
@@ -59,8 +61,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startServer(options: Partial<ServerOptions<Record<string, unknown> | undefined, Extra>> = {}, keepAlive?: number) {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+async function startServer(
+  options: Partial<ServerOptions<Record<string, unknown> | undefined, Extra>> = {},
+  keepAlive?: number,
+  Server: typeof WebSocketServer = WebSocketServer,
+) {
+  const wss = new Server({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
   // graphql-ws types its argument as ws's server; the face's has the members it uses.
   const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/graphql`;
@@ -199,5 +205,27 @@ describe(`graphql-ws: useServer on the ${targetName} WebSocketServer, createClie
     const late = new WebSocket(url, ['graphql-transport-ws']);
     const [err] = (await once(late, 'error')) as [NodeJS.ErrnoException];
     expect(err.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe(`graphql-ws: createClient on the ${targetName} WebSocket against useServer on ws`, () => {
+  const onWs = (options: Partial<ServerOptions<Record<string, unknown> | undefined, Extra>> = {}) =>
+    startServer(options, undefined, WsServer as unknown as typeof WebSocketServer);
+
+  it('runs a query and streams a subscription', async () => {
+    const { url } = await onWs();
+    const c = client(url);
+    expect(await run(c, '{ hello }')).toEqual([{ data: { hello: 'hello world' } }]);
+    const results = await run(c, 'subscription { count(to: 3) }');
+    expect(results).toEqual([1, 2, 3].map((count) => ({ data: { count } })));
+  });
+
+  it('sees a refused connection_init as close 4403 Forbidden', async () => {
+    const { url } = await onWs({ onConnect: () => false });
+    const error = (await run(client(url), '{ hello }').then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: number; reason: string };
+    expect([error.code, error.reason]).toEqual([4403, 'Forbidden']);
   });
 });

@@ -3,7 +3,8 @@
  * `wsEngine` is the face's WebSocketServer: engine.io builds it with `noServer: true`, calls
  * `handleUpgrade` for every upgrade, adds its headers by pushing onto the array of the 'headers' event,
  * and waits for each send callback before it flushes the next packets. The client side is socket.io-client
- * on its stock `ws` transport, and also on a transport whose socket is the face's WebSocket.
+ * on its stock `ws` transport, and also on a transport whose socket is the face's WebSocket (against the
+ * face's engine and against engine.io's default, ws).
  */
 import { type EventEmitter, once } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -12,6 +13,7 @@ import { NodeWebSocket, NodeXHR } from 'engine.io-client';
 import { Server, type Socket as ServerSocket, type ServerOptions } from 'socket.io';
 import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer, targetName } from '../helpers/wsTarget';
 
 /** socket.io-client's Node WebSocket transport with the face's WebSocket as its socket. */
@@ -245,9 +247,15 @@ describe(`socket.io with wsEngine = ${targetName} WebSocketServer`, () => {
   });
 });
 
-describe(`socket.io-client on a transport whose socket is the ${targetName} WebSocket`, () => {
-  it('connects, emits with acks and carries binary, against the same server', async () => {
-    const { server, url } = await startServer({ transports: ['websocket'] });
+/** The servers the face's client is tried against: the face's own engine, and engine.io's stock one (ws). */
+const engines: Array<[string, Partial<ServerOptions>]> = [
+  [`the ${targetName} engine`, {}],
+  ["engine.io's default ws engine", { wsEngine: WsServer }],
+];
+
+describe.each(engines)(`socket.io-client on a transport whose socket is the ${targetName} WebSocket, server on %s`, (_, engine) => {
+  it('connects, emits with acks both ways, carries binary, disconnects', async () => {
+    const { server, url } = await startServer({ transports: ['websocket'], ...engine });
     server.on('connection', (s) => {
       s.on('echo', (p: unknown, ack: (p: unknown) => void) => ack(p));
     });
@@ -267,7 +275,7 @@ describe(`socket.io-client on a transport whose socket is the ${targetName} WebS
   });
 
   it('upgrades from polling to the face transport', async () => {
-    const { server, url } = await startServer();
+    const { server, url } = await startServer(engine);
     server.on('connection', (s) => {
       s.on('echo', (p: unknown, ack: (p: unknown) => void) => ack(p));
     });

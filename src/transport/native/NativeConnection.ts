@@ -26,9 +26,9 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   #backlog = 0;
   /** Bytes of collected shared writes (publish, broadcast) not yet written. */
   #sharedPending = 0;
-  /** @internal see {@link SharedWriter} */
+  /** see {@link SharedWriter} (not tagged internal: stripInternal would drop an implemented member from the .d.ts) */
   sharedSlot = 0;
-  /** @internal see {@link SharedWriter} */
+  /** see {@link SharedWriter} */
   sharedGeneration = 0;
   /** Called when the native queue has drained (write callbacks, lone-message and pause waiters). */
   #drained: Array<() => void> | null = null;

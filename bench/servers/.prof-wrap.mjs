@@ -1,2 +1,0 @@
-process.on('SIGINT', () => process.exit(0));
-await import('./qwebsocket.mjs');
