@@ -48,7 +48,8 @@ export interface WebSocketEventMap {
   ping: [data: Buffer];
   pong: [data: Buffer];
   upgrade: [response: import('node:http').IncomingMessage];
-  'unexpected-response': [request: import('node:http').ClientRequest, response: import('node:http').IncomingMessage];
+  /** `request` is the extended CONNECT's stream when the answer came over HTTP/2 (the `http2` option). */
+  'unexpected-response': [request: import('node:http').ClientRequest | import('node:http2').ClientHttp2Stream, response: import('node:http').IncomingMessage];
   redirect: [url: string, request: import('node:http').ClientRequest];
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { EventEmitter } from 'node:events';
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpRequest, validateHeaderName, validateHeaderValue, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -19,7 +19,7 @@ import { deflateSettingOf, type WsConnectionOptions, type WsPerMessageDeflateOpt
 export interface ClientOptions extends WsConnectionOptions, Omit<HttpsRequestOptions, 'timeout'> {
   /** Called with each request (the first and every redirect's) instead of request.end(). */
   finishRequest?: (request: ClientRequest, websocket: EventEmitter) => void;
-  /** Follow 3xx redirects (default false; HTTP/1.1 only). */
+  /** Follow 3xx redirects (default false; with http2, the redirected request goes over HTTP/1.1). */
   followRedirects?: boolean;
   /**
    * Open the WebSocket as an extended CONNECT stream (RFC 8441) on the origin's shared HTTP/2
@@ -141,8 +141,17 @@ export class ClientRequestFlow {
       return;
     }
     this.#host.setUrl(url.href);
+    this.#origin = { ipc: false, secure: url.protocol === 'wss:', host: url.host };
     const headers: Array<readonly [string, string]> = [];
-    for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) headers.push([k, String(one)]);
+    for (const [k, v] of Object.entries(o.headers ?? {})) {
+      if (v === undefined) continue;
+      // the errors http.request throws for them, at once as in ws
+      validateHeaderName(k);
+      for (const one of Array.isArray(v) ? v : [v]) {
+        validateHeaderValue(k, String(one));
+        headers.push([k, String(one)]);
+      }
+    }
     if (o.origin) headers.push(['Origin', o.origin]);
     const auth = url.username !== '' || url.password !== '' ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : o.auth;
     if (auth !== undefined && auth !== null && !headers.some(([k]) => k.toLowerCase() === 'authorization')) headers.push(['Authorization', `Basic ${Buffer.from(auth).toString('base64')}`]);
@@ -165,6 +174,11 @@ export class ClientRequestFlow {
       http1: (socket) => {
         this.#http2 = null;
         this.#send(url, socket);
+      },
+      redirected: (status, location, drop) => {
+        if (!this.#follows(status, location)) return false;
+        this.#http2 = null;
+        return this.#followRedirect(status, location, url, drop);
       },
     }, { url, tls: tlsOptionsOf(o as Record<string, unknown>), headers, offer, timeoutMs: typeof o.handshakeTimeout === 'number' ? o.handshakeTimeout : 0 });
   }
@@ -228,6 +242,40 @@ export class ClientRequestFlow {
     }
   }
 
+  /** A 3xx answer with a Location, and followRedirects on. */
+  #follows(status: number, location: string | undefined): location is string {
+    return location !== undefined && this.#options.followRedirects === true && status >= 300 && status < 400;
+  }
+
+  /**
+   * Follows a 3xx answer with a Location when followRedirects is on (the next request goes over
+   * HTTP/1.1, also after an HTTP/2 answer).
+   * @param drop ends the request (or stream) that was answered
+   * @returns false when the answer is not a redirect to follow
+   */
+  #followRedirect(status: number, location: string | undefined, base: URL, drop: () => void): boolean {
+    if (!this.#follows(status, location)) return false;
+    this.#request = null;
+    drop();
+    if (++this.#redirects > (this.#options.maxRedirects ?? 10)) {
+      this.abort('Maximum redirects exceeded');
+      return true;
+    }
+    let next: URL;
+    try {
+      next = new URL(location, base);
+    } catch {
+      this.#host.failed(new SyntaxError(`Invalid URL: ${location}`));
+      return true;
+    }
+    try {
+      this.#send(next);
+    } catch (e) {
+      this.#host.failed(e as Error);
+    }
+    return true;
+  }
+
   #listen(req: ClientRequest, url: URL, offer: UpgradeOffer): void {
     const o = this.#options;
     if (typeof o.handshakeTimeout === 'number' && o.handshakeTimeout > 0) {
@@ -242,30 +290,9 @@ export class ClientRequestFlow {
     });
     req.on('response', (res: IncomingMessage) => {
       if (this.#request !== req) return;
-      const location = res.headers.location;
       const status = res.statusCode ?? 0;
-      if (location !== undefined && o.followRedirects === true && status >= 300 && status < 400) {
-        if (++this.#redirects > (o.maxRedirects ?? 10)) {
-          this.abort('Maximum redirects exceeded');
-          return;
-        }
-        req.destroy();
-        this.#request = null;
-        let next: URL;
-        try {
-          next = new URL(location, url);
-        } catch {
-          this.#host.failed(new SyntaxError(`Invalid URL: ${location}`));
-          return;
-        }
-        try {
-          this.#send(next);
-        } catch (e) {
-          this.#host.failed(e as Error);
-        }
-      } else if (!this.#host.emitter.emit('unexpected-response', req, res)) {
-        this.abort(`Unexpected server response: ${status}`);
-      }
+      if (this.#followRedirect(status, res.headers.location, url, () => req.destroy())) return;
+      if (!this.#host.emitter.emit('unexpected-response', req, res)) this.abort(`Unexpected server response: ${status}`);
     });
     req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
       if (this.#request !== req) return;

@@ -7,10 +7,12 @@
  *   the response's fields as `headers`/`rawHeaders` (pseudo-headers left out), `httpVersion`
  *   '2.0', `statusMessage` '' (HTTP/2 has no reason phrase), an empty body, and the stream as
  *   `socket`;
- * - 'unexpected-response' (any other `:status`, 3xx included) gets the extended CONNECT's
- *   `ClientHttp2Stream` in place of the ClientRequest and such an IncomingMessage whose body is
- *   the stream's data; as in ws, the WebSocket then waits for close() or terminate();
- * - 'redirect' is never emitted: HTTP/2 has no redirects here.
+ * - 'unexpected-response' (any other `:status`) gets the extended CONNECT's `ClientHttp2Stream`
+ *   in place of the ClientRequest and such an IncomingMessage whose body is the stream's data;
+ *   as in ws, the WebSocket then waits for close() or terminate();
+ * - a 3xx with a Location and followRedirects: the stream is reset and the redirected request
+ *   goes over HTTP/1.1 (ws's flow: 'redirect' with its ClientRequest, maxRedirects, credentials
+ *   dropped for another host).
  * When the server does not allow extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL, or
  * ALPN picks http/1.1), the handshake goes on as ws's over HTTP/1.1 — on the TLS connection
  * already made when ALPN chose http/1.1 — with every event as usual.
@@ -39,6 +41,11 @@ export interface Http2Host {
   opened(stream: ClientHttp2Stream, answer: UpgradeAnswer): void;
   /** Go on over HTTP/1.1: on this TLS connection (ALPN chose http/1.1), or on a new one (null). */
   http1(socket: Socket | null): void;
+  /**
+   * A non-200 answer: true when the request flow follows it as a redirect (after calling `drop`,
+   * which ends this stream), false to report it.
+   */
+  redirected(status: number, location: string | undefined, drop: () => void): boolean;
 }
 
 /** What the request says about the connection: where, with which TLS options, headers and offer. */
@@ -153,6 +160,11 @@ export class Http2Handshake {
     const status = Number(fields[':status']);
     const res = responseOf(stream, status, fields);
     if (status !== 200) {
+      const drop = (): void => {
+        this.#finish();
+        stream.close(h2.NGHTTP2_CANCEL);
+      };
+      if (this.#host.redirected(status, fields.location, drop)) return;
       feedBody(stream, res);
       if (!this.#host.emitter.emit('unexpected-response', stream, res)) this.#host.abort(`Unexpected server response: ${status}`);
       return;

@@ -235,6 +235,81 @@ describe('qwebsocket/ws client with http2: true', () => {
     expect(err.code).toMatch(/CERT|SELF_SIGNED|UNABLE/);
   });
 
+  it("answers a 401 over h2 as ws answers one over HTTP/1.1: 'unexpected-response' with the challenge, else 'error'; URL credentials go with the first stream", async () => {
+    const basic = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    const seenAuth: Array<string | undefined> = [];
+    const { url, seen } = await wsServer({
+      verifyClient: (info, done) => {
+        seenAuth.push(info.req.headers.authorization);
+        if (info.req.headers.authorization === basic) done(true);
+        else done(false, 401, 'Who are you?', { 'WWW-Authenticate': 'Basic realm="ws-h2"' });
+      },
+    });
+    const ws = client(url);
+    const [, res] = await next<[ClientHttp2Stream, IncomingMessage]>(ws, 'unexpected-response');
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="ws-h2"');
+    let body = '';
+    for await (const chunk of res) body += String(chunk);
+    expect(body).toBe('Who are you?');
+    const aborted = next<[Error]>(ws, 'error');
+    ws.terminate();
+    expect((await aborted)[0].message).toBe('WebSocket was closed before the connection was established');
+
+    const unheard = client(url);
+    const events: string[] = [];
+    unheard.on('error', (e) => events.push(`error ${e.message}`));
+    unheard.on('close', (code) => events.push(`close ${code}`));
+    await next(unheard, 'close');
+    expect(events).toEqual(['error Unexpected server response: 401', 'close 1006']);
+
+    // ws sends the URL's credentials at once (Basic); so does the h2 stream
+    const withCreds = await opened(url.replace('wss://', 'wss://alice:s3cret@'));
+    expect(await echo(withCreds, 'in')).toBe('echo:in');
+    expect(seenAuth).toEqual([undefined, undefined, basic]);
+    expect(seen.connects).toBe(3);
+    expect(seen.upgrades).toBe(0);
+    expect(seen.sessions.size).toBe(1);
+  });
+
+  it("follows a redirect answered over h2 on HTTP/1.1 ('redirect' with its request); without followRedirects it is 'unexpected-response'", async () => {
+    const { url, seen } = await wsServer({
+      path: undefined,
+      verifyClient: (info, done) => (info.req.url === '/old' ? done(false, 302, 'moved', { Location: '/ws' }) : done(true)),
+    });
+    const old = url.replace(/\/ws$/, '/old');
+    const ws = client(old, [], { followRedirects: true });
+    const [to, req] = await next<[string, { method: string }]>(ws, 'redirect');
+    expect(to).toBe(url);
+    expect(req.method).toBe('GET');
+    await once(ws, 'open');
+    expect(ws.url).toBe(url);
+    expect(await echo(ws, 'moved')).toBe('echo:moved');
+    expect([seen.connects, seen.upgrades]).toEqual([1, 1]);
+
+    const looping = client(old, [], { followRedirects: true, maxRedirects: 0 });
+    expect((await next<[Error]>(looping, 'error'))[0].message).toBe('Maximum redirects exceeded');
+
+    const plain = client(old);
+    const [, res] = await next<[unknown, IncomingMessage]>(plain, 'unexpected-response');
+    expect([res.statusCode, res.headers.location]).toEqual([302, '/ws']);
+  });
+
+  it('handshakeTimeout aborts an extended CONNECT the server never answers; a bad header throws at once as in ws', async () => {
+    const http = h2Server();
+    http.updateSettings({ enableConnectProtocol: true });
+    const { url, seen } = await listen(http, () => {});
+    const ws = client(url, [], { handshakeTimeout: 200 });
+    const closed = next<[number]>(ws, 'close');
+    const [err] = await next<[Error]>(ws, 'error');
+    expect(err.message).toBe('Opening handshake has timed out');
+    expect((await closed)[0]).toBe(1006);
+    expect(seen.connects).toBe(1);
+
+    expect(() => new WebSocket(url, { http2: true, headers: { 'x-bad': 'a\r\nb' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CHAR' }));
+    expect(() => new WebSocket(url, { http2: true, headers: { 'bad name': 'v' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_HTTP_TOKEN' }));
+  });
+
   it('reports a refused connection as ws does (the ECONNREFUSED error)', async () => {
     const free = createNetServer();
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
