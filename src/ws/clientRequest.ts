@@ -2,7 +2,8 @@
  * The ws face's client handshake, as ws makes it: one Node http(s) request (so agent,
  * createConnection, TLS options, socketPath and every other http.request option work as in ws),
  * with its events ('upgrade', 'unexpected-response', 'redirect'), redirects and the handshake
- * timeout. The offer and the check of the 101 answer are the core's (core/clientConnect).
+ * timeout. The offer and the check of the 101 answer are the core's (core/clientConnect). With
+ * the `http2` option the handshake is ws/http2Request's, which may hand back to this one.
  * @module
  */
 import type { EventEmitter } from 'node:events';

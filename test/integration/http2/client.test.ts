@@ -2,14 +2,14 @@
  * Our client with `open(url, { http2: true })` against our server on Node's http2 servers
  * (RFC 8441): many WebSockets on one HTTP/2 session, the fallbacks to HTTP/1.1 (no
  * SETTINGS_ENABLE_CONNECT_PROTOCOL, a TLS server that picks http/1.1, an HTTP/1.1-only h2c
- * target), refusals, close and abort on a shared session, and no sharing after ignored
- * certificate errors.
+ * target), refusals, a 401 and authenticationRequired (each retry a new stream of the session),
+ * close and abort on a shared session, and no sharing after ignored certificate errors.
  */
 import { once } from 'node:events';
 import { createSecureServer, createServer as createH2cServer, type Http2SecureServer, type Http2Server, type Http2Session } from 'node:http2';
 import { describe, expect, it } from 'vitest';
-import { SocketError, SslMode, WebSocket, WebSocketServer, type CloseCode } from '../../../src/index';
-import { openSettled } from '../../helpers/client';
+import { Authenticator, SocketError, SslMode, WebSocket, WebSocketServer, type CloseCode } from '../../../src/index';
+import { openSettled, type OpenOutcome } from '../../helpers/client';
 import { useCleanups, useTestCerts } from '../../helpers/lifecycle';
 import { echoEach } from '../../helpers/server';
 import { until } from '../../helpers/wait';
@@ -76,6 +76,56 @@ async function echo(ws: WebSocket, text: string): Promise<string> {
   return String((await got)[0]);
 }
 
+const BASIC = `Basic ${Buffer.from('alice:wonder land').toString('base64')}`;
+
+/**
+ * An h2 server whose extended CONNECT streams get 401 with a Basic challenge until they carry
+ * {@link BASIC}, then go to our server (handleStream). Records each stream's Authorization.
+ */
+async function protectedServer(): Promise<{ url: string; attempts: Array<string | undefined>; sessions: Set<Http2Session> }> {
+  const http = createSecureServer({ key: testCerts().server.key, cert: testCerts().server.cert, settings: { enableConnectProtocol: true } });
+  const wss = new WebSocketServer('h2-auth-test');
+  echoEach(wss, 'echo:');
+  const attempts: Array<string | undefined> = [];
+  const sessions = new Set<Http2Session>();
+  http.on('session', (s) => sessions.add(s));
+  http.on('stream', (stream, headers) => {
+    attempts.push(headers.authorization);
+    if (headers.authorization === BASIC) {
+      wss.handleStream(stream, headers);
+      return;
+    }
+    stream.respond({ ':status': 401, 'www-authenticate': 'Basic realm="h2-realm", charset="UTF-8"', 'content-length': '0' });
+    stream.end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  cleanups.push(async () => {
+    wss.close();
+    for (const s of sessions) s.destroy();
+    await new Promise<void>((r) => http.close(() => r()));
+  });
+  return { url: `wss://127.0.0.1:${(http.address() as { port: number }).port}/ws`, attempts, sessions };
+}
+
+/** Opens `url` over h2; `fill` is what the authenticationRequired slot fills in (null: no slot). */
+async function openAuthenticating(url: string, fill: [string, string] | null): Promise<OpenOutcome & { asked: string[] }> {
+  const ws = new WebSocket();
+  ws.setSslConfiguration({ caCertificates: [testCerts().ca] });
+  cleanups.push(() => ws.abort());
+  const asked: string[] = [];
+  ws.on('authenticationRequired', (auth) => {
+    expect(auth).toBeInstanceOf(Authenticator);
+    asked.push(auth.realm());
+    if (fill !== null) {
+      auth.setUser(fill[0]);
+      auth.setPassword(fill[1]);
+    }
+  });
+  const outcome = await openSettled(ws, url, { http2: true });
+  if (outcome.connected) expect(await echo(ws, 'authenticated')).toBe('echo:authenticated');
+  return { ...outcome, asked };
+}
+
 describe('open(url, { http2: true })', () => {
   it('opens many WebSockets as extended CONNECT streams on one HTTP/2 session, with subprotocol and permessage-deflate', async () => {
     const { url, seen } = await serve({ setup: (wss) => wss.setPerMessageDeflate(true) });
@@ -120,6 +170,38 @@ describe('open(url, { http2: true })', () => {
     const outcome = await openSettled(ws, url, { http2: true });
     expect(outcome.error).toBe(SocketError.ConnectionRefusedError);
     expect(ws.errorString()).toMatch(/403/);
+  });
+
+  it("handles a 401 as over HTTP/1.1: the URL's credentials, then authenticationRequired, each retry a new stream of the one session", async () => {
+    const fromUrl = await protectedServer();
+    const a = await openAuthenticating(fromUrl.url.replace('wss://', `wss://alice:${encodeURIComponent('wonder land')}@`), ['never', 'used']);
+    expect(a.connected, a.errorString).toBe(true);
+    expect(fromUrl.attempts).toEqual([undefined, BASIC]);
+    expect(a.asked).toEqual([]);
+    expect(fromUrl.sessions.size).toBe(1);
+
+    const fromSlot = await protectedServer();
+    const b = await openAuthenticating(fromSlot.url, ['alice', 'wonder land']);
+    expect(b.connected, b.errorString).toBe(true);
+    expect(b.asked).toEqual(['h2-realm']);
+    expect(fromSlot.attempts).toEqual([undefined, BASIC]);
+    expect(fromSlot.sessions.size).toBe(1);
+  });
+
+  it('a 401 whose credentials are refused and not changed by the slot ends in ConnectionRefusedError, the status in errorString()', async () => {
+    const { url, attempts, sessions } = await protectedServer();
+    const r = await openAuthenticating(url.replace('wss://', 'wss://alice:wrong@'), ['alice', 'also wrong']);
+    expect(r.error).toBe(SocketError.ConnectionRefusedError);
+    expect(r.errorString).toMatch(/401/);
+    expect(r.errorString).not.toContain('wrong');
+    // none, the URL's, the slot's; the slot's second answer is the same: no fourth stream
+    expect(attempts).toHaveLength(3);
+    expect(r.asked).toHaveLength(2);
+    expect(sessions.size).toBe(1);
+
+    const silent = await openAuthenticating(url, null);
+    expect(silent.error).toBe(SocketError.ConnectionRefusedError);
+    expect(silent.asked).toEqual(['h2-realm']);
   });
 
   it('falls back to HTTP/1.1 when the server does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL', async () => {
