@@ -27,7 +27,8 @@ export interface ClientOptions extends WsConnectionOptions, Omit<HttpsRequestOpt
    * session, falling back to HTTP/1.1 when the server does not allow it (default false). For
    * ws:// and wss:// with protocolVersion 13 and no agent, createConnection or finishRequest
    * (those go over HTTP/1.1). The TLS options (ca, cert, key, rejectUnauthorized, servername, …)
-   * apply; a session is shared by WebSockets with the same ones whose server verified. What ws's
+   * apply, http.request's socket options (family, lookup, localAddress, …) do not; a session is
+   * shared by WebSockets with the same TLS options whose server verified. What ws's
    * events mean over HTTP/2: see README "HTTP/2". Not in ws.
    */
   http2?: boolean;
