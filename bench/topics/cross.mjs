@@ -10,7 +10,8 @@
 // counted; the read latency that includes it is reported beside). Before the contenders of each
 // rep, floors: how late a 10 ms timer fires in this process meanwhile, a bare PUBLISH → message
 // round trip through the same Redis with node-redis (redis-floor.mjs), and how long one C
-// process takes to write a frame to each of conns/2 loopback sockets (fanout-floor.c).
+// process takes to write a frame to each of conns/2 loopback sockets (fanout-floor.c): one
+// server's share of the fan-out.
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -130,7 +131,7 @@ for (let i = 0; i < 100; i++) {
 
 const FIELDS = ['p50', 'p99', 'l50', 'l99', 'r50', 'r99', 'read50', 'read99', 'lFirst50', 'lFirst99', 'lSpan50', 'lSpan99', 'rFirst50', 'rFirst99', 'rSpan50', 'rSpan99'];
 const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { rate: [], cpu: [], timer: [], ...Object.fromEntries(FIELDS.map((f) => [f, []])) }]));
-const floors = { timer: [], redis50: [], redis99: [], fan50: [], fan99: [], fanAll50: [], fanAll99: [], load: [] };
+const floors = { timer: [], redis50: [], redis99: [], fan50: [], fan99: [], fanLat50: [], fanLat99: [], load: [] };
 const perServer = Math.ceil(conns / 2);
 const ms = (us) => Number(us) / 1000;
 try {
@@ -146,16 +147,12 @@ try {
     floors.redis50.push(ms(f50));
     floors.redis99.push(ms(f99));
     floor.stop();
-    // one server's share, and all of them from one process (the two servers' fan-outs, when
-    // the machine runs them one after the other)
-    for (const [n, key] of [
-      [perServer, 'fan'],
-      [conns, 'fanAll'],
-    ]) {
-      const [, w50, w99] = (await child('bash', ['-c', `ulimit -n 65536 2>/dev/null; exec ${FANOUT_FLOOR} ${n} ${pace} ${every}`]).line('FANOUT')).split(' ');
-      floors[`${key}50`].push(ms(w50));
-      floors[`${key}99`].push(ms(w99));
-    }
+    const fan = child('bash', ['-c', `ulimit -n 65536 2>/dev/null; exec ${FANOUT_FLOOR} ${perServer} ${pace} ${every}`]);
+    const [, w50, w99, l50, l99] = (await fan.line('FANOUT')).split(' ');
+    floors.fan50.push(ms(w50));
+    floors.fan99.push(ms(w99));
+    floors.fanLat50.push(ms(l50));
+    floors.fanLat99.push(ms(l99));
     for (const c of CONTENDERS) {
       progress(`cross-node ${c.name}: rep ${r + 1}/${reps}`);
       const nodes = [child('node', [join(here, c.script)], { REDIS_URL }), child('node', [join(here, c.script)], { REDIS_URL })];
@@ -210,7 +207,7 @@ for (const c of CONTENDERS) {
   md += `| ${c.name} | ${pair(x, 'lFirst50', 'lFirst99')} | ${pair(x, 'lSpan50', 'lSpan99')} | ${pair(x, 'rFirst50', 'rFirst99')} | ${pair(x, 'rSpan50', 'rSpan99')} |\n`;
 }
 const timers = CONTENDERS.flatMap((c) => results[c.name].timer);
-md += `\nFloors, same run: a 10 ms timer in the idle driver process fired up to ${median(timers).toFixed(1)} ms late (p99, median over the contenders' runs; ${med(floors.timer)} ms with only the Redis floor running); a bare PUBLISH → message round trip through the same Redis with node-redis (no WebSocket, ${pace} publishes every ${every} ms) took p50/p99 ${pair(floors, 'redis50', 'redis99')} ms (each run: ${runs(floors, 'redis50', 'redis99')}); one C process writing an 18 B frame to each of ${perServer} loopback TCP sockets (one \`write()\` each, what one server's fan-out must do) took p50/p99 ${pair(floors, 'fan50', 'fan99')} ms per round (each run: ${runs(floors, 'fan50', 'fan99')}) — the floor under a server's span — and to each of ${conns}, ${pair(floors, 'fanAll50', 'fanAll99')} ms (each run: ${runs(floors, 'fanAll50', 'fanAll99')}) — the floor under the last arrival when the machine runs the two servers' fan-outs one after the other. These are the machine's scheduling delay under its load, the broker hop alone and the kernel's part of a fan-out: floors under every latency above.\n`;
+md += `\nFloors, same run: a 10 ms timer in the idle driver process fired up to ${median(timers).toFixed(1)} ms late (p99, median over the contenders' runs; ${med(floors.timer)} ms with only the Redis floor running); a bare PUBLISH → message round trip through the same Redis with node-redis (no WebSocket, ${pace} publishes every ${every} ms) took p50/p99 ${pair(floors, 'redis50', 'redis99')} ms (each run: ${runs(floors, 'redis50', 'redis99')}); one C process writing an 18 B frame to each of ${perServer} loopback TCP sockets (one \`write()\` each, what one server's fan-out must do) took p50/p99 ${pair(floors, 'fan50', 'fan99')} ms per round (each run: ${runs(floors, 'fan50', 'fan99')}) — the floor under a server's span (the two servers' spans add up when the machine runs them one after the other) — and its subscribers' publish-to-arrival p50/p99 was ${pair(floors, 'fanLat50', 'fanLat99')} ms (each run: ${runs(floors, 'fanLat50', 'fanLat99')}): what a server with no overhead at all gets on one process's subscribers, with no broker hop. These are the machine's scheduling delay under its load, the broker hop alone and the kernel's part of a fan-out: floors under every latency above.\n`;
 if (CONTENDERS.length === 2) {
   const [ours, theirs] = CONTENDERS.map((c) => results[c.name]);
   md += `\nqwebsocket / socket.io: delivered rate ${(median(ours.rate) / median(theirs.rate)).toFixed(2)}x; servers' CPU per delivery ${(median(theirs.cpu) / median(ours.cpu)).toFixed(2)}x less; p99 ${(median(theirs.p99) / median(ours.p99)).toFixed(2)}x lower.\n`;
