@@ -221,6 +221,30 @@ describe('native transport', () => {
     expect(await seen(2)).toEqual(['a', 'b', 'c']);
   });
 
+  it.runIf(native)('a publish collected for a socket that closes before it is written never reaches the connection that reuses its id', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const a = await rawClient(port);
+    cleanups.push(() => a.socket.destroy());
+    await until(() => sockets.length === 1, 'the connection');
+    sockets[0].subscribe('t');
+    // from the check phase: the collected publish is written in the next loop iteration, A's id
+    // is released in this one's close phase, and B is accepted (taking that id) in between
+    const b = await new Promise<Socket>((resolve) =>
+      setImmediate(() => {
+        expect(server.publish('t', 'for A only')).toBe(1);
+        sockets[0].abort();
+        const s = connect(port, '127.0.0.1');
+        s.write(upgradeRequest(port));
+        resolve(s);
+      }),
+    );
+    cleanups.push(() => b.destroy());
+    const reader = await afterResponse(b);
+    b.write(frame(1, 'first for B', { mask: true }));
+    expect((await reader.next())?.payload.toString()).toBe('first for B');
+  });
+
   it.runIf(native)('takes over sockets upgraded by an application http server (attach)', async () => {
     const http = createHttp((_req, res) => res.end('plain'));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
