@@ -41,6 +41,9 @@ export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, '
   onSendFailed?(err: Error): void;
 }
 
+/** The sends that can wait behind a message being read (Endpoint's #enqueue). */
+type QueuedSend = 'text' | 'binary' | 'bytes' | 'ping' | 'pong' | 'encoded' | 'shared';
+
 /** What a message whose bytes are read later is sent as (see {@link Endpoint.sendLater}). */
 export type LateSend = { kind: 'message'; text: boolean; fin: boolean; compress: boolean } | { kind: 'ping' } | { kind: 'pong' };
 
@@ -168,6 +171,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   // ---- sending ---------------------------------------------------------------------------------
   // While a message's bytes are being read (sendLater), every send, close and write callback
   // waits its turn in #queue; otherwise it goes straight to the connection (one null check).
+  // The closures for the queue are made in #enqueue only: a method holding one would allocate
+  // its context on every call, queue or not.
 
   /**
    * Queues a text message through the write cap.
@@ -175,24 +180,17 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
    */
   sendText(message: string): number {
     const q = this.#queue;
-    if (q === null) return this.#conn.sendText(message);
-    const bytes = Buffer.byteLength(message);
-    q.push(bytes, () => this.#conn.sendText(message));
-    return bytes;
+    return q === null ? this.#conn.sendText(message) : this.#enqueue(q, 'text', message);
   }
   /** As {@link sendText}, for binary messages. */
   sendBinary(data: Uint8Array): number {
     const q = this.#queue;
-    if (q === null) return this.#conn.sendBinary(data);
-    q.push(data.length, () => this.#conn.sendBinary(data));
-    return data.length;
+    return q === null ? this.#conn.sendBinary(data) : this.#enqueue(q, 'binary', data);
   }
   /** Queues a message or a fragment given as bytes, through the write cap (see Session.sendBytes). */
   sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
     const q = this.#queue;
-    if (q === null) return this.#conn.sendBytes(data, text, fin, compress);
-    q.push(data.length, () => this.#conn.sendBytes(data, text, fin, compress));
-    return data.length;
+    return q === null ? this.#conn.sendBytes(data, text, fin, compress) : this.#enqueue(q, 'bytes', data, text, fin, compress);
   }
   /**
    * Queues a message (or fragment), ping or pong whose bytes are read from `source` (a Blob);
@@ -218,13 +216,13 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   sendPing(payload: Uint8Array): void {
     const q = this.#queue;
     if (q === null) this.#conn.session.sendPing(payload);
-    else q.push(payload.length, () => this.#conn.session.sendPing(payload));
+    else this.#enqueue(q, 'ping', payload);
   }
   /** Queues a pong; the payload is clipped to 125 bytes. */
   sendPong(payload: Uint8Array): void {
     const q = this.#queue;
     if (q === null) this.#conn.session.sendPong(payload);
-    else q.push(payload.length, () => this.#conn.session.sendPong(payload));
+    else this.#enqueue(q, 'pong', payload);
   }
   /** Calls `cb` once what is queued now is written, with an error if the connection closes first. */
   whenWritten(cb: (err?: Error) => void): void {
@@ -235,16 +233,51 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
   sendEncoded(frames: readonly Buffer[]): boolean {
     const q = this.#queue;
-    if (q === null) return this.#conn.sendEncoded(frames);
-    q.push(byteLengthOf(frames), () => this.#conn.sendEncoded(frames));
-    return true;
+    return q === null ? this.#conn.sendEncoded(frames) : this.#enqueue(q, 'encoded', frames) >= 0;
   }
   /** Queues a publish's shared frames (see Connection.sendShared). @returns true when queued */
   sendShared(frames: readonly Buffer[]): boolean {
     const q = this.#queue;
-    if (q === null) return this.#conn.sendShared(frames);
-    q.push(byteLengthOf(frames), () => this.#conn.sendShared(frames));
-    return true;
+    return q === null ? this.#conn.sendShared(frames) : this.#enqueue(q, 'shared', frames) >= 0;
+  }
+
+  /** Puts a send behind the message being read. @returns its payload bytes */
+  #enqueue(q: SendQueue, kind: QueuedSend, data: string | Uint8Array | readonly Buffer[], text = false, fin = true, compress = true): number {
+    const conn = this.#conn;
+    let bytes: number;
+    let send: () => unknown;
+    switch (kind) {
+      case 'text':
+        bytes = Buffer.byteLength(data as string);
+        send = () => conn.sendText(data as string);
+        break;
+      case 'binary':
+        bytes = (data as Uint8Array).length;
+        send = () => conn.sendBinary(data as Uint8Array);
+        break;
+      case 'bytes':
+        bytes = (data as Buffer).length;
+        send = () => conn.sendBytes(data as Buffer, text, fin, compress);
+        break;
+      case 'ping':
+        bytes = (data as Uint8Array).length;
+        send = () => conn.session.sendPing(data as Uint8Array);
+        break;
+      case 'pong':
+        bytes = (data as Uint8Array).length;
+        send = () => conn.session.sendPong(data as Uint8Array);
+        break;
+      case 'encoded':
+        bytes = byteLengthOf(data as readonly Buffer[]);
+        send = () => conn.sendEncoded(data as readonly Buffer[]);
+        break;
+      case 'shared':
+        bytes = byteLengthOf(data as readonly Buffer[]);
+        send = () => conn.sendShared(data as readonly Buffer[]);
+        break;
+    }
+    q.push(bytes, send);
+    return bytes;
   }
 
   /** What the send queue needs of this endpoint. */

@@ -64,7 +64,7 @@ export class SendQueue {
   }
 
   /** A send of `bytes` payload bytes that takes its turn (`send` queues it on the connection). */
-  push(bytes: number, send: () => void): void {
+  push(bytes: number, send: () => unknown): void {
     this.#add({ bytes, send, source: null, cb: null });
   }
 
