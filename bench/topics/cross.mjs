@@ -3,8 +3,14 @@
 // free port), N subscribers split across the two, publishes issued on the first. qwebsocket with
 // RedisBroker against socket.io with @socket.io/redis-adapter on the same Redis, interleaved.
 //   node bench/topics/cross.mjs [--conns 1000] [--burst 200] [--pace 300] [--every 10] [--reps 2]
+//                               [--contenders qws,sio]
 // burst: K publishes as fast as the publisher goes → messages delivered per second (first
-// publish to last receive); pace: one publish every E ms → publish-to-receive p50/p99.
+// publish to last receive); pace: one publish every E ms → publish-to-arrival p50/p99 (see
+// subscribers.c: arrival is the kernel's receive time, so the subscribers' own queueing is not
+// counted; the read latency that includes it is reported beside). Before the contenders of each
+// rep, floors: how late a 10 ms timer fires in this process meanwhile, a bare PUBLISH → message
+// round trip through the same Redis with node-redis (redis-floor.mjs), and how long one C
+// process takes to write a frame to each of conns/2 loopback sockets (fanout-floor.c).
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -24,10 +30,11 @@ const pace = Number(opt('pace', 300));
 const every = Number(opt('every', 10));
 const reps = Number(opt('reps', 2));
 const out = opt('out', join(here, '..', 'results', 'topics.md'));
+const picked = opt('contenders', 'qws,sio').split(',');
 const CONTENDERS = [
   { name: 'qwebsocket + RedisBroker', script: 'node-qws.mjs', mode: 'qws' },
   { name: 'socket.io + redis-adapter', script: 'node-sio.mjs', mode: 'sio' },
-];
+].filter((c) => picked.includes(c.mode));
 
 function freePort() {
   return new Promise((resolve) => {
@@ -83,7 +90,8 @@ function cpuOf(pid) {
 
 // the subscribers: plain C, the same client for both contenders (see subscribers.c)
 const SUBSCRIBERS = join(here, 'subscribers');
-execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', SUBSCRIBERS, join(here, 'subscribers.c')], { stdio: 'inherit' });
+const FANOUT_FLOOR = join(here, 'fanout-floor');
+for (const bin of [SUBSCRIBERS, FANOUT_FLOOR]) execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', bin, `${bin}.c`], { stdio: 'inherit' });
 
 /**
  * How late a 10 ms timer fires in this (idle) process meanwhile: the machine's scheduling delay,
@@ -120,9 +128,34 @@ for (let i = 0; i < 100; i++) {
   }
 }
 
-const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { rate: [], p50: [], p99: [], cpu: [], local: [], remote: [], timer: [] }]));
+const FIELDS = ['p50', 'p99', 'l50', 'l99', 'r50', 'r99', 'read50', 'read99', 'lFirst50', 'lFirst99', 'lSpan50', 'lSpan99', 'rFirst50', 'rFirst99', 'rSpan50', 'rSpan99'];
+const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { rate: [], cpu: [], timer: [], ...Object.fromEntries(FIELDS.map((f) => [f, []])) }]));
+const floors = { timer: [], redis50: [], redis99: [], fan50: [], fan99: [], fanAll50: [], fanAll99: [], load: [] };
+const perServer = Math.ceil(conns / 2);
+const ms = (us) => Number(us) / 1000;
 try {
   for (let r = 0; r < reps; r++) {
+    // floors, with nothing of the contenders running: the machine's timer lateness during a bare
+    // PUBLISH → message round trip on the same Redis with node-redis, then the C fan-out
+    progress(`cross-node floors: rep ${r + 1}/${reps}`);
+    floors.load.push((await import('node:os')).loadavg()[0]);
+    const lateness = timerLateness();
+    const floor = child('node', [join(here, 'redis-floor.mjs'), String(pace), String(every)], { REDIS_URL });
+    const [, f50, f99] = (await floor.line('FLOOR')).split(' ');
+    floors.timer.push(lateness());
+    floors.redis50.push(ms(f50));
+    floors.redis99.push(ms(f99));
+    floor.stop();
+    // one server's share, and all of them from one process (the two servers' fan-outs, when
+    // the machine runs them one after the other)
+    for (const [n, key] of [
+      [perServer, 'fan'],
+      [conns, 'fanAll'],
+    ]) {
+      const [, w50, w99] = (await child('bash', ['-c', `ulimit -n 65536 2>/dev/null; exec ${FANOUT_FLOOR} ${n} ${pace} ${every}`]).line('FANOUT')).split(' ');
+      floors[`${key}50`].push(ms(w50));
+      floors[`${key}99`].push(ms(w99));
+    }
     for (const c of CONTENDERS) {
       progress(`cross-node ${c.name}: rep ${r + 1}/${reps}`);
       const nodes = [child('node', [join(here, c.script)], { REDIS_URL }), child('node', [join(here, c.script)], { REDIS_URL })];
@@ -144,12 +177,9 @@ try {
         await new Promise((res) => setTimeout(res, 50));
         nodes[0].send(`pace ${pace} ${every}`);
         const lateness = timerLateness();
-        const [, , , p50, p99, , l50, l99, r50, r99] = (await subs.line('DONE')).split(' ').map(Number);
+        const [, , , p50, p99, , ...rest] = (await subs.line('DONE')).split(' ');
         results[c.name].timer.push(lateness());
-        results[c.name].p50.push(p50 / 1000);
-        results[c.name].p99.push(p99 / 1000);
-        results[c.name].local.push(`${(l50 / 1000).toFixed(2)}/${(l99 / 1000).toFixed(2)}`);
-        results[c.name].remote.push(`${(r50 / 1000).toFixed(2)}/${(r99 / 1000).toFixed(2)}`);
+        [p50, p99, ...rest].forEach((v, i) => results[c.name][FIELDS[i]].push(ms(v)));
       } finally {
         subs.stop();
         nodes.forEach((n) => n.stop());
@@ -161,18 +191,30 @@ try {
   rmSync(redisDir, { recursive: true, force: true });
 }
 
-const [ours, theirs] = CONTENDERS.map((c) => results[c.name]);
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} k`);
+const med = (xs) => median(xs).toFixed(2);
+const pair = (x, a, b) => `${med(x[a])}/${med(x[b])}`;
+const runs = (x, a, b) => x[a].map((v, i) => `${v.toFixed(2)}/${x[b][i].toFixed(2)}`).join(', ');
 let md = `# Topics across processes (bench/topics/cross.mjs)\n\n`;
-md += `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}; two server processes + one redis-server, ${conns} subscribers split across them, publishes on the first; burst of ${burst} publishes (16 B) for the rate, one publish every ${every} ms (${pace}) for latency; median of ${reps} interleaved runs.\n\n`;
-md += `| contender | delivered/s | servers' CPU µs per delivery | p50 ms | p99 ms | p50/p99 ms on the publishing server (each run) | p50/p99 ms on the other (each run) |\n|---|---|---|---|---|---|---|\n`;
+md += `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}; two server processes + one redis-server, ${conns} subscribers split across them, publishes on the first; burst of ${burst} publishes (16 B) for the rate, one publish every ${every} ms (${pace}) for latency; median of ${reps} interleaved runs; load average ${floors.load.map((l) => l.toFixed(1)).join(', ')} at the start of each rep, ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end.\n\n`;
+md += `Latency is publish to arrival: from the stamp taken just before \`publish()\` to the kernel's receive time of the subscriber's socket, so the subscribers' own queueing (one thread reading ${conns} sockets) is not counted; "read" adds it (until the subscribers' process read the bytes).\n\n`;
+md += `| contender | delivered/s | servers' CPU µs per delivery | p50 ms | p99 ms | read p50/p99 ms | p50/p99 ms on the publishing server (each run) | p50/p99 ms on the other (each run) |\n|---|---|---|---|---|---|---|---|\n`;
 for (const c of CONTENDERS) {
   const x = results[c.name];
-  md += `| ${c.name} | ${fmt(median(x.rate))} | ${median(x.cpu).toFixed(2)} | ${median(x.p50).toFixed(2)} | ${median(x.p99).toFixed(2)} | ${x.local.join(', ')} | ${x.remote.join(', ')} |\n`;
+  md += `| ${c.name} | ${fmt(median(x.rate))} | ${med(x.cpu)} | ${med(x.p50)} | ${med(x.p99)} | ${pair(x, 'read50', 'read99')} | ${runs(x, 'l50', 'l99')} | ${runs(x, 'r50', 'r99')} |\n`;
+}
+md += `\nWhere the time goes, per publish (p50/p99 over the ${pace} publishes, median over runs): "first" is publish → the first subscriber's arrival on a server, "span" the first → last arrival there (the time that server's fan-out took).\n\n`;
+md += `| contender | publishing server: first | its span | other server: first | its span |\n|---|---|---|---|---|\n`;
+for (const c of CONTENDERS) {
+  const x = results[c.name];
+  md += `| ${c.name} | ${pair(x, 'lFirst50', 'lFirst99')} | ${pair(x, 'lSpan50', 'lSpan99')} | ${pair(x, 'rFirst50', 'rFirst99')} | ${pair(x, 'rSpan50', 'rSpan99')} |\n`;
 }
 const timers = CONTENDERS.flatMap((c) => results[c.name].timer);
-md += `\nMeanwhile a 10 ms timer in the idle driver process fired up to ${median(timers).toFixed(1)} ms late (p99, median over runs): the machine's scheduling delay under its load (load average ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end), a floor under every latency above.\n`;
-md += `\nqwebsocket / socket.io: delivered rate ${(median(ours.rate) / median(theirs.rate)).toFixed(2)}x; servers' CPU per delivery ${(median(theirs.cpu) / median(ours.cpu)).toFixed(2)}x less; p99 ${(median(theirs.p99) / median(ours.p99)).toFixed(2)}x lower.\n`;
+md += `\nFloors, same run: a 10 ms timer in the idle driver process fired up to ${median(timers).toFixed(1)} ms late (p99, median over the contenders' runs; ${med(floors.timer)} ms with only the Redis floor running); a bare PUBLISH → message round trip through the same Redis with node-redis (no WebSocket, ${pace} publishes every ${every} ms) took p50/p99 ${pair(floors, 'redis50', 'redis99')} ms (each run: ${runs(floors, 'redis50', 'redis99')}); one C process writing an 18 B frame to each of ${perServer} loopback TCP sockets (one \`write()\` each, what one server's fan-out must do) took p50/p99 ${pair(floors, 'fan50', 'fan99')} ms per round (each run: ${runs(floors, 'fan50', 'fan99')}) — the floor under a server's span — and to each of ${conns}, ${pair(floors, 'fanAll50', 'fanAll99')} ms (each run: ${runs(floors, 'fanAll50', 'fanAll99')}) — the floor under the last arrival when the machine runs the two servers' fan-outs one after the other. These are the machine's scheduling delay under its load, the broker hop alone and the kernel's part of a fan-out: floors under every latency above.\n`;
+if (CONTENDERS.length === 2) {
+  const [ours, theirs] = CONTENDERS.map((c) => results[c.name]);
+  md += `\nqwebsocket / socket.io: delivered rate ${(median(ours.rate) / median(theirs.rate)).toFixed(2)}x; servers' CPU per delivery ${(median(theirs.cpu) / median(ours.cpu)).toFixed(2)}x less; p99 ${(median(theirs.p99) / median(ours.p99)).toFixed(2)}x lower.\n`;
+}
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, md);
 console.log(md);

@@ -3,8 +3,8 @@
  * when a broker is set, one broker subscription per topic with local subscribers (reference
  * counted by the registry: the first subscriber subscribes, the last one leaving unsubscribes).
  *
- * A publish is delivered to local subscribers at once and sent to the broker in an envelope
- * naming this server; envelopes coming back from the broker with this server's id are skipped,
+ * A publish is handed to the broker in an envelope naming this server, then queued on the local
+ * subscribers; envelopes coming back from the broker with this server's id are skipped,
  * so a local subscriber gets each publish exactly once.
  * @module
  */
@@ -95,8 +95,10 @@ export class TopicHub<E extends object> {
     if (broker !== null && m.payload.length + ENVELOPE_HEADER_SIZE > broker.maxMessageSize) {
       throw new InvalidArgumentError(`A message of ${m.payload.length} bytes is over the broker's limit (maxMessageSize ${broker.maxMessageSize} bytes, ${ENVELOPE_HEADER_SIZE} of them for the envelope)`);
     }
-    const n = this.registry.deliver(topic, m, this.#maxFrame(), except);
+    // the broker first: its write to the other servers then leaves before the local fan-out's
+    // writes (transports write collected publishes later in the loop iteration; see
+    // transport/native/sharedWrites), so remote subscribers do not wait for local ones
     if (broker !== null) broker.publish(topic, encodeEnvelope(this.#nodeId, m.payload, m.text, m.compress !== false));
-    return n;
+    return this.registry.deliver(topic, m, this.#maxFrame(), except);
   }
 }

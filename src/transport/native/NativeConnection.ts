@@ -99,6 +99,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   }
   onClosed(hadError: boolean): void {
     this.#gone = true;
+    // the id is reused once this returns: collected frames must not outlive it (they skip it now)
+    if (this.#sharedPending !== 0) flushSharedWrites();
     const server = this.#server;
     this.#server = null;
     if (server !== null) connectionGone(server);
@@ -122,7 +124,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   }
 
   /**
-   * A single frame shared by many connections joins the end-of-tick write to all of them when
+   * A single frame shared by many connections joins the collected write to all of them when
    * nothing of this connection is waiting before it (else it queues behind, as usual).
    */
   protected override queueEncoded(frames: readonly Buffer[]): boolean {
@@ -143,6 +145,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     // frames collected for a shared write were queued before these
     if (this.#sharedPending !== 0) flushSharedWrites();
     const r = this.#shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
+    // what the kernel did not take was copied: the batch bytes can be written again
+    this.session.outbox.written(q[q.length - 1]);
     // a failed write closes the connection natively (ERROR, then CLOSED follow)
     if (r < 0) return;
     this.#backlog = r;

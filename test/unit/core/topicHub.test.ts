@@ -74,6 +74,16 @@ describe('TopicHub with a broker', () => {
     expect(() => hub.setBroker({} as PubSubBroker)).toThrow(/subscribe\(\), unsubscribe\(\) and publish\(\)/);
   });
 
+  it('a publish goes to the broker before it is queued on local subscribers (the other servers do not wait for the local fan-out)', () => {
+    const order: string[] = [];
+    const hub = new TopicHub<Peer>({ write: (p, frames) => (order.push(`local ${Buffer.concat(frames).subarray(2)}`), true), sharedCompressor: () => null }, () => 1000);
+    hub.setBroker({ maxMessageSize: 1 << 20, subscribe: () => {}, unsubscribe: () => {}, publish: (t, e) => (order.push(`broker ${t} ${decodeEnvelope(e)?.payload}`), true) });
+    hub.registry.subscribe({ got: [] }, 't');
+    hub.registry.subscribe({ got: [] }, 't');
+    expect(hub.publish('t', 'm', undefined, null)).toBe(2);
+    expect(order).toEqual(['broker t m', 'local m', 'local m']);
+  });
+
   it('envelopes: round trip; foreign bytes are not envelopes', () => {
     const id = Buffer.alloc(8, 7);
     const e = decodeEnvelope(encodeEnvelope(id, Buffer.from('hi'), true));
