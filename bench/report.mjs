@@ -1,4 +1,5 @@
 // Renders bench results as a markdown table and an SVG bar chart of ratios against ws.
+import { PLACEMENT_LABEL } from './placement.mjs';
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -16,6 +17,8 @@ const ratioOf = (a, b) => (a && b ? ratio(a, b) : '–');
 const namesOf = (cells) => [...new Set(cells.flatMap((cell) => Object.keys(cell.contenders)))];
 // qwebsocket against each contender it is compared with, where both ran in the cell
 const VERSUS = ['ws+bufferutil', 'uws', 'uws-text', 'raw', 'raw-text'];
+// the payload, and where server and load generator ran when the bench placed them (placement.mjs)
+const payloadOf = (cell) => (cell.placement && cell.placement !== 'free' ? `${cell.payload}, ${PLACEMENT_LABEL[cell.placement]}` : cell.payload);
 
 function echoTable(cells, title) {
   const names = namesOf(cells);
@@ -24,16 +27,16 @@ function echoTable(cells, title) {
   for (const cell of cells) {
     const c = cell.contenders;
     const q = c.qwebsocket?.median;
-    md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => cellOf(c[n])).join(' | ')} | ${versus.map((v) => ratioOf(q, c[v]?.median)).join(' | ')} | ${Math.max(...Object.values(c).map((v) => v.loadgenCpu)).toFixed(0)}% |\n`;
+    md += `| ${cell.conns} | ${payloadOf(cell)} | ${names.map((n) => cellOf(c[n])).join(' | ')} | ${versus.map((v) => ratioOf(q, c[v]?.median)).join(' | ')} | ${Math.max(...Object.values(c).map((v) => v.loadgenCpu)).toFixed(0)}% |\n`;
   }
   md += `\nServer CPU per message (µs, median of runs; lower is better; ratios are contender / qwebsocket, so ≥ 1.00x means qwebsocket spends no more):\n\n| conns | payload | ${names.join(' | ')} | ${versus.map((v) => `${v} / qws`).join(' | ')} |\n|---|---|${names.map(() => '---').join('|')}|${versus.map(() => '---').join('|')}|\n`;
   for (const cell of cells) {
     const c = cell.contenders;
     const us = (v) => (v && Number.isFinite(v.cpuUsPerMsg) ? v.cpuUsPerMsg : undefined);
-    md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => us(c[n])?.toFixed(2) ?? '–').join(' | ')} | ${versus.map((v) => ratioOf(us(c[v]), us(c.qwebsocket))).join(' | ')} |\n`;
+    md += `| ${cell.conns} | ${payloadOf(cell)} | ${names.map((n) => us(c[n])?.toFixed(2) ?? '–').join(' | ')} | ${versus.map((v) => ratioOf(us(c[v]), us(c.qwebsocket))).join(' | ')} |\n`;
   }
   md += '\nLatency p50/p99 (µs), median of runs:\n\n| conns | payload | ' + names.join(' | ') + ' |\n|---|---|' + names.map(() => '---').join('|') + '|\n';
-  for (const cell of cells) md += `| ${cell.conns} | ${cell.payload} | ${names.map((n) => (cell.contenders[n] ? `${cell.contenders[n].p50us}/${cell.contenders[n].p99us}` : '–')).join(' | ')} |\n`;
+  for (const cell of cells) md += `| ${cell.conns} | ${payloadOf(cell)} | ${names.map((n) => (cell.contenders[n] ? `${cell.contenders[n].p50us}/${cell.contenders[n].p99us}` : '–')).join(' | ')} |\n`;
   return md;
 }
 
@@ -57,7 +60,7 @@ export function renderVersusUws(r) {
   for (const cell of cells) {
     const c = cell.contenders;
     const q = c.qwebsocket;
-    md += `| ${cell.conns} × ${cell.payload}, ${cell.inflight} in flight | ${ratioOf(q.median, c.uws.median)} | ${ratioOf(q.median, c['uws-text']?.median)} | ${ratioOf(cpu(c.uws), cpu(q))} | ${ratioOf(cpu(c['uws-text']), cpu(q))} | ${ratioOf(q.median, c['ws+bufferutil']?.median)} |\n`;
+    md += `| ${cell.conns} × ${payloadOf(cell)}, ${cell.inflight} in flight | ${ratioOf(q.median, c.uws.median)} | ${ratioOf(q.median, c['uws-text']?.median)} | ${ratioOf(cpu(c.uws), cpu(q))} | ${ratioOf(cpu(c['uws-text']), cpu(q))} | ${ratioOf(q.median, c['ws+bufferutil']?.median)} |\n`;
   }
   const both = (x) => x?.qwebsocket && x?.uws;
   if (both(accept)) md += `| accepted connections/s | ${ratio(accept.qwebsocket.perSec, accept.uws.perSec)} | | CPU per connection ${ratioOf(accept.uws.cpuUsPerConn, accept.qwebsocket.cpuUsPerConn)} | | ${ratioOf(accept.qwebsocket.perSec, accept['ws+bufferutil']?.perSec)} |\n`;

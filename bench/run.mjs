@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, renderMarkdown, renderSvg } from './report.mjs';
+import { place, placementUnavailable } from './placement.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -25,6 +26,9 @@ const SIZES = { text16: { size: 16, text: true }, bin1k: { size: 1024, text: fal
 const sizes = opt('sizes', 'text16,bin1k,bin64k').split(',');
 const inflight = Number(opt('inflight', 16));
 const bigN = Number(opt('big', 10000));
+// where server and load generator run (see placement.mjs): the echo matrix, and the latency rows
+const echoPlacement = opt('placement', 'free');
+const latencyPlacements = opt('latency-placement', 'one,two').split(',');
 
 const haveDist = existsSync(join(root, 'dist/cjs/index.js'));
 // uWebSockets.js is a bench-only contender built from source (bench/uws/build.sh), for this Node's ABI
@@ -105,17 +109,25 @@ function processCpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
 }
 
-function runLoadgen(port, extra) {
-  const out = execFileSync(loadgen, ['--port', String(port), ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return out;
+/** Runs the load generator; `prefix` is a command it runs under (taskset, from place()). */
+function runLoadgen(port, extra, prefix = []) {
+  const [cmd, ...args] = [...prefix, loadgen, '--port', String(port), ...extra];
+  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
 }
 
 const results = { date: new Date().toISOString(), node: process.version, skipped, scenarios: {} };
 const progress = (s) => process.stderr.write(`\r\x1b[K${s}`);
 
 // One echo matrix: every active contender's server on its own, each cell of conns × sizes run
-// `reps` times in rotating order; medians, min–max and latency per contender.
-async function echoMatrix(label, connsList, sizes, inflight) {
+// `reps` times in rotating order, each run with the server and load generator where `placement`
+// puts them; medians, min–max and latency per contender.
+async function echoMatrix(label, connsList, sizes, inflight, placement = 'free') {
+  const why = placementUnavailable(placement);
+  if (why !== null) {
+    console.error(`skipping ${label} with placement ${placement}: ${why}`);
+    results.skipped.push(`${label} (${placement}): ${why}`);
+    return [];
+  }
   const servers = {};
   for (const c of active) servers[c.name] = await startServer(c);
   const cells = [];
@@ -131,7 +143,9 @@ async function echoMatrix(label, connsList, sizes, inflight) {
         const order = inCell.map((_, i) => inCell[(i + r) % inCell.length]);
         for (const c of order) {
           progress(`${label} ${conns} conns ${sz} rep ${r + 1}/${reps} ${c.name} (${++done}/${total})`);
-          const res = JSON.parse(runLoadgen(servers[c.name].port, ['--cpu-of', String(servers[c.name].pid), '--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json']));
+          const s = servers[c.name];
+          const under = place(placement, s.pid);
+          const res = JSON.parse(runLoadgen(s.port, ['--cpu-of', String(s.pid), '--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json'], under));
           runs[c.name].push(res);
         }
       }
@@ -143,6 +157,7 @@ async function echoMatrix(label, connsList, sizes, inflight) {
     conns: cell.conns,
     payload: cell.payload,
     inflight,
+    placement,
     contenders: Object.fromEntries(Object.entries(cell.runs).map(([name, rs]) => [name, {
       median: median(rs.map((x) => x.msgsPerSec)),
       min: Math.min(...rs.map((x) => x.msgsPerSec)),
@@ -157,9 +172,13 @@ async function echoMatrix(label, connsList, sizes, inflight) {
   }));
 }
 
-if (scenarios.includes('echo')) results.scenarios.echo = await echoMatrix('echo', connsList, sizes, inflight);
-// one connection, one message in flight: pure round-trip latency, nothing to batch
-if (scenarios.includes('latency')) results.scenarios.latency = await echoMatrix('latency', [1], ['text16', 'bin1k'], 1);
+if (scenarios.includes('echo')) results.scenarios.echo = await echoMatrix('echo', connsList, sizes, inflight, echoPlacement);
+// one connection, one message in flight: pure round-trip latency, nothing to batch; once with
+// both processes on one CPU, once across two (placement.mjs says why the scheduler may not choose)
+if (scenarios.includes('latency')) {
+  results.scenarios.latency = [];
+  for (const p of latencyPlacements) results.scenarios.latency.push(...(await echoMatrix('latency', [1], ['text16', 'bin1k'], 1, p)));
+}
 
 // connections accepted and upgraded per second: a fresh server per run, warmed by a first pass
 if (scenarios.includes('accept')) {

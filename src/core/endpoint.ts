@@ -10,13 +10,16 @@
  */
 import type { SessionHandler, MaskSource } from '../protocol/session';
 import { closePayload } from '../protocol/closeFrame';
-import { Limits } from '../codec/constants';
+import { CloseCode, Limits } from '../codec/constants';
 import type { ConnectionBase, ConnectionEvents, WriteLimits } from '../transport/connectionBase';
 import { openConnection, type TransportSocket } from '../transport/openConnection';
 import type { MessageCompressor } from '../protocol/permessageDeflate';
 import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
 import { HeldReports } from './heldReports';
+import { SendQueue, type LateBytes, type QueueHost } from './sendQueue';
+
+export type { LateBytes } from './sendQueue';
 
 /**
  * What the endpoint reports to its face; called synchronously. A face implements it on a small
@@ -30,7 +33,19 @@ export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, '
   // frame is queued and TCP is being closed.
   /** The socket is closed. `lostError` is the socket error that ended it, if any. */
   onClosed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void;
+  /**
+   * The bytes of a message given to {@link Endpoint.sendLater} could not be read (`err` is the
+   * source's error): the connection is failing, our close frame (1011) is queued. Only a face
+   * that sends such messages (the ws face's Blobs) has it.
+   */
+  onSendFailed?(err: Error): void;
 }
+
+/** The sends that can wait behind a message being read (Endpoint's #enqueue). */
+type QueuedSend = 'text' | 'binary' | 'bytes' | 'ping' | 'pong' | 'encoded' | 'shared';
+
+/** What a message whose bytes are read later is sent as (see {@link Endpoint.sendLater}). */
+export type LateSend = { kind: 'message'; text: boolean; fin: boolean; compress: boolean } | { kind: 'ping' } | { kind: 'pong' };
 
 /** How an endpoint starts. */
 export interface EndpointOptions {
@@ -60,6 +75,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   #lostError: Error | null = null;
   /** Reports kept until the face's user has the connection (see {@link hold}). */
   #held: HeldReports | null = null;
+  /** Sends waiting behind a message whose bytes are being read ({@link sendLater}); null when none is. */
+  #queue: SendQueue | null = null;
 
   /** Binds `socket`; call {@link start} to process bytes. */
   constructor(socket: TransportSocket, events: EndpointEvents, options: EndpointOptions) {
@@ -145,47 +162,147 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   get closeSent(): boolean {
     return this.#conn.session.closeSent;
   }
-  /** Bytes queued but not yet handed to the kernel. */
+  /** Bytes queued but not yet handed to the kernel, and the payloads waiting behind a read ({@link sendLater}). */
   get bytesToWrite(): number {
-    return this.#conn.bytesToWrite;
+    const q = this.#queue;
+    return q === null ? this.#conn.bytesToWrite : this.#conn.bytesToWrite + q.bytes;
   }
 
   // ---- sending ---------------------------------------------------------------------------------
+  // While a message's bytes are being read (sendLater), every send, close and write callback
+  // waits its turn in #queue; otherwise it goes straight to the connection (one null check).
+  // The closures for the queue are made in #enqueue only: a method holding one would allocate
+  // its context on every call, queue or not.
 
   /**
    * Queues a text message through the write cap.
    * @returns payload bytes queued (0 after a close was sent, or refused by the cap)
    */
   sendText(message: string): number {
-    return this.#conn.sendText(message);
+    const q = this.#queue;
+    return q === null ? this.#conn.sendText(message) : this.#enqueue(q, 'text', message);
   }
   /** As {@link sendText}, for binary messages. */
   sendBinary(data: Uint8Array): number {
-    return this.#conn.sendBinary(data);
+    const q = this.#queue;
+    return q === null ? this.#conn.sendBinary(data) : this.#enqueue(q, 'binary', data);
   }
   /** Queues a message or a fragment given as bytes, through the write cap (see Session.sendBytes). */
   sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
-    return this.#conn.sendBytes(data, text, fin, compress);
+    const q = this.#queue;
+    return q === null ? this.#conn.sendBytes(data, text, fin, compress) : this.#enqueue(q, 'bytes', data, text, fin, compress);
+  }
+  /**
+   * Queues a message (or fragment), ping or pong whose bytes are read from `source` (a Blob);
+   * what is sent after it waits until it is out (see core/sendQueue). If the source cannot be
+   * read the connection fails (1011) and the face hears of it in `onSendFailed`.
+   */
+  sendLater(source: LateBytes, as: LateSend): void {
+    const conn = this.#conn;
+    const q = (this.#queue ??= new SendQueue(this.#queueHost()));
+    switch (as.kind) {
+      case 'message':
+        q.pushLate(source, (data) => conn.sendBytes(data, as.text, as.fin, as.compress));
+        break;
+      case 'ping':
+        q.pushLate(source, (data) => conn.session.sendPing(data));
+        break;
+      case 'pong':
+        q.pushLate(source, (data) => conn.session.sendPong(data));
+        break;
+    }
   }
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
   sendPing(payload: Uint8Array): void {
-    this.#conn.session.sendPing(payload);
+    const q = this.#queue;
+    if (q === null) this.#conn.session.sendPing(payload);
+    else this.#enqueue(q, 'ping', payload);
   }
   /** Queues a pong; the payload is clipped to 125 bytes. */
   sendPong(payload: Uint8Array): void {
-    this.#conn.session.sendPong(payload);
+    const q = this.#queue;
+    if (q === null) this.#conn.session.sendPong(payload);
+    else this.#enqueue(q, 'pong', payload);
   }
   /** Calls `cb` once what is queued now is written, with an error if the connection closes first. */
   whenWritten(cb: (err?: Error) => void): void {
-    this.#conn.whenWritten(cb);
+    const q = this.#queue;
+    if (q === null) this.#conn.whenWritten(cb);
+    else q.pushCallback(cb);
   }
   /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
   sendEncoded(frames: readonly Buffer[]): boolean {
-    return this.#conn.sendEncoded(frames);
+    const q = this.#queue;
+    return q === null ? this.#conn.sendEncoded(frames) : this.#enqueue(q, 'encoded', frames) >= 0;
   }
   /** Queues a publish's shared frames (see Connection.sendShared). @returns true when queued */
   sendShared(frames: readonly Buffer[]): boolean {
-    return this.#conn.sendShared(frames);
+    const q = this.#queue;
+    return q === null ? this.#conn.sendShared(frames) : this.#enqueue(q, 'shared', frames) >= 0;
+  }
+
+  /** Puts a send behind the message being read. @returns its payload bytes */
+  #enqueue(q: SendQueue, kind: QueuedSend, data: string | Uint8Array | readonly Buffer[], text = false, fin = true, compress = true): number {
+    const conn = this.#conn;
+    let bytes: number;
+    let send: () => unknown;
+    switch (kind) {
+      case 'text':
+        bytes = Buffer.byteLength(data as string);
+        send = () => conn.sendText(data as string);
+        break;
+      case 'binary':
+        bytes = (data as Uint8Array).length;
+        send = () => conn.sendBinary(data as Uint8Array);
+        break;
+      case 'bytes':
+        bytes = (data as Buffer).length;
+        send = () => conn.sendBytes(data as Buffer, text, fin, compress);
+        break;
+      case 'ping':
+        bytes = (data as Uint8Array).length;
+        send = () => conn.session.sendPing(data as Uint8Array);
+        break;
+      case 'pong':
+        bytes = (data as Uint8Array).length;
+        send = () => conn.session.sendPong(data as Uint8Array);
+        break;
+      case 'encoded':
+        bytes = byteLengthOf(data as readonly Buffer[]);
+        send = () => conn.sendEncoded(data as readonly Buffer[]);
+        break;
+      case 'shared':
+        bytes = byteLengthOf(data as readonly Buffer[]);
+        send = () => conn.sendShared(data as readonly Buffer[]);
+        break;
+    }
+    q.push(bytes, send);
+    return bytes;
+  }
+
+  /** What the send queue needs of this endpoint. */
+  #queueHost(): QueueHost {
+    const ep = this;
+    const conn = this.#conn;
+    return {
+      get gone(): boolean {
+        return ep.#destroyed || ep.#aborted;
+      },
+      get closeSent(): boolean {
+        return conn.session.closeSent;
+      },
+      whenWritten: (cb) => conn.whenWritten(cb),
+      readFailed: (err) => this.#sendFailed(err),
+      emptied: () => (this.#queue = null),
+    };
+  }
+
+  /** A late message's bytes could not be read: fail the connection (RFC 6455 §7.1.7) with 1011. */
+  #sendFailed(err: Error): void {
+    const conn = this.#conn;
+    conn.session.sendClose(CloseCode.CloseCodeBadOperation, 'Internal error');
+    this.#events.onSendFailed?.(err);
+    conn.end();
   }
   /** The compressor when it keeps no context between messages (a publish shares its output). */
   get sharedCompressor(): MessageCompressor | null {
@@ -203,8 +320,17 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
    */
   close(code: number, reason: string): void {
     const conn = this.#conn;
-    conn.session.sendClose(code, reason);
-    conn.flush();
+    const q = this.#queue;
+    // behind a message being read the close frame waits its turn; the close timeout runs from now
+    if (q === null) {
+      conn.session.sendClose(code, reason);
+      conn.flush();
+    } else {
+      q.push(0, () => {
+        conn.session.sendClose(code, reason);
+        conn.flush();
+      });
+    }
     conn.armCloseTimer();
   }
 
@@ -341,4 +467,10 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     this.#held = null;
     this.#events.onClosed(s.closeReceived, s.closeSent, this.#lostError);
   }
+}
+
+function byteLengthOf(frames: readonly Buffer[]): number {
+  let n = 0;
+  for (const f of frames) n += f.length;
+  return n;
 }

@@ -240,7 +240,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * do not modify them until bytesWritten.
    * @returns the number of payload bytes queued; 0 when not connected, or when the message would
    * take the unsent bytes over maxBufferedBytes() (the connection is then failed with 1008)
-   * @throws InvalidArgumentError for anything else
+   * @throws InvalidArgumentError for anything else (a Blob too: its bytes come asynchronously, pass `await blob.arrayBuffer()`)
    */
   sendBinaryMessage(data: Uint8Array | ArrayBufferView | ArrayBuffer): number {
     const bytes = bytesOf(data, 'sendBinaryMessage');

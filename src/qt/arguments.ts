@@ -32,11 +32,13 @@ export function checkOriginArgument(origin: unknown): void {
 
 /**
  * A view of any binary value as a Uint8Array over the same memory (no copy).
- * @throws InvalidArgumentError for anything else
+ * @throws InvalidArgumentError for anything else (for a Blob, saying how to pass its bytes)
  */
 export function bytesOf(data: unknown, what: string): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) return new Uint8Array(data);
+  // Qt's sendBinaryMessage returns the bytes sent at once; a Blob's bytes only come asynchronously
+  if (data instanceof Blob) throw new InvalidArgumentError(`${what} takes the bytes, not a Blob: pass await blob.arrayBuffer() (or use qwebsocket/ws, whose send() takes a Blob)`);
   throw new InvalidArgumentError(`${what} expects an ArrayBuffer, an ArrayBufferView or a Buffer`);
 }

@@ -17,7 +17,7 @@ import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import { InvalidStateError } from '../errors';
 import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, defineReadyStates, protocolErrorOf, type BinaryType } from './constants';
-import { bytesOf, publishMessageOf, type PublishOptions, type Sendable } from './data';
+import { bytesOrBlob, publishMessageOf, sizeOf, type PublishOptions, type Sendable } from './data';
 import { addEventListener, defineEventAttributes, removeEventListener, type EventListenerLike } from './eventTarget';
 import { ClientRequestFlow, type ClientOptions } from './clientRequest';
 import { connectionSettingsOf, type ConnectionSettings } from './options';
@@ -129,6 +129,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     lifecycle = {
       peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
       failed: (ws, code, reason) => ws.#failed(code, reason),
+      sendFailed: (ws, err) => ws.#emitErrorOnce(err),
       closed: (ws, closeReceived, closeSent) => ws.#closed(closeReceived, closeSent),
       hold: (ws, on) => ws.#hold(on),
     };
@@ -231,7 +232,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
 
   /**
    * Sends a message (or, with `fin: false`, a fragment of one). `cb(err)` is called once the
-   * data is written out, or with an error when it cannot be.
+   * data is written out, or with an error when it cannot be. A Blob is read first (binary by
+   * default); what is sent after it waits for it, and if it cannot be read, 'error' follows.
    * @throws Error while CONNECTING; TypeError for data Buffer.from does not take
    */
   send(data: Sendable, options?: SendOptions | Callback, cb?: Callback): void {
@@ -251,12 +253,18 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     const fin = o.fin !== false;
     const compress = o.compress !== false;
     if (isString && !binary && fin && compress) ep.sendText(data as string);
-    else ep.sendBytes(bytesOf(data), !binary, fin, compress);
+    else if (Buffer.isBuffer(data)) ep.sendBytes(data, !binary, fin, compress);
+    else {
+      // a Blob is read first; what is sent after it waits for it (core/sendQueue)
+      const bytes = bytesOrBlob(data);
+      if (bytes instanceof Blob) ep.sendLater(bytes, { kind: 'message', text: !binary, fin, compress });
+      else ep.sendBytes(bytes, !binary, fin, compress);
+    }
     if (cb !== undefined) this.#whenWritten(ep, cb);
   }
 
   /**
-   * Sends a ping (at most 125 bytes). `cb` as for send().
+   * Sends a ping (at most 125 bytes; a Blob as in send()). `cb` as for send().
    * @throws Error while CONNECTING; RangeError for more than 125 bytes
    */
   ping(data?: Sendable | Callback, mask?: boolean | Callback, cb?: Callback): void {
@@ -281,9 +289,10 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       this.#sendAfterClose(data, cb);
       return;
     }
-    const payload = data === undefined ? EMPTY : bytesOf(data);
-    if (payload.length > Limits.MAX_CONTROL_PAYLOAD) throw new RangeError('The data size must not be greater than 125 bytes');
-    if (ping) ep.sendPing(payload);
+    const payload = data === undefined ? EMPTY : bytesOrBlob(data);
+    if (sizeOf(payload) > Limits.MAX_CONTROL_PAYLOAD) throw new RangeError('The data size must not be greater than 125 bytes');
+    if (payload instanceof Blob) ep.sendLater(payload, { kind: ping ? 'ping' : 'pong' });
+    else if (ping) ep.sendPing(payload);
     else ep.sendPong(payload);
     if (cb !== undefined) this.#whenWritten(ep, cb);
   }
@@ -299,7 +308,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #sendAfterClose(data: Sendable | undefined, cb: Callback | undefined): void {
-    if (data !== undefined) this.#bufferedAfterClose += data instanceof Blob ? data.size : bytesOf(data).length;
+    if (data !== undefined) this.#bufferedAfterClose += sizeOf(bytesOrBlob(data));
     if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
   }
 
@@ -453,10 +462,15 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #failed(code: number, reason: string): void {
+    this.#emitErrorOnce(protocolErrorOf(code, reason));
+  }
+
+  /** The connection is failing (our close frame is queued): 'error' once, then 'close' follows. */
+  #emitErrorOnce(err: Error): void {
     if (this.#readyState === OPEN) this.#readyState = CLOSING;
     if (this.#errorEmitted) return;
     this.#errorEmitted = true;
-    this.emit('error', protocolErrorOf(code, reason));
+    this.emit('error', err);
   }
 
   #closed(closeReceived: boolean, closeSent: boolean): void {

@@ -9,20 +9,39 @@ import type { PublishMessage } from '../core/topics';
 import { isValidUtf8 } from '../codec';
 import { InvalidArgumentError } from '../errors';
 
-/** Data as ws's send, ping and pong take it. */
-export type Sendable = string | number | Buffer | ArrayBuffer | ArrayBufferView | readonly number[] | { valueOf(): unknown };
+/**
+ * Data as ws's send, ping and pong take it. A `Blob` is read asynchronously (what is sent after
+ * it waits for it); a publish does not take one.
+ */
+export type Sendable = string | number | Buffer | ArrayBuffer | ArrayBufferView | Blob | readonly number[] | { valueOf(): unknown };
 
 /**
- * The bytes of `data` (a view where it can be, no copy).
+ * The bytes of `data` (a view where it can be, no copy), or the Blob itself.
  * @throws TypeError for a value Buffer.from does not take
  */
-export function bytesOf(data: Sendable): Buffer {
+export function bytesOrBlob(data: Sendable): Buffer | Blob {
   if (Buffer.isBuffer(data)) return data;
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (typeof data === 'number') return Buffer.from(String(data), 'utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof Blob) return data;
   return Buffer.from(data as Parameters<typeof Buffer.from>[0]);
+}
+
+/** The byte length of bytes or a Blob. */
+export function sizeOf(data: Buffer | Blob): number {
+  return data instanceof Blob ? data.size : data.length;
+}
+
+/**
+ * The bytes of `data`, where they are needed at once (a publish).
+ * @throws TypeError for a Blob, or a value Buffer.from does not take
+ */
+export function bytesOf(data: Sendable): Buffer {
+  const bytes = bytesOrBlob(data);
+  if (bytes instanceof Blob) throw new TypeError('A Blob cannot be published: read it first (await blob.arrayBuffer())');
+  return bytes;
 }
 
 /** The bytes of a binary message as `type` asks (a view for nodebuffer and fragments). */

@@ -16,6 +16,8 @@ export interface WsLifecycle<W> {
   peerClosed(ws: W, code: number, reason: string): void;
   /** The peer broke the protocol; our close frame with `code` is queued. */
   failed(ws: W, code: number, reason: string): void;
+  /** A Blob given to send/ping/pong could not be read (`err`, ws's NotReadableError); the connection is failing. */
+  sendFailed(ws: W, err: Error): void;
   /** The connection is gone. */
   closed(ws: W, closeReceived: boolean, closeSent: boolean): void;
   /** Held events wait (allowSynchronousEvents false): reading stops until they are out. */
@@ -82,6 +84,9 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
   }
   onProtocolError(code: number, reason: string): void {
     this.#after(() => this.#lifecycle.failed(this.#ws, code, reason));
+  }
+  onSendFailed(err: Error): void {
+    this.#after(() => this.#lifecycle.sendFailed(this.#ws, err));
   }
   onBytesWritten(): void {
     // not called: wantsBytesWritten is false

@@ -62,6 +62,10 @@ describe('sendBinaryMessage takes any binary value', () => {
     }
     expect(c.sendBinaryMessage(new ArrayBuffer(4))).toBe(0); // not connected: nothing queued
   });
+  it('a Blob is an InvalidArgumentError that says to pass its bytes (they come asynchronously)', () => {
+    const c = new WebSocket();
+    expect(() => c.sendBinaryMessage(new Blob(['x']) as unknown as Uint8Array)).toThrow(/not a Blob: pass await blob\.arrayBuffer\(\)/);
+  });
 });
 
 describe('attach() and the server address', () => {

@@ -145,6 +145,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     // frames collected for a shared write were queued before these
     if (this.#sharedPending !== 0) flushSharedWrites();
     const r = this.#shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
+    // what the kernel did not take was copied: the batch bytes can be written again
+    this.session.outbox.written(q[q.length - 1]);
     // a failed write closes the connection natively (ERROR, then CLOSED follow)
     if (r < 0) return;
     this.#backlog = r;

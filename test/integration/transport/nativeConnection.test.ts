@@ -163,6 +163,38 @@ describe('native transport', () => {
     for (let i = 0; i < n; i++) expect(kept[i].equals(pattern(i)), `message ${i}`).toBe(true);
   });
 
+  it('small messages sent over many ticks to a peer that does not read arrive intact and in order (queued bytes are copied before their batch bytes are reused)', async () => {
+    const server = new WebSocketServer('writer');
+    // everything may wait unsent at once: no 1008 for it
+    server.setMaxBufferedBytes(64 * 1024 * 1024);
+    let sender: WebSocket | null = null;
+    server.on('newConnection', () => {
+      sender = server.nextPendingConnection();
+    });
+    expect(await server.listen('127.0.0.1', 0)).toBe(true);
+    cleanups.push(() => server.close());
+    const { socket, reader } = await rawClient(server.serverPort());
+    cleanups.push(() => socket.destroy());
+    socket.pause();
+    await until(() => sender !== null, 'the server side');
+    // 24,000 × 1,000 B (more than loopback's socket buffers take), 200 per tick, each its own pattern
+    const n = 24000;
+    const pattern = (i: number): Buffer => Buffer.alloc(1000, `${i}.`);
+    let most = 0;
+    for (let i = 0; i < n; i += 200) {
+      for (let j = i; j < i + 200; j++) (sender as unknown as WebSocket).sendBinaryMessage(pattern(j));
+      await new Promise((r) => setImmediate(r));
+      most = Math.max(most, (sender as unknown as WebSocket).bytesToWrite());
+    }
+    // the kernel stopped taking bytes: later writes were queued (copied) while the batch moved on
+    expect(most).toBeGreaterThan(0);
+    socket.resume();
+    for (let i = 0; i < n; i++) {
+      const f = await reader.next(10000);
+      if (!f?.payload.equals(pattern(i))) expect.fail(`message ${i} differs: ${f?.opcode} ${f?.payload.length} ${f?.payload.subarray(0, 16).toString()}`);
+    }
+  });
+
   it('publish keeps each subscriber\'s order with its own sends and its close (frames collected for one native write)', async () => {
     const { server, port, sockets } = await echoServer();
     cleanups.push(() => server.close());

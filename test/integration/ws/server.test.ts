@@ -2,15 +2,18 @@
  * The ws face's WebSocketServer against ws's real client, from ws's doc/ws.md: messages (text
  * as a Buffer with isBinary false), ping/pong, close codes both ways, maxPayload (1009 and
  * WS_ERR_UNSUPPORTED_MESSAGE_LENGTH), verifyClient (sync and async refusals with code, message
- * and headers), handleProtocols, the 'headers' event, clients, address(), close(cb).
+ * and headers), handleProtocols, the 'headers' event, clients, address(), close(cb), noServer
+ * with handleUpgrade (on a net.Socket or any stream.Duplex).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { duplexPair } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { WebSocket as RealWs } from 'ws';
 import { WebSocket, WebSocketServer } from '../../../src/ws/index';
 import { cleanup, closeQuietly, faceServer, next, realClient, useCleanups } from './helpers';
+import { until } from '../../helpers/wait';
 
 useCleanups();
 
@@ -297,6 +300,50 @@ describe('ws face server: sharing an http server', () => {
     c.send('via noServer');
     const [d, isBinary] = await echo;
     expect([d.toString(), isBinary]).toEqual(['via noServer', false]);
+  });
+
+  it('handleUpgrade over any stream.Duplex (not a net.Socket): messages, compression, close codes both ways, terminate', async () => {
+    const http = createServer();
+    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
+    http.on('upgrade', (req, socket, head) => {
+      // a stream between the TCP socket and the WebSocket (as a proxy or a test harness puts one)
+      const [outer, inner] = duplexPair();
+      socket.pipe(outer).pipe(socket);
+      wss.handleUpgrade(req, inner, head, (ws, request) => wss.emit('connection', ws, request));
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    cleanup(() => new Promise((r) => { for (const c of wss.clients) c.terminate(); wss.close(); http.close(r); }));
+    const server: WebSocket[] = [];
+    wss.on('connection', (ws) => {
+      server.push(ws);
+      ws.on('message', (d, isBinary) => ws.send(d, { binary: isBinary }));
+    });
+    const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    // the client closes
+    const a = await realClient(url, [], { perMessageDeflate: true });
+    expect(a.extensions).toContain('permessage-deflate');
+    const echoes = new Promise<string[]>((resolve) => {
+      const got: string[] = [];
+      a.on('message', (d: Buffer, isBinary: boolean) => got.push(`${isBinary ? 'bin' : 'txt'}:${d}`) === 2 && resolve(got));
+    });
+    a.send('text '.repeat(100));
+    a.send(Buffer.from('bytes'));
+    expect(await echoes).toEqual([`txt:${'text '.repeat(100)}`, 'bin:bytes']);
+    const serverSaw = next<[number, Buffer]>(server[0], 'close');
+    a.close(4001, 'client');
+    const [code, reason] = await serverSaw;
+    expect([code, reason.toString()]).toEqual([4001, 'client']);
+    // the server closes, then terminates another
+    const b = await realClient(url);
+    const bClosed = next<[number, Buffer]>(b, 'close');
+    server[1].close(4002, 'server');
+    const [bCode, bReason] = await bClosed;
+    expect([bCode, bReason.toString()]).toEqual([4002, 'server']);
+    const c = await realClient(url);
+    const cClosed = next<[number]>(c, 'close');
+    server[2].terminate();
+    expect((await cClosed)[0]).toBe(1006);
+    await until(() => wss.clients?.size === 0, 5000, () => `clients ${wss.clients?.size}`);
   });
 
   it('perMessageDeflate: negotiated with ws\'s client, messages round-trip compressed', async () => {

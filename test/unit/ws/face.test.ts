@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { DECODE_ERROR_CLOSE_CODE, DECODE_ERROR_REASON, DecodeError, Limits, Timeouts } from '../../../src/codec/constants';
 import { protocolErrorOf } from '../../../src/ws/constants';
-import { binaryAs, bytesOf } from '../../../src/ws/data';
+import { binaryAs, bytesOf, bytesOrBlob, sizeOf } from '../../../src/ws/data';
 import { connectionSettingsOf, deflateSettingOf } from '../../../src/ws/options';
 import { CloseEvent, ErrorEvent, MessageEvent, addEventListener, getAttribute, removeEventListener, setAttribute } from '../../../src/ws/eventTarget';
 
@@ -62,6 +62,13 @@ describe('data conversions', () => {
     expect(bytesOf([1, 2, 3])).toEqual(Buffer.from([1, 2, 3]));
     expect(bytesOf(new ArrayBuffer(3)).length).toBe(3);
     expect(() => bytesOf({} as never)).toThrow(TypeError);
+  });
+  it('bytesOrBlob: a Blob is kept as is (send reads it later); bytesOf refuses one; sizeOf of both', () => {
+    const blob = new Blob(['abc']);
+    expect(bytesOrBlob(blob)).toBe(blob);
+    expect(() => bytesOf(blob)).toThrow(/read it first/);
+    expect(sizeOf(blob)).toBe(3);
+    expect(sizeOf(bytesOrBlob('é'))).toBe(2);
   });
   it('binaryAs: nodebuffer as is, arraybuffer exact bytes, fragments one element, blob', async () => {
     const whole = Buffer.from([1, 2, 3, 4]);
