@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
-import { resourceName } from '../transport/clientHandshake';
 import { InvalidArgumentError, InvalidStateError } from '../errors';
 import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
 import type { NetworkProxy } from './networkProxy';
@@ -18,18 +17,19 @@ import { DEFAULT_SETTINGS } from '../core/endpointSettings';
 import type { BufferPolicy } from '../transport/writeLimits';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
-import { resolveRequest, type DeflateSetting, type RequestSource, type ResolvedRequest } from '../core/request';
+import type { DeflateSetting } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
 import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { SocketStatus } from './socketStatus';
+import { describeRequest, requestResourceName, resolvedRequest, type HeldRequest } from './socketRequest';
 import { ServerLink } from './serverLink';
 import { defaultMaskGenerator, installableMaskGenerator } from './maskGenerator';
 
-let lifecycle: SocketLifecycle<WebSocket>;
-
 export type { BufferPolicy } from '../transport/writeLimits';
+
+let lifecycle: SocketLifecycle<WebSocket>;
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -43,8 +43,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #version: Version;
   /** State, last error, close code and reason (see qt/socketStatus). */
   readonly #status = new SocketStatus(this);
-  /** The request: the server's raw form until first asked for (see #resolvedRequest). */
-  #request: ResolvedRequest | RequestSource | null = null;
+  #request: HeldRequest = null; // the server's raw form until first asked for (#resolvedRequest)
   /** Server side (the server's topics and gone-callback, see qt/serverLink); null: a client socket. */
   #link: ServerLink<WebSocket> | null = null;
   #subprotocol = '';
@@ -320,10 +319,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.emit('disconnected');
   }
 
-  /** The request, resolved from the server's raw form on first use. */
-  #resolvedRequest(): ResolvedRequest | null {
-    const r = this.#request;
-    return r === null || 'url' in r ? r : (this.#request = resolveRequest(r));
+  /** The request, resolved from the server's raw form on first use (see qt/socketRequest). */
+  #resolvedRequest(): ReturnType<typeof resolvedRequest> {
+    return (this.#request = resolvedRequest(this.#request));
   }
 
   // ---- settings and accessors ----------------------------------------------------------------
@@ -421,8 +419,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** The request used to open this socket (or, server side, the one received). */
   request(): { url: string; headers: Array<[string, string]> } {
-    const r = this.#resolvedRequest();
-    return { url: r?.url.href ?? '', headers: r?.headers.map(([k, v]) => [k, v] as [string, string]) ?? [] };
+    return describeRequest(this.#resolvedRequest());
   }
   /** The URL connected (or to connect) to. */
   requestUrl(): string {
@@ -430,8 +427,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** Path and query of the request URL. */
   resourceName(): string {
-    const r = this.#resolvedRequest();
-    return r !== null ? resourceName(r.url) : '';
+    return requestResourceName(this.#resolvedRequest());
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {

@@ -14,7 +14,7 @@ import { isSendableCloseCode } from '../protocol/closeFrame';
 import { DEFAULT_WRITE_LIMITS } from '../transport/connectionBase';
 import { Limits } from '../codec/constants';
 import type { TopicHub } from '../core/topicHub';
-import type { SharedCompressor, TopicDelivery } from '../core/topics';
+import type { SharedCompressor } from '../core/topics';
 import { InvalidStateError } from '../errors';
 import { BINARY_TYPES, CLOSED, CLOSING, CONNECTING, OPEN, READY_STATE_NAMES, defineReadyStates, protocolErrorOf, type BinaryType } from './constants';
 import { bytesOrBlob, publishMessageOf, sizeOf, type PublishOptions, type Sendable } from './data';
@@ -22,6 +22,7 @@ import { addEventListener, defineEventAttributes, removeEventListener, type Even
 import { ClientRequestFlow, type ClientOptions } from './clientRequest';
 import { connectionSettingsOf, type ConnectionSettings } from './options';
 import { WsSocketEvents, type WsLifecycle } from './socketEvents';
+import { grantServerSocketHooks, type ServerSocketInfo } from './serverSocket';
 import type { WebSocketServer } from './WebSocketServer';
 import type { createWebSocketStream } from './stream';
 
@@ -56,23 +57,7 @@ export interface WebSocketEventMap {
 type Callback = (err?: Error) => void;
 const EMPTY = Buffer.alloc(0);
 
-/** What a server hands over with an upgraded socket. */
-export interface ServerSocketInfo {
-  protocol: string;
-  extensions: string;
-  deflate: DeflateSetting | null;
-  settings: ConnectionSettings;
-  /** Called once when the connection is closed (the server's client tracking). */
-  onClose: ((ws: WebSocket) => void) | null;
-  /** The server's topics. */
-  topics: TopicHub<WebSocket>;
-}
-
-let attach: (ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo) => void;
-let startReading: (ws: WebSocket, head: Buffer) => void;
 let lifecycle: WsLifecycle<WebSocket>;
-let sendShared: (ws: WebSocket, frames: readonly Buffer[]) => boolean;
-let sharedCompressorOf: (ws: WebSocket) => SharedCompressor | null;
 
 /** See the module comment. */
 export class WebSocket extends EventEmitter<WebSocketEventMap> {
@@ -124,8 +109,12 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   static {
     defineReadyStates(this);
     defineEventAttributes(this.prototype);
-    attach = (ws, socket, info) => ws.#attach(socket, info);
-    startReading = (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null);
+    grantServerSocketHooks({
+      attach: (ws, socket, info) => ws.#attach(socket, info),
+      startReading: (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null),
+      sendShared: (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames),
+      sharedCompressor: (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null,
+    });
     lifecycle = {
       peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
       failed: (ws, code, reason) => ws.#failed(code, reason),
@@ -133,8 +122,6 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       closed: (ws, closeReceived, closeSent) => ws.#closed(closeReceived, closeSent),
       hold: (ws, on) => ws.#hold(on),
     };
-    sendShared = (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames);
-    sharedCompressorOf = (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null;
     // ws's attributes are enumerable accessors (class accessors are not)
     for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
       Object.defineProperty(this.prototype, name, { enumerable: true });
@@ -490,23 +477,4 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     if (on) this.#endpoint?.pauseReading(true);
     else if (!this.#paused) this.#endpoint?.pauseReading(false);
   }
-}
-
-/**
- * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
- * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
- */
-export function attachServerSocket(ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo): void {
-  attach(ws, socket, info);
-}
-
-/** @internal How a server's topics reach its sockets (write caps apply, see Connection.sendShared). */
-export const topicDelivery: TopicDelivery<WebSocket> = {
-  write: (ws, frames) => sendShared(ws, frames),
-  sharedCompressor: (ws) => sharedCompressorOf(ws),
-};
-
-/** @internal Starts reading (the bytes that came with the upgrade first). */
-export function startServerSocket(ws: WebSocket, head: Buffer): void {
-  startReading(ws, head);
 }
