@@ -58,8 +58,8 @@ function allocState(): ArrayBuffer {
 
 /** One connection's incremental frame decoder. */
 export class FrameDecoder {
-  /** The whole decoder state (layout: {@link State}), zeroed. */
-  readonly state: Uint8Array;
+  /** The state's bytes as a view, made on first use (see {@link state}). */
+  #view: Uint8Array | null = null;
   /** The slab's words and where this state's start in them (no typed array per connection). */
   readonly #slabWords: Uint32Array;
   readonly #base: number;
@@ -67,12 +67,29 @@ export class FrameDecoder {
   #ownWords: Uint32Array | null = null;
 
   constructor(options: DecoderOptions) {
-    const buffer = allocState();
+    allocState();
     const offset = slabNext++ * State.BYTES;
-    this.state = new Uint8Array(buffer, offset, State.BYTES);
     this.#slabWords = slabWords as Uint32Array;
     this.#base = offset / 4;
     this.configure(options);
+  }
+
+  /**
+   * The whole decoder state (layout: {@link State}), zeroed at first. Made on first use and kept:
+   * a connection on the native transport hands its state to C++ once ({@link detachedState}) and
+   * never needs a view of its own, which would cost a typed array per idle connection.
+   */
+  get state(): Uint8Array {
+    return (this.#view ??= this.detachedState());
+  }
+
+  /**
+   * A new view of the state, not kept: for a caller that keeps the pointer natively (the slab
+   * stays alive, and in place, as long as this decoder does).
+   */
+  detachedState(): Uint8Array {
+    const w = this.#slabWords;
+    return new Uint8Array(w.buffer, this.#base * 4, State.BYTES);
   }
 
   /** Changes side, RSV1 permission or limits; takes effect at the next frame header. */

@@ -47,8 +47,8 @@ export abstract class ConnectionBase implements FlushRequester {
   #userPaused = false;
   /** Callbacks waiting for what is queued now to be written (see {@link whenWritten}). */
   #writeWaiters: Array<(err?: Error) => void> | null = null;
-  /** Batches of waiters whose bytes are with the socket, oldest first. */
-  #writing: Array<Array<(err?: Error) => void>> = [];
+  /** Batches of waiters whose bytes are with the socket, oldest first (null until the first: most connections never wait). */
+  #writing: Array<Array<(err?: Error) => void>> | null = null;
   /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
   #lone = 0;
   /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
@@ -194,7 +194,7 @@ export abstract class ConnectionBase implements FlushRequester {
     const waiters = this.#writeWaiters;
     if (waiters !== null) {
       this.#writeWaiters = null;
-      this.#writing.push(waiters);
+      (this.#writing ??= []).push(waiters);
       const inner = last;
       // Node's socket passes an error when the write failed (destroyed first)
       last = (err?: Error | null) => {
@@ -214,8 +214,11 @@ export abstract class ConnectionBase implements FlushRequester {
   whenWritten(cb: (err?: Error) => void): void {
     if (this.session.outbox.bytes === 0 && this.#writeWaiters === null) {
       if (this.socketGone) process.nextTick(cb, new Error('The socket is closed'));
-      else if (this.#writing.length === 0) process.nextTick(cb);
-      else this.#writing[this.#writing.length - 1].push(cb);
+      else {
+        const w = this.#writing;
+        if (w === null || w.length === 0) process.nextTick(cb);
+        else w[w.length - 1].push(cb);
+      }
       return;
     }
     (this.#writeWaiters ??= []).push(cb);
@@ -223,16 +226,17 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** A batch of write waiters is out, or failed with `err`. */
   #waitersWritten(waiters: Array<(err?: Error) => void>, err: Error | undefined): void {
-    const i = this.#writing.indexOf(waiters);
+    const w = this.#writing;
+    const i = w === null ? -1 : w.indexOf(waiters);
     if (i < 0) return; // failed already
-    this.#writing.splice(i, 1);
+    (w as Array<Array<(err?: Error) => void>>).splice(i, 1);
     for (const cb of waiters) cb(err);
   }
 
   /** The connection is gone: every waiter learns its bytes were not (all) written. */
   #failWaiters(): void {
-    const batches = this.#writing;
-    this.#writing = [];
+    const batches = this.#writing ?? [];
+    this.#writing = null;
     if (this.#writeWaiters !== null) batches.push(this.#writeWaiters);
     this.#writeWaiters = null;
     if (batches.length === 0) return;

@@ -41,7 +41,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     const shared = ioShared();
     if (shared === null) return null;
     const c = new NativeConnection(shared, handler, events, options, limits);
-    const taken = takeOver(socket, shared.io, c.session.decoder.state);
+    const taken = takeOver(socket, shared.io, c.session.decoder.detachedState());
     if (taken === null) return null;
     c.#id = taken.id;
     c.#early = taken.buffered;
@@ -56,7 +56,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     const c = new NativeConnection(shared, handler, events, options, limits);
     c.#id = id;
     // (called from the RAW event that completed the request: the connection is open)
-    shared.io.ioUpgrade(id, c.session.decoder.state);
+    shared.io.ioUpgrade(id, c.session.decoder.detachedState());
     registerOwner(id, c);
     return c;
   }
