@@ -13,6 +13,7 @@ import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
 import type { SslError } from './SslError';
 import { Endpoint } from '../core/endpoint';
+import { lightenListeners } from '../core/listenerTable';
 import { DEFAULT_SETTINGS } from '../core/endpointSettings';
 import type { BufferPolicy } from '../transport/writeLimits';
 import type { TopicHub } from '../core/topicHub';
@@ -90,6 +91,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    */
   constructor(origin = '', version: Version = Version.VersionLatest) {
     super();
+    lightenListeners(this);
     checkOriginArgument(origin);
     if (version !== Version.Version13) {
       throw new InvalidArgumentError(`Unsupported WebSocket version ${version}: only Version13 (RFC 6455) is supported`);

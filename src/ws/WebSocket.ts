@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Http2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Endpoint } from '../core/endpoint';
+import { lightenListeners } from '../core/listenerTable';
 import type { UpgradeAnswer } from '../core/clientConnect';
 import type { DeflateSetting } from '../core/request';
 import { isSendableCloseCode } from '../protocol/closeFrame';
@@ -136,6 +137,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
    */
   constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
     super();
+    lightenListeners(this);
     let list: string[] = [];
     let opts: ClientOptions = options ?? {};
     if (Array.isArray(protocols)) list = protocols;
