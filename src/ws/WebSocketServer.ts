@@ -305,7 +305,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       extensions: ext !== null ? 'permessage-deflate' : '',
       deflate: ext?.agreement ?? null,
       settings: this.#settings,
-      onClose: clients === undefined ? null : (gone) => this.#forget(gone as InstanceType<W>),
+      onClose: clients === undefined ? null : this.#forgetClient,
       topics: this.#topics,
     });
     clients?.add(ws);
@@ -335,6 +335,9 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   setPubSubBroker(broker: PubSubBroker | null): void {
     this.#topics.setBroker(broker);
   }
+
+  /** One callback for every socket of this server (not a closure per connection). */
+  readonly #forgetClient = (ws: WebSocket): void => this.#forget(ws as InstanceType<W>);
 
   #forget(ws: InstanceType<W>): void {
     this.clients.delete(ws);
