@@ -21,16 +21,13 @@ import type { SharedCompressor } from '../core/topics';
 import type { DeflateSetting } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
-import { SocketEvents, type SocketLifecycle } from './socketEvents';
+import { SocketEvents, grantSocketLifecycle } from './socketEvents';
 import { grantServerSockets, type ServerSideInfo } from './serverSockets';
-import { SocketStatus } from './socketStatus';
 import { describeRequest, requestResourceName, resolvedRequest, type HeldRequest } from './socketRequest';
-import { ServerLink } from './serverLink';
+import type { ServerLink } from './serverLink';
 import { defaultMaskGenerator, installableMaskGenerator } from './maskGenerator';
 
 export type { BufferPolicy } from '../transport/writeLimits';
-
-let lifecycle: SocketLifecycle<WebSocket>;
 
 /**
  * A WebSocket connection (RFC 6455), as Qt's QWebSocket.
@@ -42,8 +39,8 @@ let lifecycle: SocketLifecycle<WebSocket>;
 export class WebSocket extends EventEmitter<WebSocketSignals> {
   #origin: string;
   #version: Version;
-  /** State, last error, close code and reason (see qt/socketStatus). */
-  readonly #status = new SocketStatus(this);
+  /** State, last error, close code and reason (see qt/socketStatus); the endpoint's events object too (qt/socketEvents). */
+  readonly #status = new SocketEvents(this);
   #request: HeldRequest = null; // the server's raw form until first asked for (#resolvedRequest)
   /** Server side (the server's topics and gone-callback, see qt/serverLink); null: a client socket. */
   #link: ServerLink<WebSocket> | null = null;
@@ -64,9 +61,9 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   static {
-    lifecycle = {
+    grantSocketLifecycle<WebSocket>({
       closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
-    };
+    });
     grantServerSockets(WebSocket, {
       adopt: (socket, head, info) => {
         const ws = new WebSocket(info.origin);
@@ -165,14 +162,14 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
-    const endpoint = this.#settings.open(socket, new SocketEvents(this, this.#status, lifecycle), this.#link !== null, deflate);
+    const endpoint = this.#settings.open(socket, this.#status, this.#link !== null, deflate);
     this.#conn = endpoint;
     return endpoint;
   }
 
   #attachServer(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
     this.#request = info.request;
-    this.#link = new ServerLink(info);
+    this.#link = info.link;
     this.#origin = info.origin;
     this.#subprotocol = info.subprotocol;
     this.#settings = info.settings;

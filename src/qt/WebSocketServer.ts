@@ -24,6 +24,7 @@ import { WebSocket, type BufferPolicy } from './WebSocket';
 
 export type { AttachOptions, WebSocketServerSignals } from './types';
 import { serverSocketsOf } from './serverSockets';
+import { ServerLink } from './serverLink';
 import { ServerListener } from './serverListener';
 import { ServerTls } from './serverTls';
 import { PendingConnections } from './pendingConnections';
@@ -257,6 +258,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
     // closed before anyone took it: it leaves the queue now, which may let accepting resume
     if (this.#pending.delete(ws)) this.#resumeIfRoom();
   };
+  /** What every accepted socket keeps of this server (its topics, #forget). */
+  readonly #link = new ServerLink<WebSocket>(this.#topics, this.#forget);
 
   #accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
     const ws = socketAccess.adopt(socket, head, {
@@ -267,12 +270,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
         // one flat string instead of an array of strings per idle connection
         rawHeaders: req.headerBlock ?? req.rawHeaders.join('\n'),
       },
-      onGone: this.#forget,
+      link: this.#link,
       origin,
       subprotocol,
       settings: this.#settings,
       deflate,
-      topics: this.#topics,
     });
     this.#connections.add(ws);
     const cb = this.#upgradeCallback;

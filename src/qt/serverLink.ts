@@ -1,20 +1,21 @@
 /**
  * A server-side WebSocket's tie to the server that accepted it: the server's topics (for the
- * socket's subscribe/publish) and the server's one gone-callback (no listener per socket).
- * Client sockets have none.
+ * socket's subscribe/publish) and the server's one gone-callback (no listener per socket). One
+ * per server, shared by all its sockets (nothing in it is per connection); client sockets have
+ * none.
  * @module
  */
 import type { TopicHub } from '../core/topicHub';
-import type { ServerSideInfo } from './serverSockets';
 
 /** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
 export class ServerLink<W extends object> {
   readonly #topics: TopicHub<W>;
-  #onGone: ((ws: W) => void) | null;
+  readonly #onGone: (ws: W) => void;
 
-  constructor(info: ServerSideInfo<W>) {
-    this.#topics = info.topics;
-    this.#onGone = info.onGone ?? null;
+  /** @param onGone drops a socket that is gone; may run more than once for one socket (it must not mind) */
+  constructor(topics: TopicHub<W>, onGone: (ws: W) => void) {
+    this.#topics = topics;
+    this.#onGone = onGone;
   }
 
   /** The server's topics. */
@@ -22,13 +23,9 @@ export class ServerLink<W extends object> {
     return this.#topics;
   }
 
-  /** The connection is gone: it leaves its topics, and the server hears of it once. */
+  /** A connection is gone: it leaves its topics, and the server forgets it (again, if it had). */
   gone(ws: W): void {
     this.#topics.registry.leaveAll(ws);
-    const f = this.#onGone;
-    if (f !== null) {
-      this.#onGone = null;
-      f(ws);
-    }
+    this.#onGone(ws);
   }
 }

@@ -9,12 +9,12 @@
 import type { EndpointSettings } from '../core/endpointSettings';
 import type { DeflateSetting, RequestSource } from '../core/request';
 import type { TopicDelivery } from '../core/topics';
-import type { TopicHub } from '../core/topicHub';
 import type { TransportSocket } from '../transport/openConnection';
+import type { ServerLink } from './serverLink';
 
 /**
- * What a server hands over for a socket it accepted. `T` is the face's socket class: `onGone`
- * is one function per server, called with the socket (no closure per connection).
+ * What a server hands over for a socket it accepted. `T` is the face's socket class; `link` is
+ * the server's one object for all its sockets (no closure or object per connection).
  */
 export interface ServerSideInfo<T extends object> {
   request: RequestSource;
@@ -22,12 +22,10 @@ export interface ServerSideInfo<T extends object> {
   subprotocol: string;
   /** The server's limits and caps (a value: the socket keeps it until it changes one). */
   settings: EndpointSettings;
-  /** Called once when the connection is gone. */
-  onGone?: (socket: T) => void;
+  /** The server's topics and gone-callback. */
+  link: ServerLink<T>;
   /** permessage-deflate as the server agreed it, or null. */
   deflate: DeflateSetting | null;
-  /** The server's topics (subscribe/publish on this connection). */
-  topics: TopicHub<T>;
 }
 
 /** See the module comment. `W` is the WebSocket class. */

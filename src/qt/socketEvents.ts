@@ -1,7 +1,9 @@
 /**
- * The Qt face's side of the core's {@link EndpointEvents}: a small internal object per
- * connection that turns the endpoint's reports into Qt's signals. It exists so the public
- * WebSocket class carries no handler methods (nothing like `onTextMessage` in its `.d.ts`).
+ * The Qt face's side of the core's {@link EndpointEvents}: turns the endpoint's reports into Qt's
+ * signals. It exists so the public WebSocket class carries no handler methods (nothing like
+ * `onTextMessage` in its `.d.ts`). It is the socket's {@link SocketStatus} too (one internal
+ * object per socket instead of two, kept across the socket's connections: it holds nothing of
+ * one connection).
  * @module
  */
 import type { EventEmitter } from 'node:events';
@@ -9,7 +11,7 @@ import type { EndpointEvents } from '../core/endpoint';
 import { tlsAlertOf } from '../transport/tlsAlerts';
 import { emitAlert } from './sslFlow';
 import { SocketState } from '../protocol/enums';
-import type { SocketStatus } from './socketStatus';
+import { SocketStatus } from './socketStatus';
 import type { WebSocketSignals } from './types';
 
 /** The part of the socket's private state changes the events need (supplied by WebSocket). */
@@ -18,70 +20,71 @@ export interface SocketLifecycle<W> {
   closed(ws: W, closeReceived: boolean, closeSent: boolean, lostError: Error | null): void;
 }
 
-/** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
-export class SocketEvents<W extends EventEmitter<WebSocketSignals>> implements EndpointEvents {
-  readonly #ws: W;
-  readonly #status: SocketStatus;
-  readonly #lifecycle: SocketLifecycle<W>;
+// one for every socket (set once by the WebSocket class, see grantSocketLifecycle)
+let lifecycle: SocketLifecycle<EventEmitter<WebSocketSignals>> | null = null;
 
-  /** @param status the socket's state and close record (the peer's close changes them here) */
-  constructor(ws: W, status: SocketStatus, lifecycle: SocketLifecycle<W>) {
-    this.#ws = ws;
-    this.#status = status;
-    this.#lifecycle = lifecycle;
+/** Called once, by the WebSocket class's static block. */
+export function grantSocketLifecycle<W extends EventEmitter<WebSocketSignals>>(l: SocketLifecycle<W>): void {
+  lifecycle = l as unknown as SocketLifecycle<EventEmitter<WebSocketSignals>>;
+}
+
+/** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
+export class SocketEvents<W extends EventEmitter<WebSocketSignals>> extends SocketStatus implements EndpointEvents {
+  constructor(ws: W) {
+    super(ws);
   }
 
   get wantsFrames(): boolean {
-    return this.#ws.listenerCount('textFrameReceived') + this.#ws.listenerCount('binaryFrameReceived') > 0;
+    return this.emitter.listenerCount('textFrameReceived') + this.emitter.listenerCount('binaryFrameReceived') > 0;
   }
   get wantsBytesWritten(): boolean {
-    return this.#ws.listenerCount('bytesWritten') > 0;
+    return this.emitter.listenerCount('bytesWritten') > 0;
   }
   onTextFrame(frame: string, isLastFrame: boolean): void {
-    this.#ws.emit('textFrameReceived', frame, isLastFrame);
+    this.emitter.emit('textFrameReceived', frame, isLastFrame);
   }
   onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
-    this.#ws.emit('binaryFrameReceived', frame, isLastFrame);
+    this.emitter.emit('binaryFrameReceived', frame, isLastFrame);
   }
   onTextMessage(message: string): void {
-    this.#ws.emit('textMessageReceived', message);
+    this.emitter.emit('textMessageReceived', message);
   }
   onBinaryMessage(message: Buffer): void {
-    this.#ws.emit('binaryMessageReceived', message);
+    this.emitter.emit('binaryMessageReceived', message);
   }
   onPing(_payload: Buffer): void {
     // Qt has no ping signal: the pong is sent by the session
   }
   onPong(elapsedMs: number, payload: Buffer): void {
-    this.#ws.emit('pong', elapsedMs, payload);
+    this.emitter.emit('pong', elapsedMs, payload);
   }
+  // closing because of the peer: aboutToClose first, as when the user closes
   onPeerClose(code: number, reason: string): void {
-    if (this.#status.peerClosed(code, reason)) this.#closing();
+    if (!this.peerClosed(code, reason)) return;
+    this.emitter.emit('aboutToClose');
+    this.setState(SocketState.ClosingState);
   }
   onProtocolError(code: number, reason: string): void {
-    if (this.#status.failedWith(code, reason)) this.#closing();
-  }
-  /** Closing because of the peer: aboutToClose first, as when the user closes. */
-  #closing(): void {
-    this.#ws.emit('aboutToClose');
-    this.#status.setState(SocketState.ClosingState);
+    if (!this.failedWith(code, reason)) return;
+    this.emitter.emit('aboutToClose');
+    this.setState(SocketState.ClosingState);
   }
   onBytesWritten(bytes: number): void {
-    this.#ws.emit('bytesWritten', bytes);
+    this.emitter.emit('bytesWritten', bytes);
   }
   onDrained(): void {
-    this.#ws.emit('drained');
+    this.emitter.emit('drained');
   }
   onReadFinished(): void {
-    this.#ws.emit('readChannelFinished');
+    this.emitter.emit('readChannelFinished');
   }
   onSocketError(err: Error): void {
     // a fatal TLS alert on an open wss:// connection (see transport/tlsAlerts); the error itself
     // is reported on close (a reset without a close handshake is RemoteHostClosedError)
     const alert = tlsAlertOf(err);
-    if (alert !== null) emitAlert(this.#ws, alert.received, alert.level, alert.type, alert.description);
+    if (alert !== null) emitAlert(this.emitter, alert.received, alert.level, alert.type, alert.description);
   }
   onClosed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
-    this.#lifecycle.closed(this.#ws, closeReceived, closeSent, lostError);
+    (lifecycle as SocketLifecycle<EventEmitter<WebSocketSignals>>).closed(this.emitter, closeReceived, closeSent, lostError);
   }
 }

@@ -14,7 +14,8 @@ import type { WebSocketSignals } from './types';
 
 /** See the module comment. */
 export class SocketStatus {
-  readonly #emitter: EventEmitter<WebSocketSignals>;
+  /** The socket whose signals these are (its events object, a subclass, emits through it too). */
+  protected readonly emitter: EventEmitter<WebSocketSignals>;
   #state = SocketState.UnconnectedState;
   #error = SocketError.UnknownSocketError;
   #errorString = '';
@@ -24,7 +25,7 @@ export class SocketStatus {
   #failed = false;
 
   constructor(emitter: EventEmitter<WebSocketSignals>) {
-    this.#emitter = emitter;
+    this.emitter = emitter;
   }
 
   get state(): SocketState {
@@ -50,7 +51,7 @@ export class SocketStatus {
   setState(state: SocketState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.#emitter.emit('stateChanged', state);
+    this.emitter.emit('stateChanged', state);
   }
   /** A server socket starts connected, before anyone can listen: no signal. */
   startConnected(): void {
@@ -59,7 +60,7 @@ export class SocketStatus {
   setError(error: SocketError, message: string): void {
     this.#error = error;
     this.#errorString = message;
-    this.#emitter.emit('errorOccurred', error);
+    this.emitter.emit('errorOccurred', error);
   }
 
   /** A new open(): nothing of the last connection's close is reported any more. */
