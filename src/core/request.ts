@@ -4,6 +4,7 @@
  * @module
  */
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessageDeflate';
+import { parseRequestHead } from '../protocol/requestHead';
 
 /** A request as this socket keeps it: URL plus header pairs. */
 export interface ResolvedRequest {
@@ -26,8 +27,21 @@ export interface RequestSource {
   rawHeaders: string;
 }
 
+/**
+ * A plain (ws://) request as the native listener read it: the request line and the header lines,
+ * CRLF between them (a RequestHead's headText). Kept as this one string, the fields being slices
+ * of it anyway, and parsed again only when asked.
+ */
+export type RequestHeadText = string;
+
 /** Builds the URL and header pairs of a server-side request (on first use). */
-export function resolveRequest(src: RequestSource): ResolvedRequest {
+export function resolveRequest(src: RequestSource | RequestHeadText): ResolvedRequest {
+  if (typeof src === 'string') {
+    // (the text passed this parse once, when the request came)
+    const r = parseRequestHead(Buffer.from(`${src}\r\n\r\n`, 'latin1'));
+    const head = r !== null && 'head' in r ? r.head : null;
+    return resolveRequest({ scheme: 'ws', host: head?.headers.host ?? 'localhost', path: head?.url ?? '/', rawHeaders: head?.headerBlock ?? '' });
+  }
   let url: URL;
   try {
     url = new URL(`${src.scheme}://${src.host}${src.path}`);

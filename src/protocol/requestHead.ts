@@ -18,6 +18,8 @@ export interface RequestHead extends UpgradeRequest {
   rawHeaders: string[];
   /** The header lines as sent, each line starting with CRLF ('' without headers). */
   headerBlock: string;
+  /** The whole head as sent, without its final blank line: url, values and headerBlock are slices of it. */
+  headText: string;
 }
 
 /** The outcome of {@link parseRequestHead}: a head and where it ends, or the status to refuse with. */
@@ -64,5 +66,5 @@ export function parseRequestHead(bytes: Uint8Array): RequestParse | null {
     headers[key] = had === undefined ? value : `${had}, ${value}`;
   }
   const headerBlock = lines.length > 1 ? text.slice(lines[0].length) : '';
-  return { head: { method: m[1], url: m[2], httpVersion: m[3], headers, rawHeaders, headerBlock }, end: at + 4 };
+  return { head: { method: m[1], url: m[2], httpVersion: m[3], headers, rawHeaders, headerBlock, headText: text }, end: at + 4 };
 }

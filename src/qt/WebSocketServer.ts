@@ -262,14 +262,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   readonly #link = new ServerLink<WebSocket>(this.#topics, this.#forget);
 
   #accepted(socket: TransportSocket, head: Buffer | null, req: AcceptedRequest, origin: string, subprotocol: string, deflate: DeflateSetting | null): void {
+    const secure = this.#secureMode === SslMode.SecureMode;
     const ws = socketAccess.adopt(socket, head, {
-      request: {
-        scheme: this.#secureMode === SslMode.SecureMode ? 'wss' : 'ws',
-        host: req.headers.host ?? 'localhost',
-        path: req.url ?? '/',
-        // one flat string instead of an array of strings per idle connection
-        rawHeaders: req.headerBlock ?? req.rawHeaders.join('\n'),
-      },
+      // one string per idle connection: a plain request's head as read, else flat fields
+      request:
+        req.headText !== undefined && !secure
+          ? req.headText
+          : { scheme: secure ? 'wss' : 'ws', host: req.headers.host ?? 'localhost', path: req.url ?? '/', rawHeaders: req.headerBlock ?? req.rawHeaders.join('\n') },
       link: this.#link,
       origin,
       subprotocol,

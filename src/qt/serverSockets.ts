@@ -7,7 +7,7 @@
  * @module
  */
 import type { EndpointSettings } from '../core/endpointSettings';
-import type { DeflateSetting, RequestSource } from '../core/request';
+import type { DeflateSetting, RequestHeadText, RequestSource } from '../core/request';
 import type { TopicDelivery } from '../core/topics';
 import type { TransportSocket } from '../transport/openConnection';
 import type { ServerLink } from './serverLink';
@@ -17,7 +17,7 @@ import type { ServerLink } from './serverLink';
  * the server's one object for all its sockets (no closure or object per connection).
  */
 export interface ServerSideInfo<T extends object> {
-  request: RequestSource;
+  request: RequestSource | RequestHeadText;
   origin: string;
   subprotocol: string;
   /** The server's limits and caps (a value: the socket keeps it until it changes one). */

@@ -5,15 +5,15 @@
  * extra object for it.
  * @module
  */
-import { resolveRequest, type RequestSource, type ResolvedRequest } from '../core/request';
+import { resolveRequest, type RequestHeadText, type RequestSource, type ResolvedRequest } from '../core/request';
 import { resourceName } from '../transport/clientHandshake';
 
-/** @internal What a socket holds: raw (server, unread), resolved, or none. */
-export type HeldRequest = ResolvedRequest | RequestSource | null;
+/** @internal What a socket holds: raw (server, unread: fields, or a plain request's head as read), resolved, or none. */
+export type HeldRequest = ResolvedRequest | RequestSource | RequestHeadText | null;
 
 /** @internal The request resolved (the socket stores the result, so this runs once). */
 export function resolvedRequest(r: HeldRequest): ResolvedRequest | null {
-  return r === null || 'url' in r ? r : resolveRequest(r);
+  return r === null || (typeof r !== 'string' && 'url' in r) ? r : resolveRequest(r);
 }
 
 /** @internal A copy of the URL and headers (the caller may change it). */

@@ -24,6 +24,8 @@ export interface AcceptedRequest {
    * rawHeaders, since url and host are slices of the same text (one string per idle connection).
    */
   headerBlock?: string;
+  /** The whole head as received (a RequestHead's), without its final blank line. */
+  headText?: string;
 }
 
 /** What the upgrade needs from the server that owns it. */
