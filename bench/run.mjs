@@ -255,7 +255,7 @@ if (scenarios.includes('publish') && haveDist) {
 
 if (scenarios.includes('memory')) {
   results.scenarios.memory = {};
-  for (const c of pick(['qwebsocket', 'qwebsocket-fallback', 'uws', 'ws+bufferutil'])) {
+  for (const c of pick(['qwebsocket', 'qwebsocket-fallback', 'qws-ws', 'uws', 'ws+bufferutil'])) {
     progress(`idle memory at ${bigN} connections: ${c.name}`);
     const s = await startServer(c, ['--expose-gc']);
     s.send('mem');
