@@ -1,5 +1,6 @@
 /**
- * The sending half of a session, sans I/O: encodes outgoing frames into the {@link Outbox} —
+ * The sending half of a session, sans I/O: encodes outgoing frames into its {@link Outbox} (it is
+ * one: a connection holds one object for both, not two) —
  * small frames copied into one shared batch, large server payloads queued by reference (never
  * copied), client frames masked with keys from a pool or a {@link MaskSource} (RFC 6455 §5.3);
  * messages fragmented by the outgoing frame size (§5.4) and compressed when permessage-deflate
@@ -22,6 +23,14 @@ export interface FlushRequester {
   requestFlush(): void;
 }
 
+// the writer's yes/no state, as bits of one number (a field per flag costs 8 bytes per connection)
+/** Server side: frames go unmasked. */
+const SERVER = 1;
+/** The session dispatches a read: its caller flushes afterwards, no request needed. */
+const RECEIVING = 2;
+/** The flusher was asked since the last flush. */
+const FLUSH_REQUESTED = 4;
+
 /** Frames up to this size (header + payload) are copied into the shared batch; larger go by reference. */
 const BATCH_FRAME_LIMIT = 16 * 1024;
 
@@ -41,19 +50,17 @@ function writeShortText(buf: Buffer, p: number, s: string): number {
 }
 
 /** See the module comment. */
-export class FrameWriter {
-  readonly outbox = new Outbox();
-  /** True while the session dispatches a read: its caller flushes afterwards, no request needed. */
-  receiving = false;
-  #flushRequested = false;
-  readonly #server: boolean;
+export class FrameWriter extends Outbox {
+  /** SERVER, RECEIVING, FLUSH_REQUESTED (see above) */
+  #flags: number;
   readonly #flusher: FlushRequester;
   readonly #compressor: MessageCompressor | null;
   #maskSource: MaskSource | null = null;
   #outgoingFrameSize: number;
 
   constructor(server: boolean, outgoingFrameSize: number, compressor: MessageCompressor | null, flusher: FlushRequester) {
-    this.#server = server;
+    super();
+    this.#flags = server ? SERVER : 0;
     this.#outgoingFrameSize = outgoingFrameSize;
     this.#compressor = compressor;
     this.#flusher = flusher;
@@ -67,9 +74,17 @@ export class FrameWriter {
     this.#outgoingFrameSize = size;
   }
 
+  /** True while the session dispatches a read: its caller flushes afterwards, no request needed. */
+  get receiving(): boolean {
+    return (this.#flags & RECEIVING) !== 0;
+  }
+  set receiving(on: boolean) {
+    this.#flags = on ? this.#flags | RECEIVING : this.#flags & ~RECEIVING;
+  }
+
   /** Called by the transport when it has flushed the outbox. */
   flushed(): void {
-    this.#flushRequested = false;
+    this.#flags &= ~FLUSH_REQUESTED;
   }
 
   #nextKey(): number {
@@ -77,30 +92,29 @@ export class FrameWriter {
   }
 
   #queued(): void {
-    if (!this.receiving && !this.#flushRequested) {
-      this.#flushRequested = true;
+    if ((this.#flags & (RECEIVING | FLUSH_REQUESTED)) === 0) {
+      this.#flags |= FLUSH_REQUESTED;
       this.#flusher.requestFlush();
     }
   }
 
   /** Encodes one frame into the outbox. `b0` = FIN | RSV1 | opcode. */
   writeFrame(b0: number, payload: Uint8Array): void {
-    const masked = !this.#server;
+    const masked = (this.#flags & SERVER) === 0;
     const key = masked ? this.#nextKey() : 0;
     const len = payload.length;
     const size = headerSize(len, masked) + len;
-    const out = this.outbox;
     if (size <= BATCH_FRAME_LIMIT) {
-      const batch = out.reserve(size);
-      out.commit(encodeFrameInto(batch, out.offset, b0, payload, masked, key));
+      const batch = this.reserve(size);
+      this.commit(encodeFrameInto(batch, this.offset, b0, payload, masked, key));
     } else if (masked) {
-      out.push(encodeFrame(b0, payload, true, key));
+      this.push(encodeFrame(b0, payload, true, key));
     } else {
       // server: header alone, the payload is queued by reference (no copy)
       const hs = headerSize(len, false);
-      const batch = out.reserve(hs);
-      out.commit(writeHeader(batch, out.offset, b0, len, false, 0));
-      out.push(payload as Buffer);
+      const batch = this.reserve(hs);
+      this.commit(writeHeader(batch, this.offset, b0, len, false, 0));
+      this.push(payload as Buffer);
     }
     this.#queued();
   }
@@ -138,10 +152,9 @@ export class FrameWriter {
   writeText(message: string): number {
     // short strings: encode straight into the batch, no intermediate buffer
     if (message.length <= 41 && this.#outgoingFrameSize >= 123 && (this.#compressor === null || message.length * 3 < this.#compressor.threshold)) {
-      const masked = !this.#server;
-      const out = this.outbox;
-      const batch = out.reserve(6 + message.length * 3);
-      const at = out.offset;
+      const masked = (this.#flags & SERVER) === 0;
+      const batch = this.reserve(6 + message.length * 3);
+      const at = this.offset;
       const p = at + (masked ? 6 : 2);
       const n = writeShortText(batch, p, message);
       batch[at] = 0x80 | Opcode.Text;
@@ -152,7 +165,7 @@ export class FrameWriter {
         // at most 123 bytes: a loop beats a native call and a view (bench/codec crossover)
         for (let i = 0; i < n; i++) batch[p + i] ^= batch[at + 2 + (i & 3)];
       }
-      out.commit(p + n);
+      this.commit(p + n);
       this.#queued();
       return n;
     }
@@ -164,8 +177,8 @@ export class FrameWriter {
    * serve every peer), by reference. @returns false on a client (its frames must be masked)
    */
   writeEncoded(frames: readonly Buffer[]): boolean {
-    if (!this.#server) return false;
-    for (const f of frames) this.outbox.push(f);
+    if ((this.#flags & SERVER) === 0) return false;
+    for (const f of frames) this.push(f);
     this.#queued();
     return true;
   }

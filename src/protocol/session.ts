@@ -55,10 +55,24 @@ export interface SessionOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+// The session's yes/no state, as bits of one number (a field per flag costs 8 bytes on every idle connection)
+/** Text messages go to onTextBytes (options.textAsBytes). */
+const TEXT_BYTES = 1;
+/** Pings are answered automatically (RFC 6455 §5.5.2); a face may answer them itself. */
+const AUTO_PONG = 2;
+/** A message sent in fragments (sendBytes with fin false) is under way. */
+const SENDING_FRAGMENTS = 4;
+/** The incoming message is compressed (RSV1 on its first frame). */
+const MSG_COMPRESSED = 8;
+const CLOSE_SENT = 16;
+const CLOSE_RECEIVED = 32;
+/** Set by {@link Session.stop}: nothing more is dispatched (abort() from inside a signal handler). */
+const STOPPED = 64;
+/** Views of the borrowed read buffer went to handlers (see receiveDecoded). */
+const LENT = 128;
+
 /** See the module comment. */
 export class Session {
-  /** Where outgoing frames are encoded (the transport writes it). */
-  readonly outbox: Outbox;
   readonly decoder: FrameDecoder;
   readonly #writer: FrameWriter;
   #handler: SessionHandler;
@@ -69,39 +83,32 @@ export class Session {
   #message: AssemblyBuffer | null = null;
   #frame: AssemblyBuffer | null = null;
   #frameText: StringDecoder | null = null;
-  readonly #textBytes: boolean;
-  /** Pings are answered automatically (RFC 6455 §5.5.2); a face may answer them itself. */
-  #autoPong = true;
-  /** A message sent in fragments (sendBytes with fin false) is under way. */
-  #sendingFragments = false;
+  /** TEXT_BYTES, AUTO_PONG, … (see above) */
+  #flags = AUTO_PONG;
   #compressor: MessageCompressor | null;
-  /** The incoming message is compressed (RSV1 on its first frame). */
-  #msgCompressed = false;
   /** UTF-8 state of an inflated text message (validated after inflating, RFC 7692 §8). */
   #inflatedUtf8 = 0;
-  // close and ping bookkeeping
-  #closeSent = false;
-  #closeReceived = false;
   #pingSentAt = 0;
-  /** Set by {@link stop}: nothing more is dispatched (abort() from inside a signal handler). */
-  #stopped = false;
-  /** The read buffer being dispatched by {@link receiveDecoded}, and whether views of it went out. */
+  /** The read buffer being dispatched by {@link receiveDecoded} (LENT: views of it went out). */
   #borrowed: Buffer | null = null;
-  #lent = false;
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
     this.#now = options.now;
     this.#compressor = options.compressor ?? null;
     this.#writer = new FrameWriter(options.server, options.outgoingFrameSize, this.#compressor, flusher);
-    this.outbox = this.#writer.outbox;
-    this.#textBytes = options.textAsBytes === true;
+    if (options.textAsBytes === true) this.#flags |= TEXT_BYTES;
     this.decoder = new FrameDecoder({
       server: options.server,
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
       allowRsv1: this.#compressor !== null,
     });
+  }
+
+  /** Where outgoing frames are encoded (the transport writes it): the frame writer itself. */
+  get outbox(): Outbox {
+    return this.#writer;
   }
 
   /** Limits the inflated size of compressed messages (the decoder limits wire sizes). */
@@ -121,11 +128,11 @@ export class Session {
   }
 
   get closeSent(): boolean {
-    return this.#closeSent;
+    return (this.#flags & CLOSE_SENT) !== 0;
   }
 
   get closeReceived(): boolean {
-    return this.#closeReceived;
+    return (this.#flags & CLOSE_RECEIVED) !== 0;
   }
 
   setMaskSource(source: MaskSource | null): void {
@@ -152,9 +159,9 @@ export class Session {
       let offset = 0;
       do {
         const n = this.decoder.decode(chunk, offset, records);
-        for (let i = 0; i < n && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+        for (let i = 0; i < n && (this.#flags & STOPPED) === 0; i++) this.#dispatch(chunk, records, i * R.STRIDE);
         offset = this.decoder.resume;
-      } while (offset < chunk.length && !this.decoder.finished && !this.#stopped);
+      } while (offset < chunk.length && !this.decoder.finished && (this.#flags & STOPPED) === 0);
     } finally {
       this.#writer.receiving = false;
       giveRecords(records);
@@ -170,19 +177,19 @@ export class Session {
   receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): boolean {
     this.#writer.receiving = true;
     this.#borrowed = chunk;
-    this.#lent = false;
+    this.#flags &= ~LENT;
     try {
-      for (let i = 0; i < count && !this.#stopped; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+      for (let i = 0; i < count && (this.#flags & STOPPED) === 0; i++) this.#dispatch(chunk, records, i * R.STRIDE);
     } finally {
       this.#writer.receiving = false;
       this.#borrowed = null;
     }
-    return this.#lent;
+    return (this.#flags & LENT) !== 0;
   }
 
   /** Bytes of `src` handed to a handler, as a view (noted when `src` is a borrowed read buffer). */
   #own(src: Buffer, at: number, size: number): Buffer {
-    if (src === this.#borrowed) this.#lent = true;
+    if (src === this.#borrowed) this.#flags |= LENT;
     return src.subarray(at, at + size);
   }
 
@@ -208,9 +215,11 @@ export class Session {
     }
     const h = this.#handler;
     const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
-    if (first) this.#msgCompressed = (flags & R.FLAG_RSV1) !== 0;
-    if (first && opcode === Opcode.Text && (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN) && !this.#msgCompressed) {
-      if (this.#textBytes) {
+    if (first) this.#flags = (flags & R.FLAG_RSV1) !== 0 ? this.#flags | MSG_COMPRESSED : this.#flags & ~MSG_COMPRESSED;
+    const textBytes = (this.#flags & TEXT_BYTES) !== 0;
+    const compressed = (this.#flags & MSG_COMPRESSED) !== 0;
+    if (first && opcode === Opcode.Text && (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN) && !compressed) {
+      if (textBytes) {
         (h.onTextBytes as (m: Buffer) => void)(this.#own(chunk, start, len));
         return;
       }
@@ -225,7 +234,7 @@ export class Session {
     let at = start;
     let size = len;
     let more = rec[o + R.REMAINING];
-    if (this.#msgCompressed) {
+    if (compressed) {
       const inflated = this.#inflate(chunk.subarray(start, start + len), opcode, flags);
       if (inflated === null) return;
       src = inflated;
@@ -235,8 +244,8 @@ export class Session {
     }
     if (whole) {
       // fast path: a whole single-frame message in this chunk
-      const piece = opcode === Opcode.Text && !this.#textBytes ? src.subarray(at, at + size) : this.#own(src, at, size);
-      if (opcode === Opcode.Text && this.#textBytes) {
+      const piece = opcode === Opcode.Text && !textBytes ? src.subarray(at, at + size) : this.#own(src, at, size);
+      if (opcode === Opcode.Text && textBytes) {
         (h.onTextBytes as (m: Buffer) => void)(piece);
       } else if (opcode === Opcode.Text) {
         const text = piece.toString();
@@ -278,7 +287,7 @@ export class Session {
       const code = e instanceof InflateError ? e.closeCode : CloseCode.CloseCodeWrongDatatype;
       const reason = e instanceof InflateError ? e.message : 'Invalid compressed data';
       this.#dropMessage();
-      this.#stopped = true;
+      this.#flags |= STOPPED;
       this.fail(code, reason);
       return null;
     }
@@ -308,7 +317,7 @@ export class Session {
 
   #finishMessage(): void {
     const message = (this.#message as AssemblyBuffer).take();
-    if (this.#msgOpcode === Opcode.Text && this.#textBytes) {
+    if (this.#msgOpcode === Opcode.Text && (this.#flags & TEXT_BYTES) !== 0) {
       (this.#handler.onTextBytes as (m: Buffer) => void)(message);
     } else if (this.#msgOpcode === Opcode.Text) {
       let text: string;
@@ -335,34 +344,34 @@ export class Session {
   #control(opcode: number, payload: Buffer, code: number): void {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2: answer with a pong carrying the same payload
-      if (!this.#closeSent && this.#autoPong) this.#writer.writeFrame(0x80 | Opcode.Pong, payload);
+      if ((this.#flags & (CLOSE_SENT | AUTO_PONG)) === AUTO_PONG) this.#writer.writeFrame(0x80 | Opcode.Pong, payload);
       this.#handler.onPing(payload);
     } else if (opcode === Opcode.Pong) {
       this.#handler.onPong(this.#now() - this.#pingSentAt, payload);
     } else {
-      this.#closeReceived = true;
+      this.#flags |= CLOSE_RECEIVED;
       this.#dropMessage();
       const reason = payload.length > 2 ? payload.toString('utf8', 2) : '';
       // RFC 6455 §5.5.1: reply with a close frame, echoing the status code (and, as Qt does,
       // the reason)
-      if (!this.#closeSent) this.sendClose(code, reason);
+      if ((this.#flags & CLOSE_SENT) === 0) this.sendClose(code, reason);
       this.#handler.onPeerClose(code, reason);
     }
   }
 
   /** Queues a text message. @returns the payload bytes queued (0 after a close was sent). */
   sendText(message: string): number {
-    if (this.#closeSent) return 0;
+    if ((this.#flags & CLOSE_SENT) !== 0) return 0;
     // the last piece of a message sent in fragments (see sendBytes)
-    if (this.#sendingFragments) return this.sendBytes(Buffer.from(message, 'utf8'), true, true, false);
+    if ((this.#flags & SENDING_FRAGMENTS) !== 0) return this.sendBytes(Buffer.from(message, 'utf8'), true, true, false);
     return this.#writer.writeText(message);
   }
 
   /** Queues a binary message. @returns the payload bytes queued (0 after a close was sent). */
   sendBinary(data: Uint8Array): number {
-    if (this.#closeSent) return 0;
+    if ((this.#flags & CLOSE_SENT) !== 0) return 0;
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (this.#sendingFragments) return this.sendBytes(buf, false, true, false);
+    if ((this.#flags & SENDING_FRAGMENTS) !== 0) return this.sendBytes(buf, false, true, false);
     return this.#writer.writeMessage(Opcode.Binary, buf, true);
   }
 
@@ -371,7 +380,7 @@ export class Session {
    * same bytes for every peer), by reference. @returns false after a close was sent
    */
   sendEncoded(frames: readonly Buffer[]): boolean {
-    return !this.#closeSent && this.#writer.writeEncoded(frames);
+    return (this.#flags & CLOSE_SENT) === 0 && this.#writer.writeEncoded(frames);
   }
 
   /**
@@ -382,28 +391,29 @@ export class Session {
    * @returns the payload bytes queued (0 after a close was sent)
    */
   sendBytes(payload: Buffer, text: boolean, fin: boolean, compress: boolean): number {
-    if (this.#closeSent) return 0;
+    if ((this.#flags & CLOSE_SENT) !== 0) return 0;
     const opcode = text ? Opcode.Text : Opcode.Binary;
-    if (fin && !this.#sendingFragments) return this.#writer.writeMessage(opcode, payload, compress);
-    this.#writer.writeFrame((fin ? 0x80 : 0) | (this.#sendingFragments ? Opcode.Continuation : opcode), payload);
-    this.#sendingFragments = !fin;
+    const fragments = (this.#flags & SENDING_FRAGMENTS) !== 0;
+    if (fin && !fragments) return this.#writer.writeMessage(opcode, payload, compress);
+    this.#writer.writeFrame((fin ? 0x80 : 0) | (fragments ? Opcode.Continuation : opcode), payload);
+    this.#flags = fin ? this.#flags & ~SENDING_FRAGMENTS : this.#flags | SENDING_FRAGMENTS;
     return payload.length;
   }
 
   /** Answers pings automatically (the default) or leaves that to the face (sendPong). */
   setAutoPong(on: boolean): void {
-    this.#autoPong = on;
+    this.#flags = on ? this.#flags | AUTO_PONG : this.#flags & ~AUTO_PONG;
   }
 
   /** Queues a pong (an unsolicited one is a heartbeat, RFC 6455 §5.5.3); clipped to 125 bytes. */
   sendPong(payload: Uint8Array): void {
-    if (this.#closeSent) return;
+    if ((this.#flags & CLOSE_SENT) !== 0) return;
     this.#writer.writeFrame(0x80 | Opcode.Pong, payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload);
   }
 
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
   sendPing(payload: Uint8Array): void {
-    if (this.#closeSent) return;
+    if ((this.#flags & CLOSE_SENT) !== 0) return;
     const p = payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload;
     this.#pingSentAt = this.#now();
     this.#writer.writeFrame(0x80 | Opcode.Ping, p);
@@ -411,9 +421,9 @@ export class Session {
 
   /** Queues a close frame (once); the reason is cut to 123 bytes on a code-point boundary. */
   sendClose(code: number, reason: string): void {
-    if (this.#closeSent) return;
+    if ((this.#flags & CLOSE_SENT) !== 0) return;
     const payload = code === 0 ? EMPTY : closePayload(code, reason);
-    this.#closeSent = true;
+    this.#flags |= CLOSE_SENT;
     this.#writer.writeFrame(0x80 | Opcode.Close, payload);
   }
 
@@ -425,7 +435,7 @@ export class Session {
 
   /** Drops every queued outgoing byte and stops dispatching incoming data (abort). */
   stop(): void {
-    this.#stopped = true;
+    this.#flags |= STOPPED;
     this.outbox.clear();
   }
 }

@@ -13,7 +13,7 @@ function writer(server: boolean, frameSize = 1000): { w: FrameWriter; requests: 
   return { w, requests: () => n };
 }
 
-const bytes = (w: FrameWriter): Buffer => Buffer.concat(w.outbox.take() ?? []);
+const bytes = (w: FrameWriter): Buffer => Buffer.concat(w.take() ?? []);
 
 describe('FrameWriter', () => {
   it('server text: unmasked, FIN, one flush request until flushed', () => {
@@ -47,12 +47,12 @@ describe('FrameWriter', () => {
     w.receiving = true;
     const big = Buffer.alloc(64 * 1024, 7);
     w.writeMessage(Opcode.Binary, big, true);
-    const parts = w.outbox.take() ?? [];
+    const parts = w.take() ?? [];
     expect(parts.some((p) => p === big)).toBe(true);
     expect(requests()).toBe(0);
     expect(writer(false).w.writeEncoded([Buffer.from([0x81, 0])])).toBe(false);
     const frame = Buffer.from([0x81, 0]);
     expect(w.writeEncoded([frame])).toBe(true);
-    expect(w.outbox.take()).toEqual([frame]);
+    expect(w.take()).toEqual([frame]);
   });
 });
