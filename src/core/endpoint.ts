@@ -64,14 +64,19 @@ export interface EndpointOptions {
   writeLimits: WriteLimits;
 }
 
+// The endpoint's yes/no state, as bits of one number (a field per flag costs 8 bytes per idle connection)
+const SERVER = 1;
+/** Nothing more is reported (destroyed by the face, or closed and reported). */
+const DESTROYED = 2;
+/** Destroyed by the face (abort): nothing more is reported. */
+const ABORTED = 4;
+
 /** See the module comment. */
 export class Endpoint implements SessionHandler, ConnectionEvents {
   readonly #conn: ConnectionBase;
   readonly #events: EndpointEvents;
-  readonly #server: boolean;
-  #destroyed = false;
-  /** Destroyed by the face (abort): nothing more is reported. */
-  #aborted = false;
+  /** SERVER, DESTROYED, ABORTED (see above) */
+  #flags: number;
   #lostError: Error | null = null;
   /** Reports kept until the face's user has the connection (see {@link hold}). */
   #held: HeldReports | null = null;
@@ -81,7 +86,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** Binds `socket`; call {@link start} to process bytes. */
   constructor(socket: TransportSocket, events: EndpointEvents, options: EndpointOptions) {
     this.#events = events;
-    this.#server = options.server;
+    this.#flags = options.server ? SERVER : 0;
     const d = options.deflate;
     this.#conn = openConnection(socket, this, this, {
       server: options.server,
@@ -131,7 +136,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     const held = this.#held;
     if (held === null) return;
     this.#held = null;
-    held.replay(this.#events, () => this.#aborted);
+    held.replay(this.#events, () => (this.#flags & ABORTED) !== 0);
     this.#conn.holdReading(false);
   }
 
@@ -286,7 +291,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     const conn = this.#conn;
     return {
       get gone(): boolean {
-        return ep.#destroyed || ep.#aborted;
+        return (ep.#flags & (DESTROYED | ABORTED)) !== 0;
       },
       get closeSent(): boolean {
         return conn.session.closeSent;
@@ -336,8 +341,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   /** Closes now, discarding queued output. No onClosed follows unless `report` is true. */
   destroy(report = false): void {
-    if (!report) this.#destroyed = true;
-    this.#aborted = true;
+    this.#flags |= report ? ABORTED : DESTROYED | ABORTED;
     this.#conn.destroy();
   }
 
@@ -368,7 +372,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
   /** Client side: mask keys from `source` (null: the default pool). */
   setMaskSource(source: MaskSource | null): void {
-    if (!this.#server) this.#conn.session.setMaskSource(source);
+    if ((this.#flags & SERVER) === 0) this.#conn.session.setMaskSource(source);
   }
   /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
   setWriteLimits(limits: WriteLimits): void {
@@ -419,9 +423,9 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   onPeerClose(code: number, reason: string): void {
     if (this.#held !== null) this.#held.peerClose(code, reason);
     else this.#events.onPeerClose(code, reason);
-    if (this.#destroyed) return; // aborted from the face's handler
+    if ((this.#flags & DESTROYED) !== 0) return; // aborted from the face's handler
     // RFC 6455 §7.1.1: the server closes TCP first; the client waits for it (with a timeout)
-    if (this.#server) this.#conn.end();
+    if ((this.#flags & SERVER) !== 0) this.#conn.end();
     else {
       this.#conn.flush();
       this.#conn.armCloseTimer();
@@ -454,8 +458,8 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     this.#events.onSocketError(err);
   }
   onClosed(_hadError: boolean): void {
-    if (this.#destroyed) return; // destroyed by the face: it has reported already
-    this.#destroyed = true;
+    if ((this.#flags & DESTROYED) !== 0) return; // destroyed by the face: it has reported already
+    this.#flags |= DESTROYED;
     const s = this.#conn.session;
     const held = this.#held;
     if (held !== null && held.released) {

@@ -15,6 +15,21 @@ import type { WriteLimits } from './writeLimits';
 // the limits' types and defaults live in ./writeLimits (see there why); existing importers keep these names
 export { DEFAULT_WRITE_LIMITS, type BufferPolicy, type WriteLimits } from './writeLimits';
 
+// The connection's yes/no state, as bits of one number (a field per flag costs 8 bytes per idle
+// connection). Reading is paused while any of the four pause bits is set.
+/** The read budget of this turn is spent (readBufferSize). */
+const BUDGET_PAUSED = 1;
+/** Unsent bytes are over the cap with the 'pause' policy. */
+const CAP_PAUSED = 2;
+/** Reading paused by the owner ({@link ConnectionBase.holdReading}). */
+const HELD = 4;
+/** Reading paused by the face's user ({@link ConnectionBase.pauseReading}: ws's pause()). */
+const USER_PAUSED = 8;
+const ANY_PAUSE = BUDGET_PAUSED | CAP_PAUSED | HELD | USER_PAUSED;
+const FLUSH_SCHEDULED = 16;
+/** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
+const ABOVE_HIGH = 32;
+
 /** Socket-level events a connection reports to its owner. */
 export interface ConnectionEvents {
   /** True when someone listens to bytesWritten (write callbacks cost, so only then). */
@@ -35,24 +50,17 @@ export abstract class ConnectionBase implements FlushRequester {
   protected readonly events: ConnectionEvents;
   #closeTimer: TimerEntry | null = null;
   #closeQueue: TimerQueue = timerQueue(Timeouts.CLOSE_MS);
-  #flushScheduled = false;
+  /** BUDGET_PAUSED, CAP_PAUSED, … (see above) */
+  #flags = 0;
   #readBufferSize = 0;
   #readThisTurn = 0;
-  #paused = false;
   #limits: WriteLimits;
-  #capPaused = false;
-  /** Reading paused by the owner ({@link holdReading}). */
-  #held = false;
-  /** Reading paused by the face's user ({@link pauseReading}: ws's pause()). */
-  #userPaused = false;
   /** Callbacks waiting for what is queued now to be written (see {@link whenWritten}). */
   #writeWaiters: Array<(err?: Error) => void> | null = null;
   /** Batches of waiters whose bytes are with the socket, oldest first (null until the first: most connections never wait). */
   #writing: Array<Array<(err?: Error) => void>> | null = null;
   /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
   #lone = 0;
-  /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
-  #aboveHigh = false;
   #onWritten: (() => void) | null = null;
 
   constructor(handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
@@ -100,11 +108,11 @@ export abstract class ConnectionBase implements FlushRequester {
       // readBufferSize: at most that many bytes are read per event-loop turn; the rest stays in
       // the kernel (TCP backpressure) until the handlers of this turn have run
       this.#readThisTurn += bytes;
-      if (this.#readThisTurn >= this.#readBufferSize && !this.#paused && !this.socketGone) {
-        this.#paused = true;
+      if (this.#readThisTurn >= this.#readBufferSize && (this.#flags & BUDGET_PAUSED) === 0 && !this.socketGone) {
+        this.#flags |= BUDGET_PAUSED;
         this.setReading(false);
         setImmediate(() => {
-          this.#paused = false;
+          this.#flags &= ~BUDGET_PAUSED;
           this.#readThisTurn = 0;
           this.#resumeIfFree();
         });
@@ -114,7 +122,7 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Resumes reading unless the other pause (read budget or write cap) still holds. */
   #resumeIfFree(): void {
-    if (!this.#paused && !this.#capPaused && !this.#held && !this.#userPaused && !this.socketGone) this.setReading(true);
+    if ((this.#flags & ANY_PAUSE) === 0 && !this.socketGone) this.setReading(true);
   }
 
   /**
@@ -122,16 +130,16 @@ export abstract class ConnectionBase implements FlushRequester {
    * have it yet), on top of the read budget and the write cap.
    */
   holdReading(on: boolean): void {
-    if (this.#held === on) return;
-    this.#held = on;
+    if (((this.#flags & HELD) !== 0) === on) return;
+    this.#flags ^= HELD;
     if (!on) this.#resumeIfFree();
     else if (!this.socketGone) this.setReading(false);
   }
 
   /** Pauses (true) or resumes reading for the face's user (ws's pause()/resume()), on top of the other pauses. */
   pauseReading(paused: boolean): void {
-    if (this.#userPaused === paused) return;
-    this.#userPaused = paused;
+    if (((this.#flags & USER_PAUSED) !== 0) === paused) return;
+    this.#flags ^= USER_PAUSED;
     if (!paused) this.#resumeIfFree();
     else if (!this.socketGone) this.setReading(false);
   }
@@ -159,10 +167,10 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** FlushRequester: the session queued output outside a receive (not tagged internal: see core/endpoint's SessionHandler note) */
   requestFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
+    if ((this.#flags & FLUSH_SCHEDULED) !== 0) return;
+    this.#flags |= FLUSH_SCHEDULED;
     process.nextTick(() => {
-      this.#flushScheduled = false;
+      this.#flags &= ~FLUSH_SCHEDULED;
       this.flush();
     });
   }
@@ -182,9 +190,9 @@ export abstract class ConnectionBase implements FlushRequester {
     const ev = this.events;
     let total = 0;
     for (let i = 0; i < q.length; i++) total += q[i].length;
-    if (!this.#aboveHigh && before + total > this.#limits.highWater) this.#aboveHigh = true;
+    if ((this.#flags & ABOVE_HIGH) === 0 && before + total > this.#limits.highWater) this.#flags |= ABOVE_HIGH;
     // while above the high-water mark every write reports back, to find when we fall under the low one
-    const drainCb = this.#aboveHigh ? (this.#onWritten ??= () => this.#written()) : undefined;
+    const drainCb = (this.#flags & ABOVE_HIGH) !== 0 ? (this.#onWritten ??= () => this.#written()) : undefined;
     let last = ev.wantsBytesWritten
       ? () => {
           ev.onBytesWritten(total);
@@ -245,8 +253,8 @@ export abstract class ConnectionBase implements FlushRequester {
   }
 
   #written(): void {
-    if (this.#aboveHigh && this.bytesToWrite <= this.#limits.lowWater) {
-      this.#aboveHigh = false;
+    if ((this.#flags & ABOVE_HIGH) !== 0 && this.bytesToWrite <= this.#limits.lowWater) {
+      this.#flags &= ~ABOVE_HIGH;
       this.events.onDrained();
     }
   }
@@ -293,7 +301,7 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** True while writes carry callbacks (bytesWritten listeners, or above the high-water mark). */
   protected get tracksWrites(): boolean {
-    return this.#aboveHigh || this.events.wantsBytesWritten;
+    return (this.#flags & ABOVE_HIGH) !== 0 || this.events.wantsBytesWritten;
   }
 
   /**
@@ -354,11 +362,11 @@ export abstract class ConnectionBase implements FlushRequester {
       this.#loneMessage(backlog);
     } else if (policy === 'close') {
       this.#overflow();
-    } else if (!this.#capPaused) {
-      this.#capPaused = true;
+    } else if ((this.#flags & CAP_PAUSED) === 0) {
+      this.#flags |= CAP_PAUSED;
       this.setReading(false);
       this.onceDrained(() => {
-        this.#capPaused = false;
+        this.#flags &= ~CAP_PAUSED;
         this.#resumeIfFree();
       });
     }

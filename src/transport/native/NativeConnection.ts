@@ -12,12 +12,19 @@ import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo
 import { connectionGone, takeOver, type CountingServer } from './takeOver';
 import { flushSharedWrites, queueSharedWrite, type SharedWriter } from './sharedWrites';
 
+/** The addon's transport state (one per process: kept here, not on each connection). */
+let shared: IoShared;
+
+/** The socket is closed or destroyed. */
+const GONE = 1;
+/** Our side is ended (FIN queued). */
+const ENDED = 2;
+
 /** See the module comment. */
 export class NativeConnection extends ConnectionBase implements IoOwner, SharedWriter {
-  readonly #shared: IoShared;
   #id = -1;
-  #gone = false;
-  #ended = false;
+  /** GONE, ENDED (bits: one field instead of two per connection) */
+  #flags = 0;
   /** Bytes of the handshake read (head) plus what Node had buffered, fed before reading starts. */
   #early: Buffer | null = null;
   /** The server that accepted the socket: it counts this connection until it closes. */
@@ -38,10 +45,11 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
    * still unsent): then the caller keeps it on {@link Connection}.
    */
   static open(socket: Socket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): NativeConnection | null {
-    const shared = ioShared();
-    if (shared === null) return null;
-    const c = new NativeConnection(shared, handler, events, options, limits);
-    const taken = takeOver(socket, shared.io, c.session.decoder.detachedState());
+    const io = ioShared();
+    if (io === null) return null;
+    shared = io;
+    const c = new NativeConnection(handler, events, options, limits);
+    const taken = takeOver(socket, io.io, c.session.decoder.detachedState());
     if (taken === null) return null;
     c.#id = taken.id;
     c.#early = taken.buffered;
@@ -52,8 +60,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
 
   /** A connection the native listener accepted (`id`), its handshake done: decoded natively from now on. */
   static accepted(id: number, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): NativeConnection {
-    const shared = ioShared() as IoShared;
-    const c = new NativeConnection(shared, handler, events, options, limits);
+    shared = ioShared() as IoShared;
+    const c = new NativeConnection(handler, events, options, limits);
     c.#id = id;
     // (called from the RAW event that completed the request: the connection is open)
     shared.io.ioUpgrade(id, c.session.decoder.detachedState());
@@ -61,9 +69,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     return c;
   }
 
-  private constructor(shared: IoShared, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
+  private constructor(handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
     super(handler, events, options, limits);
-    this.#shared = shared;
   }
 
   start(head: Buffer | null): void {
@@ -74,14 +81,14 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
       this.session.receive(first);
       this.afterRead(first.length);
     }
-    if (!this.#gone) this.#shared.io.ioRead(this.#id, true);
+    if ((this.#flags & GONE) === 0) shared.io.ioRead(this.#id, true);
   }
 
   // ---- events from native/io ---------------------------------------------------------------
 
   onBatch(records: number, bytes: number): void {
-    if (this.#gone) return;
-    const s = this.#shared;
+    if ((this.#flags & GONE) !== 0) return;
+    const s = shared;
     if (this.session.receiveDecoded(s.read, s.records, records)) s.keep[0] = 1;
     this.afterRead(bytes);
   }
@@ -98,7 +105,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     this.events.onSocketError(err);
   }
   onClosed(hadError: boolean): void {
-    this.#gone = true;
+    this.#flags |= GONE;
     // the id is reused once this returns: collected frames must not outlive it (they skip it now)
     if (this.#sharedPending !== 0) flushSharedWrites();
     const server = this.#server;
@@ -110,10 +117,10 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   // ---- the socket --------------------------------------------------------------------------
 
   protected get socketGone(): boolean {
-    return this.#gone;
+    return (this.#flags & GONE) !== 0;
   }
   protected get socketWritable(): boolean {
-    return !this.#gone && !this.#ended;
+    return this.#flags === 0;
   }
   protected get socketBacklog(): number {
     return this.#backlog + this.#sharedPending;
@@ -131,7 +138,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     const s = this.session;
     if (frames.length !== 1 || s.closeSent || s.outbox.bytes !== 0 || this.tracksWrites || !this.socketWritable) return super.queueEncoded(frames);
     // (joining may first flush another collected frame, which resets the pending count)
-    queueSharedWrite(this.#shared, this, frames[0]);
+    queueSharedWrite(shared, this, frames[0]);
     this.#sharedPending += frames[0].length;
     return true;
   }
@@ -144,7 +151,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   protected writeOut(q: Buffer[], _each: (() => void) | undefined, last: (() => void) | undefined): void {
     // frames collected for a shared write were queued before these
     if (this.#sharedPending !== 0) flushSharedWrites();
-    const r = this.#shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
+    const r = shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
     // what the kernel did not take was copied: the batch bytes can be written again
     this.session.outbox.written(q[q.length - 1]);
     // a failed write closes the connection natively (ERROR, then CLOSED follow)
@@ -157,24 +164,24 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     }
   }
   protected setReading(on: boolean): void {
-    if (!this.#gone) this.#shared.io.ioRead(this.#id, on);
+    if ((this.#flags & GONE) === 0) shared.io.ioRead(this.#id, on);
   }
   protected onceDrained(fn: () => void): void {
     (this.#drained ??= []).push(fn);
   }
   protected endSocket(): void {
-    if (this.#ended) return;
-    this.#ended = true;
+    if ((this.#flags & ENDED) !== 0) return;
+    this.#flags |= ENDED;
     if (this.#sharedPending !== 0) flushSharedWrites();
-    this.#shared.io.ioEnd(this.#id);
+    shared.io.ioEnd(this.#id);
   }
   protected destroySocket(): void {
-    if (this.#gone) return;
-    this.#gone = true;
-    this.#shared.io.ioClose(this.#id);
+    if ((this.#flags & GONE) !== 0) return;
+    this.#flags |= GONE;
+    shared.io.ioClose(this.#id);
   }
   #address(peer: boolean): [string, number, string] | null {
-    return this.#gone ? null : this.#shared.io.ioAddress(this.#id, peer);
+    return (this.#flags & GONE) !== 0 ? null : shared.io.ioAddress(this.#id, peer);
   }
   get localAddress(): string {
     return this.#address(false)?.[0] ?? '';
