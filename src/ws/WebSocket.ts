@@ -22,7 +22,7 @@ import { bytesOrBlob, publishMessageOf, sizeOf, type PublishOptions, type Sendab
 import { addEventListener, defineEventAttributes, removeEventListener, type EventListenerLike } from './eventTarget';
 import { ClientRequestFlow, type ClientOptions } from './clientRequest';
 import { connectionSettingsOf, type ConnectionSettings } from './options';
-import { WsSocketEvents, type WsLifecycle } from './socketEvents';
+import { WsSocketEvents, grantWsLifecycle } from './socketEvents';
 import { grantServerSocketHooks, type ServerSocketInfo } from './serverSocket';
 import type { WebSocketServer } from './WebSocketServer';
 import type { createWebSocketStream } from './stream';
@@ -58,7 +58,15 @@ export interface WebSocketEventMap {
 type Callback = (err?: Error) => void;
 const EMPTY = Buffer.alloc(0);
 
-let lifecycle: WsLifecycle<WebSocket>;
+// a socket's yes/no state, as bits of one number (a field per flag costs 8 bytes per idle connection)
+const IS_SERVER = 1;
+/** pause() was called (isPaused). */
+const PAUSED = 2;
+/** Held events wait (allowSynchronousEvents false): reading stops until they are out. */
+const HELD = 4;
+/** The close handshake completed (the close event's wasClean). */
+const CLEAN = 8;
+const ERROR_EMITTED = 16;
 
 /** See the module comment. */
 export class WebSocket extends EventEmitter<WebSocketEventMap> {
@@ -88,17 +96,14 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #readyState: number = CONNECTING;
   #endpoint: Endpoint | null = null;
   #events: WsSocketEvents<WebSocket> | null = null;
-  #isServer: boolean;
+  /** IS_SERVER, PAUSED, … (see above) */
+  #flags: number;
   #protocol = '';
   #extensions = '';
   #url: string | undefined = undefined;
   #binaryType: BinaryType = 'nodebuffer';
-  #paused = false;
-  #held = false;
   #closeCode = 1006;
   #closeReason: Buffer = EMPTY;
-  #clean = false;
-  #errorEmitted = false;
   /** Bytes given to send() while not open (ws counts them in bufferedAmount). */
   #bufferedAfterClose = 0;
   #settings: ConnectionSettings;
@@ -116,13 +121,13 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       sendShared: (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames),
       sharedCompressor: (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null,
     });
-    lifecycle = {
+    grantWsLifecycle<WebSocket>({
       peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
       failed: (ws, code, reason) => ws.#failed(code, reason),
       sendFailed: (ws, err) => ws.#emitErrorOnce(err),
       closed: (ws, closeReceived, closeSent) => ws.#closed(closeReceived, closeSent),
       hold: (ws, on) => ws.#hold(on),
-    };
+    });
     // ws's attributes are enumerable accessors (class accessors are not)
     for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
       Object.defineProperty(this.prototype, name, { enumerable: true });
@@ -144,7 +149,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     else if (typeof protocols === 'object' && protocols !== null) opts = protocols;
     else if (protocols !== undefined) list = [protocols];
     this.#settings = connectionSettingsOf(opts);
-    this.#isServer = address === null;
+    this.#flags = address === null ? IS_SERVER : 0;
     if (address === null) return;
     const ws = this;
     this.#client = new ClientRequestFlow(
@@ -188,7 +193,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
   /** True while paused by pause(). */
   get isPaused(): boolean {
-    return this.#paused;
+    return (this.#flags & PAUSED) !== 0;
   }
   /** The subprotocol the server selected ('' for none). */
   get protocol(): string {
@@ -200,7 +205,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
   /** True once both close frames were exchanged (CloseEvent.wasClean). */
   get cleanClose(): boolean {
-    return this.#clean;
+    return (this.#flags & CLEAN) !== 0;
   }
 
   // ---- EventTarget interface (see eventTarget) -------------------------------------------
@@ -377,15 +382,15 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   /** Stops reading from the peer (no more events once what was read is out). */
   pause(): void {
     if (this.#readyState === CONNECTING || this.#readyState === CLOSED) return;
-    this.#paused = true;
+    this.#flags |= PAUSED;
     this.#endpoint?.pauseReading(true);
   }
 
   /** Reads from the peer again. */
   resume(): void {
     if (this.#readyState === CONNECTING || this.#readyState === CLOSED) return;
-    this.#paused = false;
-    if (!this.#held) this.#endpoint?.pauseReading(false);
+    this.#flags &= ~PAUSED;
+    if ((this.#flags & HELD) === 0) this.#endpoint?.pauseReading(false);
   }
 
   // ---- the connection (client handshake, server attach, endpoint reports) ----------------
@@ -398,7 +403,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #handshakeFailed(err: Error): void {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSING;
-    this.#errorEmitted = true;
+    this.#flags |= ERROR_EMITTED;
     this.emit('error', err);
     this.#readyState = CLOSED;
     this.emit('close', this.#closeCode, this.#closeReason);
@@ -424,16 +429,16 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     const s = this.#settings;
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
     (socket as Partial<Socket>).setNoDelay?.(true);
-    const events = new WsSocketEvents<WebSocket>(this, lifecycle, s.allowSynchronousEvents);
+    const events = new WsSocketEvents<WebSocket>(this, s.allowSynchronousEvents);
     events.binaryType = this.#binaryType;
     const ep = new Endpoint(socket, events, {
-      server: this.#isServer,
+      server: (this.#flags & IS_SERVER) !== 0,
       maxFrameSize: s.maxFrameSize,
       maxMessageSize: s.maxMessageSize,
       outgoingFrameSize: Limits.DEFAULT_OUTGOING_FRAME_SIZE,
       readBufferSize: 0,
       deflate,
-      maskSource: this.#isServer ? null : s.maskSource,
+      maskSource: (this.#flags & IS_SERVER) !== 0 ? null : s.maskSource,
       writeLimits: DEFAULT_WRITE_LIMITS,
     });
     if (!s.autoPong) ep.setAutoPong(false);
@@ -457,13 +462,13 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   /** The connection is failing (our close frame is queued): 'error' once, then 'close' follows. */
   #emitErrorOnce(err: Error): void {
     if (this.#readyState === OPEN) this.#readyState = CLOSING;
-    if (this.#errorEmitted) return;
-    this.#errorEmitted = true;
+    if ((this.#flags & ERROR_EMITTED) !== 0) return;
+    this.#flags |= ERROR_EMITTED;
     this.emit('error', err);
   }
 
   #closed(closeReceived: boolean, closeSent: boolean): void {
-    this.#clean = closeReceived && closeSent;
+    if (closeReceived && closeSent) this.#flags |= CLEAN;
     this.#endpoint = null;
     this.#events = null;
     this.#readyState = CLOSED;
@@ -475,8 +480,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #hold(on: boolean): void {
-    this.#held = on;
+    this.#flags = on ? this.#flags | HELD : this.#flags & ~HELD;
     if (on) this.#endpoint?.pauseReading(true);
-    else if (!this.#paused) this.#endpoint?.pauseReading(false);
+    else if ((this.#flags & PAUSED) === 0) this.#endpoint?.pauseReading(false);
   }
 }

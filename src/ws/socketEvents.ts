@@ -24,25 +24,36 @@ export interface WsLifecycle<W> {
   hold(ws: W, on: boolean): void;
 }
 
+// one for every socket (set once by the WebSocket class, see grantWsLifecycle)
+let lifecycle: WsLifecycle<EventEmitter> | null = null;
+
+/** Called once, by the WebSocket class's static block. */
+export function grantWsLifecycle<W extends EventEmitter>(l: WsLifecycle<W>): void {
+  lifecycle = l as unknown as WsLifecycle<EventEmitter>;
+}
+
 /** See the module comment. `W` is the WebSocket class (generic: no import circle). */
 export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
   /** The WebSocket's binaryType, kept here so a binary message costs no lookup on the socket. */
   binaryType: BinaryType = 'nodebuffer';
-  // the ws face has no frame-level or bytes-written events
-  readonly wantsFrames = false;
-  readonly wantsBytesWritten = false;
   readonly #ws: W;
-  readonly #lifecycle: WsLifecycle<W>;
   /**
    * allowSynchronousEvents false: 'message', 'ping' and 'pong' are emitted one per event-loop
    * turn (ws's WHATWG-compatible mode); null when they go out at once (the default).
    */
   #held: Held[] | null;
 
-  constructor(ws: W, lifecycle: WsLifecycle<W>, allowSynchronousEvents: boolean) {
+  constructor(ws: W, allowSynchronousEvents: boolean) {
     this.#ws = ws;
-    this.#lifecycle = lifecycle;
     this.#held = allowSynchronousEvents ? null : [];
+  }
+
+  // the ws face has no frame-level or bytes-written events (getters: no field per connection)
+  get wantsFrames(): boolean {
+    return false;
+  }
+  get wantsBytesWritten(): boolean {
+    return false;
   }
 
   onTextBytes(message: Buffer): void {
@@ -80,13 +91,13 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
     }
   }
   onPeerClose(code: number, reason: string): void {
-    this.#after(() => this.#lifecycle.peerClosed(this.#ws, code, reason));
+    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).peerClosed(this.#ws, code, reason));
   }
   onProtocolError(code: number, reason: string): void {
-    this.#after(() => this.#lifecycle.failed(this.#ws, code, reason));
+    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).failed(this.#ws, code, reason));
   }
   onSendFailed(err: Error): void {
-    this.#after(() => this.#lifecycle.sendFailed(this.#ws, err));
+    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).sendFailed(this.#ws, err));
   }
   onBytesWritten(): void {
     // not called: wantsBytesWritten is false
@@ -101,7 +112,7 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
     // as ws: a socket error is no 'error' event; the close (1006) reports it
   }
   onClosed(closeReceived: boolean, closeSent: boolean): void {
-    this.#after(() => this.#lifecycle.closed(this.#ws, closeReceived, closeSent));
+    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).closed(this.#ws, closeReceived, closeSent));
   }
 
   /** Runs `fn` now, or after the held events (the close comes after the messages before it). */
@@ -114,7 +125,7 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
     const q = this.#held as Held[];
     q.push({ fn, event: true });
     if (q.length === 1) {
-      this.#lifecycle.hold(this.#ws, true);
+      (lifecycle as WsLifecycle<EventEmitter>).hold(this.#ws, true);
       setImmediate(() => this.#release());
     }
   }
@@ -125,7 +136,7 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
     (q.shift() as Held).fn();
     while (q.length > 0 && !q[0].event) (q.shift() as Held).fn();
     if (q.length > 0) setImmediate(() => this.#release());
-    else this.#lifecycle.hold(this.#ws, false);
+    else (lifecycle as WsLifecycle<EventEmitter>).hold(this.#ws, false);
   }
 }
 
