@@ -71,23 +71,32 @@ const STOPPED = 64;
 /** Views of the borrowed read buffer went to handlers (see receiveDecoded). */
 const LENT = 128;
 
+/**
+ * What a session keeps while an incoming message spans frames or reads (made on the first such
+ * message, never for a connection whose messages each arrive whole: most idle ones).
+ */
+interface Assembly {
+  /** Opcode of the message under way (Text or Binary). */
+  opcode: number;
+  message: AssemblyBuffer | null;
+  /** For frame signals: a frame split across reads. */
+  frame: AssemblyBuffer | null;
+  frameText: StringDecoder | null;
+  /** UTF-8 state of an inflated text message (validated after inflating, RFC 7692 §8). */
+  inflatedUtf8: number;
+}
+
 /** See the module comment. */
 export class Session {
   readonly decoder: FrameDecoder;
   readonly #writer: FrameWriter;
   #handler: SessionHandler;
   #now: () => number;
-  // incoming message assembly
-  #msgOpcode = 0;
-  // allocated when a message (or, for frame signals, a frame) spans frames or chunks
-  #message: AssemblyBuffer | null = null;
-  #frame: AssemblyBuffer | null = null;
-  #frameText: StringDecoder | null = null;
+  /** Incoming message assembly: allocated when a message (or, for frame signals, a frame) spans frames or chunks. */
+  #asm: Assembly | null = null;
   /** TEXT_BYTES, AUTO_PONG, … (see above) */
   #flags = AUTO_PONG;
   #compressor: MessageCompressor | null;
-  /** UTF-8 state of an inflated text message (validated after inflating, RFC 7692 §8). */
-  #inflatedUtf8 = 0;
   #pingSentAt = 0;
   /** The read buffer being dispatched by {@link receiveDecoded} (LENT: views of it went out). */
   #borrowed: Buffer | null = null;
@@ -257,9 +266,10 @@ export class Session {
       }
       return;
     }
-    if (first) this.#msgOpcode = opcode;
+    const asm = this.#assembly();
+    if (first) asm.opcode = opcode;
     // copied into one growing buffer: no object per fragment or per socket read
-    (this.#message ??= new AssemblyBuffer()).append(src, at, size, more);
+    (asm.message ??= new AssemblyBuffer()).append(src, at, size, more);
     const last = (flags & R.FLAG_LAST) !== 0;
     const fin = (flags & R.FLAG_FIN) !== 0;
     if (h.wantsFrames) this.#framePiece(src, at, size, more, (flags & R.FLAG_FIRST) !== 0 && last, last, fin);
@@ -273,14 +283,15 @@ export class Session {
   #inflate(piece: Buffer, opcode: number, flags: number): Buffer | null {
     const end = (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN);
     const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
-    const text = first ? opcode === Opcode.Text : this.#msgOpcode === Opcode.Text;
+    const text = first ? opcode === Opcode.Text : this.#asm?.opcode === Opcode.Text;
     try {
       const out = (this.#compressor as MessageCompressor).inflate(piece, end);
       if (text) {
-        let st = first ? 0 : this.#inflatedUtf8;
+        let st = first ? 0 : (this.#asm?.inflatedUtf8 ?? 0);
         st = out.length > 0 ? utf8Step(st, out, 0, out.length) : st;
         if (st === Utf8State.INVALID || (end && st !== Utf8State.ACCEPT)) throw new InflateError(CloseCode.CloseCodeWrongDatatype, 'Invalid UTF-8 in a text message');
-        this.#inflatedUtf8 = st;
+        // (a message that ends here starts the next one at 0: nothing to keep)
+        if (!end) this.#assembly().inflatedUtf8 = st;
       }
       return out;
     } catch (e) {
@@ -295,20 +306,21 @@ export class Session {
 
   /** Frame signals: a frame split across chunks is assembled too (its size is known at once). */
   #framePiece(src: Buffer, at: number, size: number, more: number, whole: boolean, last: boolean, fin: boolean): void {
+    const asm = this.#asm as Assembly; // (made by #dispatch before it calls this)
     let frame: Buffer;
     if (whole) {
       frame = this.#own(src, at, size);
     } else {
-      const f = (this.#frame ??= new AssemblyBuffer());
+      const f = (asm.frame ??= new AssemblyBuffer());
       f.append(src, at, size, more);
       if (!last) return;
       frame = f.take();
     }
-    if (this.#msgOpcode === Opcode.Text) {
+    if (asm.opcode === Opcode.Text) {
       // a frame may end mid code point: the decoder carries it into the next frame
-      this.#frameText ??= new StringDecoder('utf8');
-      const text = this.#frameText.write(frame) + (fin ? this.#frameText.end() : '');
-      if (fin) this.#frameText = null;
+      const d = (asm.frameText ??= new StringDecoder('utf8'));
+      const text = d.write(frame) + (fin ? d.end() : '');
+      if (fin) asm.frameText = null;
       this.#handler.onTextFrame(text, fin);
     } else {
       this.#handler.onBinaryFrame(frame, fin);
@@ -316,10 +328,11 @@ export class Session {
   }
 
   #finishMessage(): void {
-    const message = (this.#message as AssemblyBuffer).take();
-    if (this.#msgOpcode === Opcode.Text && (this.#flags & TEXT_BYTES) !== 0) {
+    const asm = this.#asm as Assembly;
+    const message = (asm.message as AssemblyBuffer).take();
+    if (asm.opcode === Opcode.Text && (this.#flags & TEXT_BYTES) !== 0) {
       (this.#handler.onTextBytes as (m: Buffer) => void)(message);
-    } else if (this.#msgOpcode === Opcode.Text) {
+    } else if (asm.opcode === Opcode.Text) {
       let text: string;
       try {
         text = message.toString('utf8');
@@ -335,10 +348,16 @@ export class Session {
     }
   }
 
+  #assembly(): Assembly {
+    return (this.#asm ??= { opcode: 0, message: null, frame: null, frameText: null, inflatedUtf8: 0 });
+  }
+
   #dropMessage(): void {
-    this.#message?.clear();
-    this.#frame?.clear();
-    this.#frameText = null;
+    const asm = this.#asm;
+    if (asm === null) return;
+    asm.message?.clear();
+    asm.frame?.clear();
+    asm.frameText = null;
   }
 
   #control(opcode: number, payload: Buffer, code: number): void {
