@@ -66,6 +66,11 @@ export class FrameWriter extends Outbox {
     this.#flusher = flusher;
   }
 
+  /** permessage-deflate's compressor when negotiated (the session inflates with it too). */
+  get compressor(): MessageCompressor | null {
+    return this.#compressor;
+  }
+
   setMaskSource(source: MaskSource | null): void {
     this.#maskSource = source;
   }

@@ -96,7 +96,6 @@ export class Session {
   #asm: Assembly | null = null;
   /** TEXT_BYTES, AUTO_PONG, … (see above) */
   #flags = AUTO_PONG;
-  #compressor: MessageCompressor | null;
   #pingSentAt = 0;
   /** The read buffer being dispatched by {@link receiveDecoded} (LENT: views of it went out). */
   #borrowed: Buffer | null = null;
@@ -104,14 +103,14 @@ export class Session {
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
     this.#handler = handler;
     this.#now = options.now;
-    this.#compressor = options.compressor ?? null;
-    this.#writer = new FrameWriter(options.server, options.outgoingFrameSize, this.#compressor, flusher);
+    const compressor = options.compressor ?? null;
+    this.#writer = new FrameWriter(options.server, options.outgoingFrameSize, compressor, flusher);
     if (options.textAsBytes === true) this.#flags |= TEXT_BYTES;
     this.decoder = new FrameDecoder({
       server: options.server,
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
-      allowRsv1: this.#compressor !== null,
+      allowRsv1: compressor !== null,
     });
   }
 
@@ -122,18 +121,18 @@ export class Session {
 
   /** Limits the inflated size of compressed messages (the decoder limits wire sizes). */
   setMaxMessageSize(bytes: number): void {
-    this.#compressor?.setMaxMessageSize(bytes);
+    this.#writer.compressor?.setMaxMessageSize(bytes);
   }
 
   /** The compressor when it keeps no context between messages (a publish shares its output). */
   get sharedCompressor(): MessageCompressor | null {
-    const c = this.#compressor;
+    const c = this.#writer.compressor;
     return c !== null && c.sharedKey !== null ? c : null;
   }
 
   /** Frees the compression contexts (the connection is gone). */
   dispose(): void {
-    this.#compressor?.close();
+    this.#writer.compressor?.close();
   }
 
   get closeSent(): boolean {
@@ -285,7 +284,7 @@ export class Session {
     const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
     const text = first ? opcode === Opcode.Text : this.#asm?.opcode === Opcode.Text;
     try {
-      const out = (this.#compressor as MessageCompressor).inflate(piece, end);
+      const out = (this.#writer.compressor as MessageCompressor).inflate(piece, end);
       if (text) {
         let st = first ? 0 : (this.#asm?.inflatedUtf8 ?? 0);
         st = out.length > 0 ? utf8Step(st, out, 0, out.length) : st;
