@@ -38,7 +38,6 @@ export type { BufferPolicy } from '../transport/writeLimits';
  */
 export class WebSocket extends EventEmitter<WebSocketSignals> {
   #origin: string;
-  #version: Version;
   /** State, last error, close code and reason (see qt/socketStatus); the endpoint's events object too (qt/socketEvents). */
   readonly #status = new SocketEvents(this);
   #request: HeldRequest = null; // the server's raw form until first asked for (#resolvedRequest)
@@ -94,7 +93,6 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       throw new InvalidArgumentError(`Unsupported WebSocket version ${version}: only Version13 (RFC 6455) is supported`);
     }
     this.#origin = String(origin);
-    this.#version = version;
   }
 
   /** Largest incoming frame this implementation supports. */
@@ -406,7 +404,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** The protocol version in use (always 13). */
   version(): Version {
-    return this.#version;
+    // the constructor accepts no other: no field per socket holds it
+    return Version.Version13;
   }
   /** The subprotocol agreed in the handshake, '' when none. */
   subprotocol(): string {
