@@ -39,6 +39,8 @@ export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, '
    * that sends such messages (the ws face's Blobs) has it.
    */
   onSendFailed?(err: Error): void;
+  /** Recomputes wantsFrames / wantsBytesWritten (a face whose values change keeps them as fields). */
+  listenersChanged?(): void;
 }
 
 /** The sends that can wait behind a message being read (Endpoint's #enqueue). */
@@ -438,6 +440,10 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   get wantsBytesWritten(): boolean {
     return this.#events.wantsBytesWritten;
+  }
+  /** The face's listeners behind wantsFrames / wantsBytesWritten changed. */
+  listenersChanged(): void {
+    this.#events.listenersChanged?.();
   }
   onBytesWritten(bytes: number): void {
     this.#events.onBytesWritten(bytes);

@@ -21,6 +21,7 @@ import type { DeflateSetting } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, type SocketLifecycle } from './socketEvents';
+import { watchListeners } from './listenerWatch';
 import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { SocketStatus } from './socketStatus';
 import { describeRequest, requestResourceName, resolvedRequest, type HeldRequest } from './socketRequest';
@@ -63,6 +64,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   static {
+    watchListeners(WebSocket.prototype, (ws) => ws.#conn?.listenersChanged());
     lifecycle = {
       closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
     };

@@ -24,18 +24,24 @@ export class SocketEvents<W extends EventEmitter<WebSocketSignals>> implements E
   readonly #status: SocketStatus;
   readonly #lifecycle: SocketLifecycle<W>;
 
+  /** Frame signals have listeners (kept current by {@link listenersChanged}). */
+  wantsFrames = false;
+  /** bytesWritten has listeners (kept current by {@link listenersChanged}). */
+  wantsBytesWritten = false;
+
   /** @param status the socket's state and close record (the peer's close changes them here) */
   constructor(ws: W, status: SocketStatus, lifecycle: SocketLifecycle<W>) {
     this.#ws = ws;
     this.#status = status;
     this.#lifecycle = lifecycle;
+    this.listenersChanged();
   }
 
-  get wantsFrames(): boolean {
-    return this.#ws.listenerCount('textFrameReceived') + this.#ws.listenerCount('binaryFrameReceived') > 0;
-  }
-  get wantsBytesWritten(): boolean {
-    return this.#ws.listenerCount('bytesWritten') > 0;
+  /** Listeners of the socket's frame or bytesWritten signals came or went (see qt/listenerWatch). */
+  listenersChanged(): void {
+    const ws = this.#ws;
+    this.wantsFrames = ws.listenerCount('textFrameReceived') + ws.listenerCount('binaryFrameReceived') > 0;
+    this.wantsBytesWritten = ws.listenerCount('bytesWritten') > 0;
   }
   onTextFrame(frame: string, isLastFrame: boolean): void {
     this.#ws.emit('textFrameReceived', frame, isLastFrame);
