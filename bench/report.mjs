@@ -23,11 +23,17 @@ const payloadOf = (cell) => (cell.placement && cell.placement !== 'free' ? `${ce
 function echoTable(cells, title) {
   const names = namesOf(cells);
   const versus = VERSUS.filter((v) => names.includes(v));
-  let md = `### ${title}\n\n| conns | payload | ${names.join(' | ')} | ${versus.map((v) => `qws / ${v}`).join(' | ')} | loadgen CPU |\n|---|---|${names.map(() => '---').join('|')}|${versus.map(() => '---').join('|')}|---|\n`;
+  // the ws face against the Qt face (issue 15: its rate must be ≥ 0.95x in every cell)
+  const faces = names.includes('qws-ws') && names.includes('qwebsocket');
+  const heads = ['conns', 'payload', ...names, ...versus.map((v) => `qws / ${v}`), ...(faces ? ['qws-ws / qws'] : []), 'loadgen CPU'];
+  let md = `### ${title}\n\n| ${heads.join(' | ')} |\n|${heads.map(() => '---|').join('')}\n`;
   for (const cell of cells) {
     const c = cell.contenders;
     const q = c.qwebsocket?.median;
-    md += `| ${cell.conns} | ${payloadOf(cell)} | ${names.map((n) => cellOf(c[n])).join(' | ')} | ${versus.map((v) => ratioOf(q, c[v]?.median)).join(' | ')} | ${Math.max(...Object.values(c).map((v) => v.loadgenCpu)).toFixed(0)}% |\n`;
+    const row = [cell.conns, payloadOf(cell), ...names.map((n) => cellOf(c[n])), ...versus.map((v) => ratioOf(q, c[v]?.median))];
+    if (faces) row.push(ratioOf(c['qws-ws']?.median, q));
+    row.push(`${Math.max(...Object.values(c).map((v) => v.loadgenCpu)).toFixed(0)}%`);
+    md += `| ${row.join(' | ')} |\n`;
   }
   md += `\nServer CPU per message (µs, median of runs; lower is better; ratios are contender / qwebsocket, so ≥ 1.00x means qwebsocket spends no more):\n\n| conns | payload | ${names.join(' | ')} | ${versus.map((v) => `${v} / qws`).join(' | ')} |\n|---|---|${names.map(() => '---').join('|')}|${versus.map(() => '---').join('|')}|\n`;
   for (const cell of cells) {

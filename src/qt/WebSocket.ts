@@ -22,6 +22,7 @@ import type { DeflateSetting } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
 import { ClientOpener } from './clientOpener';
 import { SocketEvents, grantSocketLifecycle } from './socketEvents';
+import { watchListeners } from './listenerWatch';
 import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { describeRequest, requestResourceName, resolvedRequest, type HeldRequest } from './socketRequest';
 import type { ServerLink } from './serverLink';
@@ -60,6 +61,8 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
 
   static {
+    // (the events object is the socket's own, connected or not: refreshed directly)
+    watchListeners(WebSocket.prototype, (ws) => ws.#status.listenersChanged());
     grantSocketLifecycle<WebSocket>({
       closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
     });

@@ -28,17 +28,32 @@ export function grantSocketLifecycle<W extends EventEmitter<WebSocketSignals>>(l
   lifecycle = l as unknown as SocketLifecycle<EventEmitter<WebSocketSignals>>;
 }
 
+// which of the signals that change the core's per-message work have listeners (bits of #wants)
+const WANTS_FRAMES = 1;
+const WANTS_BYTES_WRITTEN = 2;
+
 /** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
 export class SocketEvents<W extends EventEmitter<WebSocketSignals>> extends SocketStatus implements EndpointEvents {
+  /** WANTS_FRAMES, WANTS_BYTES_WRITTEN: kept current by {@link listenersChanged} (read per message and per write). */
+  #wants = 0;
+
   constructor(ws: W) {
     super(ws);
   }
 
+  /** Frame signals have listeners. */
   get wantsFrames(): boolean {
-    return this.emitter.listenerCount('textFrameReceived') + this.emitter.listenerCount('binaryFrameReceived') > 0;
+    return (this.#wants & WANTS_FRAMES) !== 0;
   }
+  /** bytesWritten has listeners. */
   get wantsBytesWritten(): boolean {
-    return this.emitter.listenerCount('bytesWritten') > 0;
+    return (this.#wants & WANTS_BYTES_WRITTEN) !== 0;
+  }
+
+  /** Listeners of the socket's frame or bytesWritten signals came or went (see qt/listenerWatch). */
+  listenersChanged(): void {
+    const ws = this.emitter;
+    this.#wants = (ws.listenerCount('textFrameReceived') + ws.listenerCount('binaryFrameReceived') > 0 ? WANTS_FRAMES : 0) | (ws.listenerCount('bytesWritten') > 0 ? WANTS_BYTES_WRITTEN : 0);
   }
   onTextFrame(frame: string, isLastFrame: boolean): void {
     this.emitter.emit('textFrameReceived', frame, isLastFrame);
