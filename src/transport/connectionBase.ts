@@ -44,6 +44,9 @@ export interface ConnectionEvents {
   onSocketError(err: Error): void;
 }
 
+/** True while a publish's frames are being queued (sendShared): their flush waits for the check phase. */
+let queuingShared = false;
+
 /** See the module comment. */
 export abstract class ConnectionBase implements FlushRequester {
   readonly session: Session;
@@ -169,7 +172,10 @@ export abstract class ConnectionBase implements FlushRequester {
   requestFlush(): void {
     if ((this.#flags & FLUSH_SCHEDULED) !== 0) return;
     this.#flags |= FLUSH_SCHEDULED;
-    process.nextTick(() => {
+    // a publish's frames go out in the check phase, as the native transport's collected writes
+    // do: a broker client that writes from a setImmediate queued before them (node-redis does)
+    // then sends the PUBLISH to the other servers ahead of this server's local fan-out
+    (queuingShared ? setImmediate : process.nextTick)(() => {
       this.#flags &= ~FLUSH_SCHEDULED;
       this.flush();
     });
@@ -315,7 +321,12 @@ export abstract class ConnectionBase implements FlushRequester {
       if (policy === 'close') this.#overflow();
       return false;
     }
-    return this.queueEncoded(frames);
+    queuingShared = true;
+    try {
+      return this.queueEncoded(frames);
+    } finally {
+      queuingShared = false;
+    }
   }
 
   /**

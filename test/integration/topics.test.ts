@@ -206,3 +206,28 @@ describe('topics: permessage-deflate and write caps', () => {
     expect(sockets[0].bytesToWrite()).toBeLessThan(128 * 1024 + 2 * chunk.length + 1);
   });
 });
+
+describe('topics with a broker: the broker goes first', () => {
+  it("a publish's local frames are still unsent when a write the broker queued with setImmediate runs, on either transport", async () => {
+    const { server, port, sockets } = await started();
+    const client = await openClient(port);
+    await until(() => sockets.length === 1, 2000, () => `${sockets.length} accepted`);
+    const unsentWhenBrokerWrote: number[] = [];
+    // a broker client as node-redis is: its write to Redis leaves from a setImmediate queued at publish time
+    server.setPubSubBroker({
+      maxMessageSize: 1 << 20,
+      subscribe: () => {},
+      unsubscribe: () => {},
+      publish: () => {
+        setImmediate(() => unsentWhenBrokerWrote.push(sockets[0].bytesToWrite()));
+        return true;
+      },
+    });
+    sockets[0].subscribe('room');
+    expect(server.publish('room', 'to all')).toBe(1);
+    await until(() => client.got.length === 1, 2000, () => JSON.stringify(client.got));
+    expect(client.got).toEqual(['to all']);
+    // the frame (2 header bytes + 6) was still ours to write: the broker's write went first
+    expect(unsentWhenBrokerWrote).toEqual([8]);
+  });
+});
