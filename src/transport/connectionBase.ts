@@ -55,8 +55,8 @@ export abstract class ConnectionBase implements FlushRequester {
   #closeQueue: TimerQueue = timerQueue(Timeouts.CLOSE_MS);
   /** BUDGET_PAUSED, CAP_PAUSED, … (see above) */
   #flags = 0;
-  #readBufferSize = 0;
-  #readThisTurn = 0;
+  /** The per-turn read budget (readBufferSize) and what this turn read; null while reading is not limited (the default). */
+  #budget: { size: number; used: number } | null = null;
   #limits: WriteLimits;
   /** Callbacks waiting for what is queued now to be written (see {@link whenWritten}). */
   #writeWaiters: Array<(err?: Error) => void> | null = null;
@@ -107,16 +107,17 @@ export abstract class ConnectionBase implements FlushRequester {
    */
   protected afterRead(bytes: number): void {
     this.flush();
-    if (this.#readBufferSize > 0) {
+    const budget = this.#budget;
+    if (budget !== null) {
       // readBufferSize: at most that many bytes are read per event-loop turn; the rest stays in
       // the kernel (TCP backpressure) until the handlers of this turn have run
-      this.#readThisTurn += bytes;
-      if (this.#readThisTurn >= this.#readBufferSize && (this.#flags & BUDGET_PAUSED) === 0 && !this.socketGone) {
+      budget.used += bytes;
+      if (budget.used >= budget.size && (this.#flags & BUDGET_PAUSED) === 0 && !this.socketGone) {
         this.#flags |= BUDGET_PAUSED;
         this.setReading(false);
         setImmediate(() => {
           this.#flags &= ~BUDGET_PAUSED;
-          this.#readThisTurn = 0;
+          if (this.#budget !== null) this.#budget.used = 0;
           this.#resumeIfFree();
         });
       }
@@ -149,7 +150,7 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Sets the per-turn read budget (0 = unlimited). */
   setReadBufferSize(size: number): void {
-    this.#readBufferSize = size;
+    this.#budget = size > 0 ? { size, used: this.#budget?.used ?? 0 } : null;
   }
 
   /** The peer ended its side: reported, and ours is closed too (sockets from http servers allow half-open). */
