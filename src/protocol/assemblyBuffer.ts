@@ -2,6 +2,9 @@
  * One growing buffer that a message (or a frame) split into pieces is copied into, so the memory a
  * message takes is proportional to its size, not to its number of fragments or socket reads:
  * no object per piece, no re-copying of what came before except when the buffer doubles.
+ * A message whose pieces lie one after another in a read buffer the transport keeps (the native
+ * transport's, while it is told so) can instead be held where it was read: no copy, no buffer
+ * of its own, until a piece does not follow the previous one there.
  * @module
  */
 import { Limits } from '../codec/constants';
@@ -19,6 +22,8 @@ const LOOP_COPY_MAX = 128;
 export class AssemblyBuffer {
   #buf: Buffer | null = null;
   #len = 0;
+  /** Held in place: the bytes are #buf's (a read buffer) from here; -1: #buf is our own. */
+  #at = -1;
 
   /** Bytes held. */
   get length(): number {
@@ -30,6 +35,13 @@ export class AssemblyBuffer {
    * @param more bytes known to follow soon (the rest of the current frame): sizes the buffer once
    */
   append(src: Uint8Array, start: number, len: number, more: number): void {
+    if (this.#at >= 0) {
+      if (src === this.#buf && start === this.#at + this.#len) {
+        this.#len += len;
+        return;
+      }
+      this.#ownCopy(len + more);
+    }
     const at = this.#len;
     const need = at + len;
     let buf = this.#buf;
@@ -40,6 +52,30 @@ export class AssemblyBuffer {
       buf.set(src.subarray(start, start + len), at);
     }
     this.#len = need;
+  }
+
+  /**
+   * Holds `src[start, start + len)` where it lies, as the first piece (nothing held yet): the
+   * caller keeps `src` as it is for as long as {@link holdsIn} says so.
+   */
+  hold(src: Buffer, start: number, len: number): void {
+    this.#buf = src;
+    this.#at = start;
+    this.#len = len;
+  }
+
+  /** Whether the bytes are held in place in `src`. */
+  holdsIn(src: Uint8Array): boolean {
+    return this.#at >= 0 && this.#buf === src;
+  }
+
+  /** Moves bytes held in place into a buffer of our own, with room for `extra` more. */
+  #ownCopy(extra: number): void {
+    const src = this.#buf as Buffer;
+    const buf = Buffer.allocUnsafe(Math.max(this.#len + extra, Limits.MIN_ASSEMBLY_BUFFER));
+    src.copy(buf, 0, this.#at, this.#at + this.#len);
+    this.#buf = buf;
+    this.#at = -1;
   }
 
   #grow(hint: number): Buffer {
@@ -53,7 +89,8 @@ export class AssemblyBuffer {
 
   /** Hands out what was assembled (a view of the buffer) and starts over empty. */
   take(): Buffer {
-    const out = this.#buf === null ? EMPTY : this.#buf.subarray(0, this.#len);
+    const from = this.#at >= 0 ? this.#at : 0;
+    const out = this.#buf === null ? EMPTY : this.#buf.subarray(from, from + this.#len);
     this.clear();
     return out;
   }
@@ -62,5 +99,6 @@ export class AssemblyBuffer {
   clear(): void {
     this.#buf = null;
     this.#len = 0;
+    this.#at = -1;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { FrameDecoder, giveRecords, takeRecords, utf8Step } from '../codec';
-import { CloseCode, DECODE_ERROR_REASON, Limits, Opcode, Record as R, Utf8State } from '../codec/constants';
+import { CloseCode, DECODE_ERROR_REASON, IoEvent, Limits, Opcode, Record as R, Utf8State } from '../codec/constants';
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
 import type { Outbox } from './outbox';
@@ -54,6 +54,8 @@ export interface SessionOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A first piece shorter than this is copied, not held in the read buffer (cheap, and pins nothing). */
+const IN_PLACE_MIN = 1024;
 
 // The session's yes/no state, as bits of one number (a field per flag costs 8 bytes on every idle connection)
 /** Text messages go to onTextBytes (options.textAsBytes). */
@@ -267,8 +269,18 @@ export class Session {
     }
     const asm = this.#assembly();
     if (first) asm.opcode = opcode;
-    // copied into one growing buffer: no object per fragment or per socket read
-    (asm.message ??= new AssemblyBuffer()).append(src, at, size, more);
+    const m = (asm.message ??= new AssemblyBuffer());
+    // a one-frame message split across reads of the native transport's read buffer, with room
+    // there for its rest: held where it is — kept, the buffer takes the connection's next read
+    // right after it, so the message needs no copy unless another connection's read comes between
+    if (first && (flags & R.FLAG_FIN) !== 0 && src === this.#borrowed && size >= IN_PLACE_MIN && m.length === 0 && src.length - (at + size) >= Math.max(more, IoEvent.MIN_READ)) {
+      m.hold(src, at, size);
+    } else {
+      // else copied into one growing buffer: no object per fragment or per socket read
+      m.append(src, at, size, more);
+    }
+    // bytes held in the read buffer: the transport must not read over them
+    if (m.holdsIn(src)) this.#flags |= LENT;
     const last = (flags & R.FLAG_LAST) !== 0;
     const fin = (flags & R.FLAG_FIN) !== 0;
     if (h.wantsFrames) this.#framePiece(src, at, size, more, (flags & R.FLAG_FIRST) !== 0 && last, last, fin);

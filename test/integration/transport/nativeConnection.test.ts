@@ -13,6 +13,7 @@ import { WebSocket, WebSocketServer } from '../../../src/index';
 import { echoServer, upgradeRequest } from '../../helpers/server';
 import { FrameReader, frame, rawClient } from '../../helpers/rawPeer';
 import { nativeConnectionsOnPort, nativeTransportStatus } from '../../../src/transport/native/nativeIo';
+import { IoEvent } from '../../../src/codec/constants';
 
 const native = nativeTransportStatus() === 'native';
 const cleanups: Array<() => unknown> = [];
@@ -315,5 +316,54 @@ describe('native transport', () => {
     await until(() => disconnected, 'disconnected');
     expect(ws.closeCode()).toBe(1006);
     expect(ws.errorString()).toMatch(/Connection lost|closed the connection/);
+  });
+});
+
+describe('a one-frame message split across reads', () => {
+  const pattern = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
+  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+  it('arrives intact, held where it was read on the native transport, and stays intact after later reads', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const { socket } = await rawClient(port);
+    cleanups.push(() => socket.destroy());
+    await until(() => sockets.length === 1, 'the connection');
+    const got: Buffer[] = [];
+    sockets[0].on('binaryMessageReceived', (m) => got.push(m));
+    const sent = [0, 1, 2].map((seed) => pattern(100_000, seed));
+    for (const payload of sent) {
+      const wire = frame(0x2, payload, { mask: true });
+      // four writes, far enough apart to be four reads
+      for (let at = 0; at < wire.length; at += 30_000) {
+        socket.write(wire.subarray(at, at + 30_000));
+        await pause();
+      }
+    }
+    await until(() => got.length === 3, 'three messages');
+    // the first one's bytes were not read over by the reads that came after it
+    got.forEach((m, i) => expect(m.equals(sent[i])).toBe(true));
+    if (native) expect(got[0].buffer.byteLength).toBe(IoEvent.READ_BUFFER_SIZE);
+  });
+
+  it('two connections whose reads interleave: each message is copied out intact', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const peers = [await rawClient(port), await rawClient(port)];
+    for (const p of peers) cleanups.push(() => p.socket.destroy());
+    await until(() => sockets.length === 2, 'two connections');
+    const got: Buffer[][] = [[], []];
+    sockets.forEach((s, i) => s.on('binaryMessageReceived', (m) => got[i].push(m)));
+    const sent = [pattern(60_000, 3), pattern(60_000, 5)];
+    const wires = sent.map((p) => frame(0x2, p, { mask: true }));
+    for (const half of [0, 1]) {
+      for (let i = 0; i < 2; i++) {
+        peers[i].socket.write(wires[i].subarray(half * 30_000, half === 0 ? 30_000 : undefined));
+        await pause();
+      }
+    }
+    await until(() => got[0].length === 1 && got[1].length === 1, 'both messages');
+    expect(got[0][0].equals(sent[0])).toBe(true);
+    expect(got[1][0].equals(sent[1])).toBe(true);
   });
 });

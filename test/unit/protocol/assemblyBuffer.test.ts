@@ -42,4 +42,47 @@ describe('AssemblyBuffer', () => {
     a.clear();
     expect(a.take().length).toBe(0);
   });
+  it('held in place: pieces that follow each other in the read buffer are neither copied nor allocated apart', () => {
+    // (Buffer.alloc: a buffer of its own, never a slice of Node's shared pool)
+    const read = Buffer.alloc(4096).map((_, i) => i & 0xff);
+    const a = new AssemblyBuffer();
+    a.hold(read, 100, 1000);
+    expect(a.holdsIn(read)).toBe(true);
+    a.append(read, 1100, 500, 0);
+    a.append(read, 1600, 10, 0);
+    expect(a.length).toBe(1510);
+    const out = a.take();
+    expect(out.buffer).toBe(read.buffer);
+    expect(out.equals(read.subarray(100, 1610))).toBe(true);
+    expect(a.holdsIn(read)).toBe(false);
+  });
+
+  it('held in place: a piece that does not follow (a gap, or another buffer) gets everything copied out, sized for the rest', () => {
+    const read = Buffer.alloc(4096).map((_, i) => (i * 3) & 0xff);
+    const other = Buffer.from('the rest');
+    const a = new AssemblyBuffer();
+    a.hold(read, 0, 2000);
+    a.append(read, 2001, 8, 0); // a gap of one byte: not the next piece in place
+    expect(a.holdsIn(read)).toBe(false);
+    a.append(other, 0, other.length, 0);
+    const out = a.take();
+    expect(out.buffer).not.toBe(read.buffer);
+    expect(out.equals(Buffer.concat([read.subarray(0, 2000), read.subarray(2001, 2009), other]))).toBe(true);
+    const b = new AssemblyBuffer();
+    b.hold(read, 0, 1500);
+    b.append(other, 0, 4, 5000);
+    expect(b.holdsIn(read)).toBe(false);
+    b.append(other, 4, 4, 4996);
+    expect(b.take().equals(Buffer.concat([read.subarray(0, 1500), other]))).toBe(true);
+  });
+
+  it('clear() lets go of a buffer held in place', () => {
+    const read = Buffer.alloc(2048, 1);
+    const a = new AssemblyBuffer();
+    a.hold(read, 0, 1024);
+    a.clear();
+    expect(a.holdsIn(read)).toBe(false);
+    expect(a.length).toBe(0);
+    expect(a.take().length).toBe(0);
+  });
 });
