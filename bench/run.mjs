@@ -2,7 +2,7 @@
 // The benchmark harness: starts every contender's echo server on loopback, drives them with the
 // C load generator, interleaved in ONE run with repetitions, and reports ratios.
 //   node bench/run.mjs [--scenario echo,latency,accept,broadcast,publish,memory,client,tls,deflate,topics] [--contenders a,b]
-//                      [--duration S] [--reps N] [--quick] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
+//                      [--duration S] [--reps N] [--quick] [--fresh] [--conns 1,16,256] [--sizes text16,bin1k,bin64k]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const quick = args.includes('--quick');
+const fresh = args.includes('--fresh');
 const scenarios = opt('scenario', 'echo,latency,accept,broadcast,publish,memory,client,tls,deflate,topics').split(',');
 const duration = Number(opt('duration', quick ? 0.5 : 1));
 const reps = Number(opt('reps', quick ? 1 : 2));
@@ -128,8 +129,10 @@ async function echoMatrix(label, connsList, sizes, inflight, placement = 'free')
     results.skipped.push(`${label} (${placement}): ${why}`);
     return [];
   }
+  // --fresh: each run gets a server process of its own (a long-lived one can drift into a slower
+  // state — its heap, its page faults, its compiled code — and bias every cell after it)
   const servers = {};
-  for (const c of active) servers[c.name] = await startServer(c);
+  if (!fresh) for (const c of active) servers[c.name] = await startServer(c);
   const cells = [];
   const total = connsList.length * sizes.reduce((a, sz) => a + activeFor(SIZES[sz].text).length, 0) * reps;
   let done = 0;
@@ -143,9 +146,10 @@ async function echoMatrix(label, connsList, sizes, inflight, placement = 'free')
         const order = inCell.map((_, i) => inCell[(i + r) % inCell.length]);
         for (const c of order) {
           progress(`${label} ${conns} conns ${sz} rep ${r + 1}/${reps} ${c.name} (${++done}/${total})`);
-          const s = servers[c.name];
+          const s = fresh ? await startServer(c) : servers[c.name];
           const under = place(placement, s.pid);
           const res = JSON.parse(runLoadgen(s.port, ['--cpu-of', String(s.pid), '--conns', String(conns), '--inflight', String(inflight), '--size', String(size), text ? '--text' : '--binary', '--duration', String(duration), '--warmup', String(Math.min(0.3, duration / 2)), '--json'], under));
+          if (fresh) s.stop();
           runs[c.name].push(res);
         }
       }
