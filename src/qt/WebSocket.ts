@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { TransportSocket } from '../transport/openConnection';
 import { CloseCode, Limits, Version } from '../codec/constants';
 import { SocketError, SocketState, PauseMode } from '../protocol/enums';
-import { InvalidArgumentError, InvalidStateError } from '../errors';
+import { InvalidArgumentError } from '../errors';
 import type { HandshakeOptions, MaskGenerator, NetworkRequest, WebSocketSignals } from './types';
 import type { NetworkProxy } from './networkProxy';
 import type { SslConfiguration } from '../transport/sslConfiguration';
@@ -16,7 +16,6 @@ import { Endpoint } from '../core/endpoint';
 import { lightenListeners } from '../core/listenerTable';
 import { DEFAULT_SETTINGS } from '../core/endpointSettings';
 import type { BufferPolicy } from '../transport/writeLimits';
-import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
 import type { DeflateSetting } from '../core/request';
 import { bytesOf, checkOriginArgument } from './arguments';
@@ -25,7 +24,7 @@ import { SocketEvents, grantSocketLifecycle } from './socketEvents';
 import { watchListeners } from './listenerWatch';
 import { grantServerSockets, type ServerSideInfo } from './serverSockets';
 import { describeRequest, requestResourceName, resolvedRequest, type HeldRequest } from './socketRequest';
-import type { ServerLink } from './serverLink';
+import { topicsOf, type ServerLink } from './serverLink';
 import { defaultMaskGenerator, installableMaskGenerator } from './maskGenerator';
 
 export type { BufferPolicy } from '../transport/writeLimits';
@@ -267,12 +266,6 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
 
-  /** The server's topics, for a connection it accepted. */
-  #hub(): TopicHub<WebSocket> {
-    if (this.#link === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
-    return this.#link.topics;
-  }
-
   /**
    * Subscribes this connection to a topic: it receives every later publish on it, from this
    * server or (with a broker) any other. Not in Qt.
@@ -280,7 +273,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
    */
   subscribe(topic: string): boolean {
-    const hub = this.#hub();
+    const hub = topicsOf(this.#link);
     return this.#status.connected && hub.registry.subscribe(this, topic);
   }
   /**
@@ -288,7 +281,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
    */
   unsubscribe(topic: string): boolean {
-    return this.#hub().registry.unsubscribe(this, topic);
+    return topicsOf(this.#link).registry.unsubscribe(this, topic);
   }
   /** True when this connection is subscribed to the topic (false on a client socket). Not in Qt. */
   isSubscribed(topic: string): boolean {
@@ -305,7 +298,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * @throws InvalidArgumentError for a bad topic or message; InvalidStateError on a client socket
    */
   publish(topic: string, message: string | Uint8Array): number {
-    return this.#hub().publish(topic, message, undefined, this);
+    return topicsOf(this.#link).publish(topic, message, undefined, this);
   }
 
   // ---- reports of the endpoint (through SocketEvents, see the static block) ----------------

@@ -6,6 +6,16 @@
  * @module
  */
 import type { TopicHub } from '../core/topicHub';
+import { InvalidStateError } from '../errors';
+
+/**
+ * The topics of the server that accepted a socket (`link`), for subscribe and publish.
+ * @throws InvalidStateError for a client socket (no link): topics are a server's
+ */
+export function topicsOf<W extends object>(link: ServerLink<W> | null): TopicHub<W> {
+  if (link === null) throw new InvalidStateError('Topics are for connections accepted by a WebSocketServer');
+  return link.topics;
+}
 
 /** See the module comment. `W` is the WebSocket class (kept generic: no import circle). */
 export class ServerLink<W extends object> {
