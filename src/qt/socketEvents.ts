@@ -73,16 +73,11 @@ export class SocketEvents<W extends EventEmitter<WebSocketSignals>> extends Sock
   onPong(elapsedMs: number, payload: Buffer): void {
     this.emitter.emit('pong', elapsedMs, payload);
   }
-  // closing because of the peer: aboutToClose first, as when the user closes
   onPeerClose(code: number, reason: string): void {
-    if (!this.peerClosed(code, reason)) return;
-    this.emitter.emit('aboutToClose');
-    this.setState(SocketState.ClosingState);
+    if (this.peerClosed(code, reason)) closingByPeer(this.emitter, this);
   }
   onProtocolError(code: number, reason: string): void {
-    if (!this.failedWith(code, reason)) return;
-    this.emitter.emit('aboutToClose');
-    this.setState(SocketState.ClosingState);
+    if (this.failedWith(code, reason)) closingByPeer(this.emitter, this);
   }
   onBytesWritten(bytes: number): void {
     this.emitter.emit('bytesWritten', bytes);
@@ -102,4 +97,13 @@ export class SocketEvents<W extends EventEmitter<WebSocketSignals>> extends Sock
   onClosed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
     (lifecycle as SocketLifecycle<EventEmitter<WebSocketSignals>>).closed(this.emitter, closeReceived, closeSent, lostError);
   }
+}
+
+/**
+ * Closing because of the peer: aboutToClose first, as when the user closes. (A function, not a
+ * private method: a class with private methods gives each instance a hidden brand field.)
+ */
+function closingByPeer(ws: EventEmitter<WebSocketSignals>, status: SocketStatus): void {
+  ws.emit('aboutToClose');
+  status.setState(SocketState.ClosingState);
 }
