@@ -270,10 +270,12 @@ export class Session {
     const asm = this.#assembly();
     if (first) asm.opcode = opcode;
     const m = (asm.message ??= new AssemblyBuffer());
+    const last = (flags & R.FLAG_LAST) !== 0;
+    const fin = (flags & R.FLAG_FIN) !== 0;
     // a one-frame message split across reads of the native transport's read buffer, with room
     // there for its rest: held where it is — kept, the buffer takes the connection's next read
     // right after it, so the message needs no copy unless another connection's read comes between
-    if (first && (flags & R.FLAG_FIN) !== 0 && src === this.#borrowed && size >= IN_PLACE_MIN && m.length === 0 && src.length - (at + size) >= Math.max(more, IoEvent.MIN_READ)) {
+    if (first && fin && src === this.#borrowed && size >= IN_PLACE_MIN && m.length === 0 && src.length - (at + size) >= Math.max(more, IoEvent.MIN_READ)) {
       m.hold(src, at, size);
     } else {
       // else copied into one growing buffer: no object per fragment or per socket read
@@ -281,8 +283,6 @@ export class Session {
     }
     // bytes held in the read buffer: the transport must not read over them
     if (m.holdsIn(src)) this.#flags |= LENT;
-    const last = (flags & R.FLAG_LAST) !== 0;
-    const fin = (flags & R.FLAG_FIN) !== 0;
     if (h.wantsFrames) this.#framePiece(src, at, size, more, (flags & R.FLAG_FIRST) !== 0 && last, last, fin);
     if (last && fin) this.#finishMessage();
   }
