@@ -99,7 +99,7 @@ constexpr uint32_t UTF8_INVALID = 0xffffffff;
 
 // Native transport: the version of its JS interface (functions, arguments, events); the loader
 // refuses an addon that reports another one (a stale build)
-constexpr uint32_t IO_API_VERSION = 4;
+constexpr uint32_t IO_API_VERSION = 5;
 // Native transport events (native/io → src/transport/native), one JS call each
 constexpr uint32_t IO_EVENT_BATCH = 1;
 constexpr uint32_t IO_EVENT_EOF = 2;
@@ -109,7 +109,12 @@ constexpr uint32_t IO_EVENT_CLOSED = 5;
 constexpr uint32_t IO_EVENT_SLAB = 6;
 constexpr uint32_t IO_EVENT_RAW = 7;
 constexpr uint32_t IO_EVENT_LISTEN_ERROR = 8;
-constexpr uint32_t IO_KEEP_WORDS = 2;
+constexpr uint32_t IO_KEEP_WORDS = 3;
+// keep[IO_KEEP_RESERVE], set by JS after a batch: bytes still to come of a frame it holds in
+// place at the end of the read; the connection's next reads get that room right after it
+constexpr uint32_t IO_KEEP_RESERVE = 2;
+// reservations at a time (more wait for the next read buffer: the message is then copied out)
+constexpr uint32_t IO_MAX_RESERVATIONS = 32;
 constexpr uint32_t IO_MAX_TEXT_WRITE = 16384;
 constexpr uint32_t IO_READ_BUFFER_SIZE = 524288;
 constexpr uint32_t IO_MIN_READ = 65536;

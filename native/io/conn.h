@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../core/constants.h"
 #include "transport.h"
 
 namespace qws {
@@ -40,12 +41,27 @@ struct Conn {
   uint32_t id;
   uint32_t async_bytes;  // written by queued writes since the last DRAIN
   uint8_t flags;
+  uint8_t reservation;  // 1 + its index in Transport::reservations, 0: none (fits in the padding)
 };
+
+// Room of the read buffer kept for the rest of a frame whose first piece a connection's session
+// holds in place (IO_KEEP_RESERVE): the connection's next reads land here, right after the piece,
+// whatever other connections read meanwhile.
+struct Reservation {
+  Conn* conn;
+  uint32_t at;   // offset in shared.read
+  uint32_t len;  // bytes still to come
+};
+
+static_assert(IO_MAX_RESERVATIONS < 256, "Conn::reservation is one byte");
 
 struct Transport {
   uv_loop_t* loop = nullptr;
   Shared shared{};
-  size_t read_pos = 0;  // where the next read goes in shared.read
+  size_t read_pos = 0;  // where the next read goes in shared.read (past every reservation)
+  // in the current read buffer, dropped with it; a few at a time (each is a message under way)
+  Reservation reservations[IO_MAX_RESERVATIONS];
+  uint32_t reservation_count = 0;
   Sink* sink = nullptr;
   std::vector<Conn*> slots;
   std::vector<uint32_t> free_ids;

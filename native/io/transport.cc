@@ -98,10 +98,21 @@ uint32_t resume(const Conn* c) {
   return v;
 }
 
+// Ends `c`'s reservation (its read came, or it will read no more); the region is not reused.
+void release(Conn* c) {
+  const uint32_t i = c->reservation - 1u;
+  c->reservation = 0;
+  const uint32_t last = --g.reservation_count;
+  if (i == last) return;
+  g.reservations[i] = g.reservations[last];
+  g.reservations[i].conn->reservation = static_cast<uint8_t>(i + 1);
+}
+
 void on_close(uv_handle_t* h) {
   Conn* c = static_cast<Conn*>(h->data);
   const uint32_t id = c->id;
   handshake_unlink(c);
+  if (c->reservation != 0) release(c);
   g.sink->event(IO_EVENT_CLOSED, id, (c->flags & F_HAD_ERROR) ? 1 : 0, 0);
   g.slots[id] = nullptr;
   g.free_ids.push_back(id);
@@ -117,7 +128,15 @@ void fail(Conn* c, int err) {
   close_conn(c);
 }
 
-void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  const Conn* c = static_cast<const Conn*>(h->data);
+  if (c->reservation != 0) {
+    const Reservation& r = g.reservations[c->reservation - 1];
+    buf->base = reinterpret_cast<char*>(g.shared.read + r.at);
+    // nobody read after it: the rest of the buffer too, so one read still takes several messages
+    buf->len = r.at + r.len == g.read_pos ? g.shared.read_len - r.at : r.len;
+    return;
+  }
   // JS answers SLAB with set_read_buffer; if it could not, the read fails with ENOBUFS rather
   // than overwrite bytes JS still holds
   if (g.shared.read_len - g.read_pos < IO_MIN_READ) g.sink->event(IO_EVENT_SLAB, 0, 0, 0);
@@ -146,16 +165,36 @@ void deliver(Conn* c, size_t start, size_t n) {
   }
 }
 
+// After a read of `c` that ended at `end`: JS holds views of the read buffer (keep[0]) — nothing
+// before `end` may be read over — and maybe the start of a frame whose `rest` more bytes are
+// to come (keep[IO_KEEP_RESERVE]), for which the room after `end` is kept if there is some.
+void keep_after_read(Conn* c, size_t end) {
+  uint32_t* keep = g.shared.keep;
+  const size_t rest = keep[IO_KEEP_RESERVE];
+  const bool held = keep[0] != 0;
+  keep[0] = 0;
+  keep[IO_KEEP_RESERVE] = 0;
+  // (a read into a reservation ends before read_pos: it never moves back)
+  if (held && end > g.read_pos) g.read_pos = end;
+  if (!held || rest == 0 || (c->flags & F_CLOSING) != 0 || rest > g.shared.read_len - end || end + rest > UINT32_MAX ||
+      g.reservation_count == IO_MAX_RESERVATIONS) {
+    return;
+  }
+  const uint32_t i = g.reservation_count++;
+  g.reservations[i] = Reservation{c, static_cast<uint32_t>(end), static_cast<uint32_t>(rest)};
+  c->reservation = static_cast<uint8_t>(i + 1);
+  if (end + rest > g.read_pos) g.read_pos = end + rest;
+}
+
 void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   Conn* c = static_cast<Conn*>(s->data);
   if (c->flags & F_CLOSING) return;
+  // the reservation was this read's room (or, on EOF or an error, is of no more use)
+  if (nread != 0 && c->reservation != 0) release(c);
   if (nread > 0) {
     const size_t start = static_cast<size_t>(reinterpret_cast<uint8_t*>(buf->base) - g.shared.read);
     deliver(c, start, static_cast<size_t>(nread));
-    if (*g.shared.keep != 0) {
-      *g.shared.keep = 0;
-      g.read_pos = start + static_cast<size_t>(nread);
-    }
+    keep_after_read(c, start + static_cast<size_t>(nread));
     return;
   }
   if (nread == 0) return;
@@ -262,6 +301,9 @@ void set_read_buffer(uint8_t* read, size_t len) {
   g.shared.read = read;
   g.shared.read_len = len;
   g.read_pos = 0;
+  // reservations are room in the old buffer: the pieces before them are copied out in JS
+  for (uint32_t i = 0; i < g.reservation_count; i++) g.reservations[i].conn->reservation = 0;
+  g.reservation_count = 0;
 }
 
 int adopt(int fd, uint8_t* state) {

@@ -27,7 +27,10 @@ class Sink {
 // decoder fills (records point into the read buffer), and a control word JS sets to 1 when views
 // of the last read's bytes outlive the batch: the next read then goes after them, and once the
 // buffer has less than IO_MIN_READ left, a SLAB event asks JS for a fresh one (set_read_buffer).
-// A read buffer is thus never overwritten while JS may still see its bytes. keep[1] carries the
+// A read buffer is thus never overwritten while JS may still see its bytes. With keep[0], JS sets
+// keep[IO_KEEP_RESERVE] to the bytes still to come of a frame it holds in place at the end of the
+// read: that room after it is kept for the connection's next reads (other connections read after
+// it) until they come, the connection closes, or the read buffer is replaced. keep[1] carries the
 // listener id of a RAW event's connection.
 struct Shared {
   uint8_t* read;

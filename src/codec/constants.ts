@@ -244,7 +244,7 @@ export const IoEvent = {
    * The version of the transport's JS interface (functions, arguments, events): an addon that
    * reports another one is a stale build, refused by the loader (net.Socket serves instead).
    */
-  API_VERSION: 4,
+  API_VERSION: 5,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
@@ -259,8 +259,13 @@ export const IoEvent = {
   RAW: 7,
   /** Accepting failed on listener `id`: `a` is the negated libuv error code. */
   LISTEN_ERROR: 8,
-  /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener). */
-  KEEP_WORDS: 2,
+  /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener; keep[KEEP_RESERVE]). */
+  KEEP_WORDS: 3,
+  /**
+   * The keep word JS sets after a batch to the bytes still to come of a frame whose start it holds
+   * in place at the end of the read: C++ keeps that room after it for the connection's next reads.
+   */
+  KEEP_RESERVE: 2,
   /** ioWriteText takes strings of fewer UTF-8 bytes than this (responses: a few hundred bytes). */
   MAX_TEXT_WRITE: 16384,
   /** The size of each shared read buffer. */

@@ -54,6 +54,8 @@ export interface SessionOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** {@link Session.receiveDecoded}: no view of the read buffer went out. */
+export const NOT_LENT = -1;
 /** A first piece shorter than this is copied, not held in the read buffer (cheap, and pins nothing). */
 const IN_PLACE_MIN = 1024;
 
@@ -182,9 +184,11 @@ export class Session {
    * Dispatches `count` records decoded elsewhere (the native transport decodes each read in
    * C++) from `chunk`, a read buffer the transport reuses unless told otherwise. The caller
    * flushes the outbox afterwards.
-   * @returns true when views of `chunk` went to handlers (its bytes must then stay as they are)
+   * @returns {@link NOT_LENT}, or else views of `chunk` went to handlers (its bytes must then stay
+   *   as they are) and this is how many bytes are still to come of a message's frame held in place
+   *   at the end of `chunk` (0: none), for which the transport can keep the room right after it
    */
-  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): boolean {
+  receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): number {
     this.#writer.receiving = true;
     this.#borrowed = chunk;
     this.#flags &= ~LENT;
@@ -194,7 +198,11 @@ export class Session {
       this.#writer.receiving = false;
       this.#borrowed = null;
     }
-    return (this.#flags & LENT) !== 0;
+    if ((this.#flags & LENT) === 0) return NOT_LENT;
+    // a piece held in place is the start of a one-frame message cut by the end of the read: the
+    // last record (unless a handler stopped the session before it)
+    const m = this.#asm?.message;
+    return m != null && m.holdsIn(chunk) && (this.#flags & STOPPED) === 0 ? records[(count - 1) * R.STRIDE + R.REMAINING] : 0;
   }
 
   /** Bytes of `src` handed to a handler, as a view (noted when `src` is a borrowed read buffer). */
@@ -273,8 +281,9 @@ export class Session {
     const last = (flags & R.FLAG_LAST) !== 0;
     const fin = (flags & R.FLAG_FIN) !== 0;
     // a one-frame message split across reads of the native transport's read buffer, with room
-    // there for its rest: held where it is — kept, the buffer takes the connection's next read
-    // right after it, so the message needs no copy unless another connection's read comes between
+    // there for its rest and a read more: held where it is — the transport keeps that room for
+    // the connection's next reads (see receiveDecoded), so the message needs no copy unless the
+    // buffer is replaced before they come
     if (first && fin && src === this.#borrowed && size >= IN_PLACE_MIN && m.length === 0 && src.length - (at + size) >= Math.max(more, IoEvent.MIN_READ)) {
       m.hold(src, at, size);
     } else {

@@ -6,7 +6,8 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import type { SessionHandler, SessionOptions } from '../../protocol/session';
+import { IoEvent } from '../../codec/constants';
+import { NOT_LENT, type SessionHandler, type SessionOptions } from '../../protocol/session';
 import { ConnectionBase, type ConnectionEvents, type WriteLimits } from '../connectionBase';
 import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo';
 import { connectionGone, takeOver, type CountingServer } from './takeOver';
@@ -97,7 +98,11 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   onBatch(records: number, bytes: number): void {
     if ((this.#flags & GONE) !== 0) return;
     const s = shared;
-    if (this.session.receiveDecoded(s.read, s.records, records)) s.keep[0] = 1;
+    const rest = this.session.receiveDecoded(s.read, s.records, records);
+    if (rest !== NOT_LENT) {
+      s.keep[0] = 1;
+      s.keep[IoEvent.KEEP_RESERVE] = rest;
+    }
     this.afterRead(bytes);
   }
   onEof(): void {

@@ -128,8 +128,10 @@ export function ioError(errno: number, syscall = 'read'): Error & { code: string
 
 /**
  * The memory shared with C++: reads land in `read` (replaced when it fills up), their records in
- * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held;
- * `keep[1]` is the listener of a RAW event's connection.
+ * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held, and
+ * `keep[KEEP_RESERVE]` how many bytes of a frame held in place at its end are still to come
+ * (the connection's next reads get that room right after it); `keep[1]` is the listener of a
+ * RAW event's connection.
  */
 export interface IoShared {
   readonly io: NativeIo;
@@ -138,11 +140,16 @@ export interface IoShared {
   readonly keep: Uint32Array;
 }
 
-/** A fresh read buffer for C++: the old one stays alive as long as views of it do. */
-function newReadBuffer(): void {
+/**
+ * A fresh read buffer for C++ (the SLAB event; tests call it to start from an empty buffer): the
+ * old one stays alive as long as views of it do.
+ * @returns the new buffer
+ */
+export function newReadBuffer(): Buffer {
   const s = shared as IoShared;
   s.read = Buffer.allocUnsafeSlow(IoEvent.READ_BUFFER_SIZE);
   s.io.ioReadBuffer(s.read);
+  return s.read;
 }
 
 let shared: IoShared | null = null;

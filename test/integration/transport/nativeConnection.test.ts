@@ -12,7 +12,7 @@ import { createServer as createHttp } from 'node:http';
 import { WebSocket, WebSocketServer } from '../../../src/index';
 import { echoServer, upgradeRequest } from '../../helpers/server';
 import { FrameReader, frame, rawClient } from '../../helpers/rawPeer';
-import { nativeConnectionsOnPort, nativeTransportStatus } from '../../../src/transport/native/nativeIo';
+import { nativeConnectionsOnPort, nativeTransportStatus, newReadBuffer } from '../../../src/transport/native/nativeIo';
 import { IoEvent } from '../../../src/codec/constants';
 
 const native = nativeTransportStatus() === 'native';
@@ -346,7 +346,7 @@ describe('a one-frame message split across reads', () => {
     if (native) expect(got[0].buffer.byteLength).toBe(IoEvent.READ_BUFFER_SIZE);
   });
 
-  it('two connections whose reads interleave: each message is copied out intact', async () => {
+  it('two connections whose reads interleave: each message arrives intact', async () => {
     const { server, port, sockets } = await echoServer();
     cleanups.push(() => server.close());
     const peers = [await rawClient(port), await rawClient(port)];
@@ -365,5 +365,100 @@ describe('a one-frame message split across reads', () => {
     await until(() => got[0].length === 1 && got[1].length === 1, 'both messages');
     expect(got[0][0].equals(sent[0])).toBe(true);
     expect(got[1][0].equals(sent[1])).toBe(true);
+  });
+
+  /** `count` connections to an echo server, each collecting its binary messages. */
+  async function peersOf(count: number): Promise<{ peers: Array<Awaited<ReturnType<typeof rawClient>>>; sockets: WebSocket[]; got: Buffer[][] }> {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    const peers = [];
+    for (let i = 0; i < count; i++) {
+      const p = await rawClient(port);
+      cleanups.push(() => p.socket.destroy());
+      peers.push(p);
+    }
+    await until(() => sockets.length === count, `${count} connections`);
+    const got: Buffer[][] = sockets.map(() => []);
+    sockets.forEach((s, i) => s.on('binaryMessageReceived', (m) => got[i].push(m)));
+    return { peers, sockets, got };
+  }
+
+  /** Writes each wire in pieces of `piece` bytes, round robin over the connections, a read each. */
+  async function interleaved(peers: Array<{ socket: Socket }>, wires: Buffer[], piece: number): Promise<void> {
+    for (let at = 0; wires.some((w) => at < w.length); at += piece) {
+      for (let i = 0; i < peers.length; i++) {
+        if (at >= wires[i].length) continue;
+        peers[i].socket.write(wires[i].subarray(at, at + piece));
+        await pause();
+      }
+    }
+  }
+
+  it('connections whose reads interleave: each message is held where it was read (the room after its first piece kept for it) and stays intact', async () => {
+    const { peers, got } = await peersOf(3);
+    // reads start at the beginning of a buffer with room for all of it (no new buffer between)
+    const read = native ? newReadBuffer() : null;
+    const sent = [pattern(70_000, 1), pattern(70_000, 2), pattern(70_000, 3)];
+    await interleaved(peers, sent.map((p) => frame(0x2, p, { mask: true })), 20_000);
+    await until(() => got.every((g) => g.length === 1), 'three messages');
+    // and a second round after them: later reads go after the first messages, not over them
+    const again = [pattern(50_000, 4), pattern(50_000, 5), pattern(50_000, 6)];
+    await interleaved(peers, again.map((p) => frame(0x2, p, { mask: true })), 15_000);
+    await until(() => got.every((g) => g.length === 2), 'six messages');
+    got.forEach((g, i) => {
+      expect(g[0].equals(sent[i])).toBe(true);
+      expect(g[1].equals(again[i])).toBe(true);
+    });
+    // views of the read buffer, not copies
+    if (native) for (const g of got) for (const m of g) expect(m.buffer === read!.buffer).toBe(true);
+  });
+
+  it('a new read buffer between the pieces of held messages: the room kept for them is dropped, each message is copied out intact', async () => {
+    const { peers, got } = await peersOf(3);
+    if (native) newReadBuffer();
+    const sent = [pattern(80_000, 7), pattern(80_000, 8), pattern(150_000, 9)];
+    const wires = sent.map((p) => frame(0x2, p, { mask: true }));
+    for (const i of [0, 1]) {
+      peers[i].socket.write(wires[i].subarray(0, 30_000));
+      await pause();
+    }
+    // (as when another connection's read finds the buffer full: its SLAB replaces it)
+    if (native) newReadBuffer();
+    // reads from the start of the new buffer, over where the old one had room kept
+    peers[2].socket.write(wires[2]);
+    await until(() => got[2].length === 1, 'the third message');
+    for (const i of [0, 1]) {
+      peers[i].socket.write(wires[i].subarray(30_000));
+      await pause();
+    }
+    await until(() => got.every((g) => g.length === 1), 'all messages');
+    got.forEach((g, i) => expect(g[0].equals(sent[i])).toBe(true));
+  });
+
+  it('connections closed while the room after a held piece is kept for them: the next connections are held in place too', async () => {
+    const { server, port, sockets } = await echoServer();
+    cleanups.push(() => server.close());
+    if (native) newReadBuffer();
+    // more connections of each kind than reservations can be open at once: one that closes must
+    // give its own up
+    for (let i = 0; i < 70; i++) {
+      const { socket } = await rawClient(port);
+      await until(() => sockets.length === i + 1, 'the connection');
+      let disconnected = false;
+      sockets[i].on('disconnected', () => (disconnected = true));
+      socket.write(frame(0x2, pattern(3_000, i), { mask: true }).subarray(0, 1_500));
+      await pause();
+      // closed by the server (the socket closes with the room kept) or by the peer (its read ends)
+      if (i % 2 === 0) sockets[i].abort();
+      else socket.destroy();
+      await until(() => disconnected, 'closed');
+      socket.destroy();
+    }
+    const more = await peersOf(2);
+    const sent = [pattern(20_000, 9), pattern(20_000, 10)];
+    await interleaved(more.peers, sent.map((p) => frame(0x2, p, { mask: true })), 5_000);
+    await until(() => more.got.every((g) => g.length === 1), 'both messages');
+    more.got.forEach((g, i) => expect(g[0].equals(sent[i])).toBe(true));
+    if (native) for (const g of more.got) expect(g[0].buffer.byteLength).toBe(IoEvent.READ_BUFFER_SIZE);
   });
 });
