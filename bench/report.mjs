@@ -71,7 +71,12 @@ export function renderVersusUws(r) {
   const both = (x) => x?.qwebsocket && x?.uws;
   if (both(accept)) md += `| accepted connections/s | ${ratio(accept.qwebsocket.perSec, accept.uws.perSec)} | | CPU per connection ${ratioOf(accept.uws.cpuUsPerConn, accept.qwebsocket.cpuUsPerConn)} | | ${ratioOf(accept.qwebsocket.perSec, accept['ws+bufferutil']?.perSec)} |\n`;
   if (both(broadcast)) md += `| broadcast delivered/s | ${ratio(broadcast.qwebsocket.deliveredPerSec, broadcast.uws.deliveredPerSec)} | | | | ${ratioOf(broadcast.qwebsocket.deliveredPerSec, broadcast['ws+bufferutil']?.deliveredPerSec)} |\n`;
-  if (both(memory)) md += `| idle bytes per connection (qws / uws, lower is better) | ${memory.qwebsocket.bytesPerConnection} / ${memory.uws.bytesPerConnection} = ${ratio(memory.qwebsocket.bytesPerConnection, memory.uws.bytesPerConnection)} | | | | ws+bufferutil ${memory['ws+bufferutil']?.bytesPerConnection ?? '–'} |\n`;
+  if (both(memory)) {
+    const row = (label, key) => `| ${label} (qws / uws, lower is better) | ${memory.qwebsocket[key]} / ${memory.uws[key]} = ${ratio(memory.qwebsocket[key], memory.uws[key])} | | | | ws+bufferutil ${memory['ws+bufferutil']?.[key] ?? '–'} |\n`;
+    md += row('idle bytes per connection', 'bytesPerConnection');
+    if (memory.qwebsocket.retainedBytesPerConnection !== undefined) md += row('retained after a memory-reducing GC', 'retainedBytesPerConnection');
+    if (memory.qwebsocket.marginalBytesPerConnection !== undefined) md += row('marginal (one more idle connection)', 'marginalBytesPerConnection');
+  }
   return md + '\n';
 }
 
@@ -96,7 +101,15 @@ export function renderMarkdown(r) {
     md += `\npublish / ${others.map(([n, v]) => `${n}: ${ratio(pub?.deliveredPerSec, v.deliveredPerSec)} the rate, ${ratio(v.cpuUsPerDelivery, pub?.cpuUsPerDelivery)} less CPU`).join(' · ')}\n`;
   }
   const m = r.scenarios.memory;
-  if (m) md += singleTable('Idle memory per connection (RSS delta after GC)', m, 'bytes/connection', (v) => v.bytesPerConnection, (v) => String(v.bytesPerConnection));
+  if (m) {
+    const n = Object.values(m)[0]?.connections;
+    md += singleTable(`Idle memory per connection: RSS delta over ${n} connections after an ordinary GC · after a memory-reducing GC · marginal (median of 4 steps of ${Math.floor(n / 8)} more)`, m, 'bytes/connection', (v) => v.bytesPerConnection, (v) => `${v.bytesPerConnection} · ${v.retainedBytesPerConnection ?? '–'} · ${v.marginalBytesPerConnection ?? '–'}`);
+    for (const [label, key] of [['Retained', 'retainedBytesPerConnection'], ['Marginal', 'marginalBytesPerConnection']]) {
+      const q = m.qwebsocket?.[key];
+      const vs = ['uws', 'ws+bufferutil'].filter((x) => q && m[x]?.[key]).map((x) => `qwebsocket / ${x}: ${ratio(q, m[x][key])}`);
+      if (vs.length) md += `${label}: ${vs.join(' · ')}\n`;
+    }
+  }
   const cs = r.scenarios.client;
   if (cs) {
     const libs = [...new Set(Object.values(cs).flatMap((c) => Object.keys(c)))];
