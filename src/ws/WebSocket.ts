@@ -13,6 +13,7 @@ import type { UpgradeAnswer } from '../core/clientConnect';
 import type { DeflateSetting } from '../core/request';
 import { isSendableCloseCode } from '../protocol/closeFrame';
 import { DEFAULT_WRITE_LIMITS } from '../transport/connectionBase';
+import type { TransportSocket } from '../transport/openConnection';
 import { Limits } from '../codec/constants';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
@@ -416,7 +417,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#endpoint?.start(head.length > 0 ? head : null);
   }
 
-  #attach(socket: Socket | Http2Stream, info: ServerSocketInfo): void {
+  #attach(socket: TransportSocket, info: ServerSocketInfo): void {
     this.#settings = info.settings;
     this.#protocol = info.protocol;
     this.#extensions = info.extensions;
@@ -425,7 +426,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#start(socket, info.deflate);
   }
 
-  #start(socket: Socket | Http2Stream, deflate: DeflateSetting | null): void {
+  #start(socket: TransportSocket, deflate: DeflateSetting | null): void {
     const s = this.#settings;
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
     (socket as Partial<Socket>).setNoDelay?.(true);

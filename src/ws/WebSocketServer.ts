@@ -9,8 +9,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
-import { Http2ServerRequest, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import { Http2ServerRequest } from 'node:http2';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { routeUpgrades, unrouteUpgrades, type AttachableServer, type UpgradeTarget } from '../core/upgradeRouter';
 import { negotiateExtensions } from '../core/upgradeAcceptor';
@@ -18,6 +18,8 @@ import type { DeflateSetting } from '../core/request';
 import type { PerMessageDeflateOptions } from '../protocol/permessageDeflate';
 import { isRefused } from '../protocol/serverHandshake';
 import { http1Reply, http2Reply, type HandshakeReply } from './handshakeReply';
+import { listenNatively } from './nativePort';
+import type { NativeListener } from '../transport/native/NativeListener';
 import { TopicHub } from '../core/topicHub';
 import type { PubSubBroker } from '../core/broker';
 import { Limits } from '../codec/constants';
@@ -81,10 +83,6 @@ const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
 /** See the module comment. */
 export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> extends EventEmitter<WebSocketServerEventMap<InstanceType<W>>> {
   /** The options in force (ws exposes them too). */
@@ -124,7 +122,8 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       // ws's hooks take an IncomingMessage: Node's Http2ServerRequest has the members they use
       handleStream: (stream, headers, raw) => this.#handshake(new Http2ServerRequest(stream, headers, {}, [...(raw ?? [])]) as unknown as IncomingMessage, http2Reply(stream, headers), emitConnection),
     };
-    if (o.port !== undefined && o.port !== null) {
+    const ownPort = o.port !== undefined && o.port !== null;
+    if (ownPort && !this.#listenNatively(o, emitConnection, callback)) {
       const http = createServer((_req, res) => {
         const body = STATUS_CODES[426] as string;
         res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
@@ -153,11 +152,37 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   }
 
   /**
-   * Where the server listens (as net.Server.address()); null when its http server does not.
+   * Its own port on the native listener, where the transport serves it: an IP address or every
+   * address, no backlog of its own (the native one is Node's default, 511), not in a
+   * cluster worker (Node shares a worker's port through the primary). @returns false otherwise
+   */
+  #listenNatively(o: ServerOptions<W>, emitConnection: (ws: InstanceType<W>, req: IncomingMessage) => void, callback: (() => void) | undefined): boolean {
+    if (o.backlog !== undefined || (o.host !== undefined && isIP(o.host) === 0)) return false;
+    const listener = listenNatively(o.host ?? '', Number(o.port), {
+      upgrade: (req, reply) => this.#handshake(req, reply, emitConnection, requestRefusal(req)),
+      error: (err) => this.emit('error', err),
+    });
+    if (listener === null) return false;
+    // as an http server's: 'listening' (and the callback) or 'error' come on a later tick
+    if (listener instanceof Error) {
+      process.nextTick(() => this.emit('error', listener));
+      return true;
+    }
+    this.#native = listener;
+    if (callback) this.once('listening', callback);
+    process.nextTick(() => this.emit('listening'));
+    return true;
+  }
+  #native: NativeListener | null = null;
+
+  /**
+   * Where the server listens (as net.Server.address()); null when it does not.
    * @throws Error in noServer mode
    */
   address(): AddressInfo | string | null {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
+    const n = this.#native?.address();
+    if (n !== undefined && n !== null) return { address: n[0], port: n[1], family: n[2] };
     return this.#http?.address() ?? null;
   }
 
@@ -179,6 +204,9 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     this.#removeListeners?.();
     this.#removeListeners = null;
     this.#http = null;
+    const native = this.#native;
+    this.#native = null;
+    native?.close();
     if (this.#ownsHttp && http !== null) {
       http.close(() => this.#emitClose());
     } else if (this.clients !== undefined && this.clients.size > 0) {
@@ -214,7 +242,6 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
 
   /** @param early ws's refusal of an HTTP/1.1 request line or upgrade headers, checked first (or null) */
   #handshake(req: IncomingMessage, reply: HandshakeReply, cb: (ws: InstanceType<W>, request: IncomingMessage) => void, early: WsRefusal | null = null): void {
-    reply.socket.on('error', destroyOnError);
     if (early !== null) {
       this.#clientError(req, reply, early.status, early.message, early.headers);
       return;
@@ -276,10 +303,9 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     ext: { response: string; agreement: DeflateSetting } | null,
     cb: (ws: InstanceType<W>, request: IncomingMessage) => void,
   ): void {
-    const socket = reply.socket;
     // the client already sent its FIN, or the socket was destroyed meanwhile (async verifyClient)
-    if (!socket.readable || !socket.writable) {
-      socket.destroy();
+    if (!reply.open) {
+      reply.destroy();
       return;
     }
     if (this.#state !== RUNNING) {
@@ -295,12 +321,9 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     // listeners may inspect and change the lines (engine.io adds its cookie here)
     this.emit('headers', lines, req);
     const ws = new this.#class(null, undefined, this.options) as InstanceType<W>;
-    // the address stays readable on req.socket after the native transport takes the descriptor
-    void (socket as Socket).remoteAddress;
     reply.accept(lines);
-    socket.off('error', destroyOnError);
     const clients = this.clients;
-    attachServerSocket(ws, socket as Socket | ServerHttp2Stream, {
+    attachServerSocket(ws, reply.transport, {
       protocol,
       extensions: ext !== null ? 'permessage-deflate' : '',
       deflate: ext?.agreement ?? null,

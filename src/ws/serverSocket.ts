@@ -4,10 +4,9 @@
  * not as methods, so the public class shows only ws's members (see DESIGN.md, the faces).
  * @module
  */
-import type { Http2Stream } from 'node:http2';
-import type { Socket } from 'node:net';
 import type { DeflateSetting } from '../core/request';
 import type { TopicHub } from '../core/topicHub';
+import type { TransportSocket } from '../transport/openConnection';
 import type { SharedCompressor, TopicDelivery } from '../core/topics';
 import type { ConnectionSettings } from './options';
 import type { WebSocket } from './WebSocket';
@@ -26,7 +25,7 @@ export interface ServerSocketInfo {
 
 /** @internal What WebSocket grants (from its static block) to reach its private state. */
 export interface ServerSocketHooks {
-  attach(ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo): void;
+  attach(ws: WebSocket, socket: TransportSocket, info: ServerSocketInfo): void;
   startReading(ws: WebSocket, head: Buffer): void;
   sendShared(ws: WebSocket, frames: readonly Buffer[]): boolean;
   sharedCompressor(ws: WebSocket): SharedCompressor | null;
@@ -43,7 +42,7 @@ export function grantServerSocketHooks(granted: ServerSocketHooks): void {
  * @internal Used by WebSocketServer: makes `ws` the server side of an upgraded connection; it
  * reads once {@link startServerSocket} is called (after the user has it, so no message is lost).
  */
-export function attachServerSocket(ws: WebSocket, socket: Socket | Http2Stream, info: ServerSocketInfo): void {
+export function attachServerSocket(ws: WebSocket, socket: TransportSocket, info: ServerSocketInfo): void {
   hooks.attach(ws, socket, info);
 }
 

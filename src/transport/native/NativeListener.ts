@@ -53,6 +53,7 @@ export class NativeListener implements ListenerSink {
   readonly #lid: number;
   readonly #owner: NativeListenerOwner;
   readonly #unfinished = new Map<number, Unfinished>();
+  readonly #deciding = new Set<number>();
   #closed = false;
 
   private constructor(shared: IoShared, lid: number, owner: NativeListenerOwner) {
@@ -113,6 +114,41 @@ export class NativeListener implements ListenerSink {
     else this.#shared.io.ioWrite(id, Buffer.from(text));
   }
 
+  /** Writes bytes on connection `id` (a handshake's own answer: ws's 'wsClientError' listeners). */
+  writeBytes(id: number, bytes: Uint8Array): void {
+    this.#shared.io.ioWrite(id, bytes);
+  }
+
+  /** Half-closes connection `id` after what was written. */
+  end(id: number): void {
+    this.#shared.io.ioEnd(id);
+  }
+
+  /** Closes connection `id` now. */
+  drop(id: number): void {
+    this.#shared.io.ioClose(id);
+  }
+
+  /**
+   * Connection `id`'s answer is not decided yet (an asynchronous check): `owner` learns of its
+   * end meanwhile, and bytes it sends before the answer (RFC 6455 §4.1: a client waits for it)
+   * close it. Until {@link decided}.
+   */
+  deciding(id: number, owner: IoOwner): void {
+    this.#deciding.add(id);
+    registerOwner(id, owner);
+  }
+
+  /** See {@link deciding}: the answer was given, or the connection closed. */
+  decided(id: number): void {
+    this.#deciding.delete(id);
+  }
+
+  /** Connection `id`'s peer (true) or local address: [address, port, family], null once gone. */
+  connectionAddress(id: number, peer: boolean): [address: string, port: number, family: string] | null {
+    return this.#shared.io.ioAddress(id, peer);
+  }
+
   /** Answers `id` with an error status and ends it; it closes when the peer does, or at its handshake deadline. */
   refuse(id: number, status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = [], serverName = ''): void {
     this.write(id, errorResponse(status, message, headers, serverName));
@@ -132,6 +168,10 @@ export class NativeListener implements ListenerSink {
   }
 
   onRaw(id: number, start: number, length: number): void {
+    if (this.#deciding.has(id)) {
+      this.drop(id);
+      return;
+    }
     const u = this.#unfinished.get(id);
     if (u !== undefined && u.bytes === null) return; // answered already: what follows is ignored
     const read = this.#shared.read.subarray(start, start + length);

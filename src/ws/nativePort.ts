@@ -1,0 +1,189 @@
+/**
+ * The ws face's own port (`new WebSocketServer({ port })`) on the addon's native listener, as the
+ * Qt face's listen() is: libuv accepts, the request head is parsed from the raw bytes, and no
+ * net.Socket, http parser or timer is made per connection — the connection is the native
+ * transport's from its accept on, where an http server of its own would have it taken over after
+ * the upgrade (see bench/README.md, accept).
+ *
+ * ws's hooks and 'connection' listeners get an `http.IncomingMessage` built from the parsed head
+ * (method, url, httpVersion, rawHeaders, headers as Node's parser joins them). Its `socket` is a
+ * plain object with the connection's addresses (remoteAddress, remotePort, remoteFamily,
+ * localAddress, localPort, localFamily), as there is no net.Socket; 'wsClientError' listeners get
+ * a Duplex that writes to, ends and destroys the connection. A request that is not an upgrade is
+ * answered 426, as ws's own http server answers it. The handshake (request to answer, an
+ * asynchronous verifyClient included) must be done within {@link Timeouts.HANDSHAKE_MS}.
+ * @module
+ */
+import { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Timeouts } from '../codec/constants';
+import { headerTokens } from '../protocol/handshake';
+import type { RequestHead } from '../protocol/requestHead';
+import { acceptResponseLines, checkUpgradeRequest } from '../protocol/serverHandshake';
+import { AcceptedNative, NativeListener, type NativeListenerOwner } from '../transport/native/NativeListener';
+import type { IoOwner } from '../transport/native/nativeIo';
+import { WS_VERSIONS } from './handshakeRules';
+import { pairs, statusText, type HandshakeReply } from './handshakeReply';
+
+/** What the server does with what the listener takes. */
+export interface NativePortOwner {
+  /** An upgrade request, with how to answer it. */
+  upgrade(req: IncomingMessage, reply: HandshakeReply): void;
+  error(err: Error): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A connection between its request and an answer not given at once: learns that the client went meanwhile. */
+class Answering implements IoOwner {
+  /** The client ended or closed. */
+  gone = false;
+  /** The connection closed: its id is no longer its own. */
+  closed = false;
+  /** accepted, refused or dropped */
+  answered = false;
+  constructor(
+    readonly listener: NativeListener,
+    readonly id: number,
+  ) {}
+  onBatch(): void {}
+  onDrain(): void {}
+  onError(): void {}
+  onEof(): void {
+    // nobody left to answer (as an http server's socket, which does not stay half-open)
+    this.gone = true;
+    this.listener.drop(this.id);
+  }
+  onClosed(): void {
+    this.gone = true;
+    this.closed = true;
+    this.answer();
+  }
+  answer(): void {
+    this.answered = true;
+    this.listener.decided(this.id);
+  }
+}
+
+/** The addresses a request's `socket` has (IncomingMessage's socket would be a net.Socket). */
+interface ConnectionAddresses {
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  remoteFamily: string | undefined;
+  localAddress: string | undefined;
+  localPort: number | undefined;
+  localFamily: string | undefined;
+}
+
+function addressesOf(listener: NativeListener, id: number): ConnectionAddresses {
+  const peer = listener.connectionAddress(id, true);
+  const local = listener.connectionAddress(id, false);
+  return { remoteAddress: peer?.[0], remotePort: peer?.[1], remoteFamily: peer?.[2], localAddress: local?.[0], localPort: local?.[1], localFamily: local?.[2] };
+}
+
+type HeaderAdder = (this: IncomingMessage, name: string, value: string, into: Record<string, unknown>) => void;
+/** Node's own rule for joining repeated headers (set-cookie an array, the first Host kept, …). */
+const addHeaderLine = (IncomingMessage.prototype as unknown as { _addHeaderLine?: HeaderAdder })._addHeaderLine;
+
+function requestOf(head: RequestHead, socket: ConnectionAddresses): IncomingMessage {
+  const req = new IncomingMessage(socket as unknown as Socket);
+  req.method = head.method;
+  req.url = head.url;
+  req.httpVersion = head.httpVersion;
+  req.httpVersionMajor = Number(head.httpVersion[0]);
+  req.httpVersionMinor = Number(head.httpVersion[2]);
+  req.rawHeaders = head.rawHeaders;
+  if (addHeaderLine === undefined) {
+    req.headers = head.headers;
+  } else {
+    const headers: Record<string, unknown> = {};
+    const raw = head.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) addHeaderLine.call(req, raw[i], raw[i + 1], headers);
+    req.headers = headers as IncomingMessage['headers'];
+  }
+  req.complete = true;
+  (req as { upgrade?: boolean }).upgrade = true;
+  return req;
+}
+
+/** The Duplex a 'wsClientError' listener answers on: connection `id` itself, while it is open. */
+function clientErrorSocket(listener: NativeListener, answering: Answering, addresses: ConnectionAddresses): Duplex {
+  const id = answering.id;
+  const d = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      if (!answering.closed) listener.writeBytes(id, chunk);
+      done();
+    },
+    final(done) {
+      if (!answering.closed) listener.end(id);
+      done();
+    },
+    destroy(err, done) {
+      if (!answering.closed) listener.drop(id);
+      done(err);
+    },
+  });
+  return Object.assign(d, addresses);
+}
+
+function replyOn(listener: NativeListener, id: number, head: RequestHead, rest: Buffer | null, addresses: ConnectionAddresses, answering: Answering): HandshakeReply {
+  const check = checkUpgradeRequest(head, WS_VERSIONS);
+  let socket: Duplex | null = null;
+  return {
+    get socket() {
+      return (socket ??= clientErrorSocket(listener, answering, addresses));
+    },
+    transport: new AcceptedNative(id),
+    get open() {
+      return !answering.gone;
+    },
+    destroy: () => {
+      if (answering.closed) return;
+      answering.answer();
+      listener.drop(id);
+    },
+    head: rest ?? EMPTY,
+    check,
+    refuse: (code, message, headers = {}) => {
+      if (answering.closed) return;
+      answering.answer();
+      listener.refuse(id, code, message ?? statusText(code), pairs(headers));
+    },
+    acceptLines: (protocol, extensions) => acceptResponseLines('key' in check ? check.key : '', protocol, extensions),
+    accept: (lines) => {
+      answering.answer();
+      listener.write(id, lines.concat('\r\n').join('\r\n'));
+    },
+  };
+}
+
+/** Whether Node's http parser would make it an 'upgrade' (an Upgrade header and Connection: upgrade). */
+function isUpgrade(head: RequestHead): boolean {
+  return head.headers.upgrade !== undefined && headerTokens(head.headers.connection).some((t) => t.toLowerCase() === 'upgrade');
+}
+
+/**
+ * Listens on `host:port` natively.
+ * @returns the listener; null where the native transport cannot serve it (then the caller
+ *   listens on an http server as ws does); the bind error
+ */
+export function listenNatively(host: string, port: number, owner: NativePortOwner): NativeListener | Error | null {
+  const taker: NativeListenerOwner = {
+    onRequest: (listener, id, head, rest) => {
+      if (!isUpgrade(head)) {
+        listener.refuse(id, 426, statusText(426));
+        return;
+      }
+      const answering = new Answering(listener, id);
+      const addresses = addressesOf(listener, id);
+      owner.upgrade(requestOf(head, addresses), replyOn(listener, id, head, rest, addresses, answering));
+      // not answered yet (an asynchronous verifyClient)
+      if (!answering.answered) listener.deciding(id, answering);
+    },
+    onBadRequest: () => {},
+    onAcceptError: (err) => owner.error(err),
+  };
+  return NativeListener.listen(host, port, Timeouts.HANDSHAKE_MS, taker);
+}
