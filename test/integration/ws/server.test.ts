@@ -309,6 +309,8 @@ describe('ws face server: sharing an http server', () => {
       // a stream between the TCP socket and the WebSocket (as a proxy or a test harness puts one)
       const [outer, inner] = duplexPair();
       socket.pipe(outer).pipe(socket);
+      // Node 22's duplexPair does not pass a destroy to the other side (24's does): the harness does
+      inner.once('close', () => socket.destroy());
       wss.handleUpgrade(req, inner, head, (ws, request) => wss.emit('connection', ws, request));
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
