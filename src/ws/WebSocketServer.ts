@@ -158,7 +158,10 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
    */
   #listenNatively(o: ServerOptions<W>, emitConnection: (ws: InstanceType<W>, req: IncomingMessage) => void, callback: (() => void) | undefined): boolean {
     if (o.backlog !== undefined || (o.host !== undefined && isIP(o.host) === 0)) return false;
-    const listener = listenNatively(o.host ?? '', Number(o.port), {
+    // a bad port gets net.Server's error (ERR_SOCKET_BAD_PORT), as in ws
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return false;
+    const listener = listenNatively(o.host ?? '', port, {
       upgrade: (req, reply) => this.#handshake(req, reply, emitConnection, requestRefusal(req)),
       error: (err) => this.emit('error', err),
     });

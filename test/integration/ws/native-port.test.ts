@@ -153,3 +153,9 @@ describe.runIf(native)('ws face: its own port on the native listener', () => {
     await until(() => closed, "the server's close");
   });
 });
+
+describe('ws face: a bad own port', () => {
+  it.each([-1, 65536, 1.5])('throws net.Server\'s ERR_SOCKET_BAD_PORT for %s, as ws', (port) => {
+    expect(() => new WebSocketServer({ port: port as number })).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_BAD_PORT' }));
+  });
+});
