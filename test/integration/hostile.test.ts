@@ -259,6 +259,18 @@ function hostileConnection(port: number, kind: Kind): Promise<'upgraded' | 'refu
   });
 }
 
+describe('hostile clients: gone before their request was answered', () => {
+  it('a client that ends or resets before its request is complete is freed at once, not at the handshake deadline', async () => {
+    // a deadline far beyond how long the test waits: only the end of the client can free them
+    const { server } = await hostileServer((s) => s.setHandshakeTimeout(120000));
+    const good = await openSocket(`ws://127.0.0.1:${server.serverPort()}/`, cleanups);
+    const kinds: Kind[] = ['drop-at-once', 'drop-mid-handshake', 'reset-mid-handshake'];
+    await Promise.all(Array.from({ length: 30 }, (_, i) => hostileConnection(server.serverPort(), kinds[i % kinds.length])));
+    await expectEmpty(server, 1);
+    await echo(good, 'still here');
+  });
+});
+
 describe('hostile clients: while accepting is paused', () => {
   it('connections dropped while parked (pending queue full) are all cleaned up once the queue drains', async () => {
     const { server, port } = await hostileServer((s) => s.setMaxPendingConnections(2), false);
