@@ -203,9 +203,9 @@ void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     c->flags |= F_EOF;
     g.sink->event(IO_EVENT_EOF, c->id, 0, 0);
     // done both ways; or a listener's connection whose client ended before its handshake was
-    // answered (not upgraded, nothing ended by us): it can never be, so it does not wait for
-    // its handshake deadline
-    if ((c->flags & F_SHUT_DONE) != 0 || (c->state == nullptr && c->listener != nullptr && (c->flags & F_SHUT) == 0)) close_conn(c);
+    // answered (still in the handshake list, nothing ended by us): it can never be, so it does
+    // not wait for its handshake deadline
+    if ((c->flags & F_SHUT_DONE) != 0 || (c->listener != nullptr && (c->flags & F_SHUT) == 0)) close_conn(c);
     return;
   }
   fail(c, static_cast<int>(nread));

@@ -94,6 +94,11 @@ export function headerTokens(value: string | undefined): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/** Whether a comma-separated header value lists `token` (lower case; tokens compare case-insensitively). */
+export function hasHeaderToken(value: string | undefined, token: string): boolean {
+  return headerTokens(value).some((t) => t.toLowerCase() === token);
+}
+
 /** What the client offered, to check the response against. */
 export interface ClientOffer {
   key: string;
@@ -119,7 +124,7 @@ export function checkResponse(head: ResponseHead, offer: ClientOffer): Handshake
   }
   const h = head.headers;
   if ((h.get('upgrade') ?? '').toLowerCase() !== 'websocket') throw new HandshakeError('Missing or invalid Upgrade header', 101);
-  if (!headerTokens(h.get('connection')).some((t) => t.toLowerCase() === 'upgrade')) {
+  if (!hasHeaderToken(h.get('connection'), 'upgrade')) {
     throw new HandshakeError('Missing or invalid Connection header', 101);
   }
   if (h.get('sec-websocket-accept') !== acceptKey(offer.key)) throw new HandshakeError('Invalid Sec-WebSocket-Accept', 101);

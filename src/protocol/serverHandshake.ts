@@ -5,7 +5,7 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http';
-import { acceptKey, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey } from './handshake';
+import { acceptKey, hasHeaderToken, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey } from './handshake';
 
 /** The request fields the checks need (as Node's http parser gives them, names lower case). */
 export interface UpgradeRequest {
@@ -50,7 +50,7 @@ export function checkUpgradeRequest(req: UpgradeRequest, versions: readonly stri
   if ((header(req, 'upgrade') ?? '').toLowerCase().split(',').every((t) => t.trim() !== 'websocket')) {
     return refuse(426, 'Upgrade to websocket required', [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]);
   }
-  if (!headerTokens(header(req, 'connection')).some((t) => t.toLowerCase() === 'upgrade')) {
+  if (!hasHeaderToken(header(req, 'connection'), 'upgrade')) {
     return refuse(426, 'Connection: Upgrade required', [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]);
   }
   const unsupported = versionRefusal(req, versions);

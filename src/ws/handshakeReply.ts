@@ -70,17 +70,24 @@ function streamReply(socket: Duplex, head: Buffer, check: AcceptedUpgrade | Refu
   };
 }
 
+/** The 101 of an HTTP/1.1 upgrade: its lines ('headers' listeners may edit them), and `write` sends their text. */
+export function http1Answer(check: AcceptedUpgrade | RefusedUpgrade, write: (text: string) => void): Pick<HandshakeReply, 'acceptLines' | 'accept'> {
+  return {
+    acceptLines: (protocol, extensions) => acceptResponseLines('key' in check ? check.key : '', protocol, extensions),
+    accept: (lines) => write(lines.concat('\r\n').join('\r\n')),
+  };
+}
+
 /** The answer to an HTTP/1.1 upgrade on `socket`. */
 export function http1Reply(req: IncomingMessage, socket: Duplex, head: Buffer): HandshakeReply {
   const check = checkUpgradeRequest({ method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers }, WS_VERSIONS);
   return streamReply(socket, head, check, {
     refuse: (code, message, headers = {}) => refuseUpgrade(socket, code, message ?? statusText(code), pairs(headers)),
-    acceptLines: (protocol, extensions) => acceptResponseLines('key' in check ? check.key : '', protocol, extensions),
-    accept: (lines) => {
+    ...http1Answer(check, (text) => {
       // the address stays readable on req.socket after the native transport takes the descriptor
       void (socket as Socket).remoteAddress;
-      socket.write(lines.concat('\r\n').join('\r\n'));
-    },
+      socket.write(text);
+    }),
   });
 }
 

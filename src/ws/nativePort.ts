@@ -18,13 +18,12 @@ import { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { Timeouts } from '../codec/constants';
-import { headerTokens } from '../protocol/handshake';
+import { hasHeaderToken } from '../protocol/handshake';
 import type { RequestHead } from '../protocol/requestHead';
-import { acceptResponseLines, checkUpgradeRequest } from '../protocol/serverHandshake';
-import { AcceptedNative, NativeListener, type NativeListenerOwner } from '../transport/native/NativeListener';
-import type { IoOwner } from '../transport/native/nativeIo';
+import { checkUpgradeRequest } from '../protocol/serverHandshake';
+import { AcceptedNative, NativeListener, type NativeListenerOwner, type PendingAnswer } from '../transport/native/NativeListener';
 import { WS_VERSIONS } from './handshakeRules';
-import { pairs, statusText, type HandshakeReply } from './handshakeReply';
+import { http1Answer, pairs, statusText, type HandshakeReply } from './handshakeReply';
 
 /** What the server does with what the listener takes. */
 export interface NativePortOwner {
@@ -35,36 +34,16 @@ export interface NativePortOwner {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A connection between its request and an answer not given at once: learns that the client went meanwhile. */
-class Answering implements IoOwner {
-  /** The client ended or closed. */
-  gone = false;
-  /** The connection closed: its id is no longer its own. */
-  closed = false;
+/** Where one request's answer stands. */
+interface Answer {
   /** accepted, refused or dropped */
-  answered = false;
-  constructor(
-    readonly listener: NativeListener,
-    readonly id: number,
-  ) {}
-  onBatch(): void {}
-  onDrain(): void {}
-  onError(): void {}
-  onEof(): void {
-    // nobody left to answer (as an http server's socket, which does not stay half-open)
-    this.gone = true;
-    this.listener.drop(this.id);
-  }
-  onClosed(): void {
-    this.gone = true;
-    this.closed = true;
-    this.answer();
-  }
-  answer(): void {
-    this.answered = true;
-    this.listener.decided(this.id);
-  }
+  given: boolean;
+  /** Set when the answer was not given at once (see NativeListener.defer). */
+  pending: PendingAnswer | null;
 }
+
+/** The connection closed while its answer was pending: its id is no longer its own. */
+const closed = (a: Answer): boolean => a.pending?.closed === true;
 
 /** The addresses a request's `socket` has (IncomingMessage's socket would be a net.Socket). */
 interface ConnectionAddresses {
@@ -108,60 +87,62 @@ function requestOf(head: RequestHead, socket: ConnectionAddresses): IncomingMess
 }
 
 /** The Duplex a 'wsClientError' listener answers on: connection `id` itself, while it is open. */
-function clientErrorSocket(listener: NativeListener, answering: Answering, addresses: ConnectionAddresses): Duplex {
-  const id = answering.id;
+function clientErrorSocket(listener: NativeListener, id: number, answer: Answer, addresses: ConnectionAddresses): Duplex {
   const d = new Duplex({
     read() {},
     write(chunk: Buffer, _encoding, done) {
-      if (!answering.closed) listener.writeBytes(id, chunk);
+      if (!closed(answer)) listener.writeBytes(id, chunk);
       done();
     },
     final(done) {
-      if (!answering.closed) listener.end(id);
+      if (!closed(answer)) listener.end(id);
       done();
     },
     destroy(err, done) {
-      if (!answering.closed) listener.drop(id);
+      if (!closed(answer)) listener.drop(id);
       done(err);
     },
   });
   return Object.assign(d, addresses);
 }
 
-function replyOn(listener: NativeListener, id: number, head: RequestHead, rest: Buffer | null, addresses: ConnectionAddresses, answering: Answering): HandshakeReply {
+function replyOn(listener: NativeListener, id: number, head: RequestHead, rest: Buffer | null, addresses: ConnectionAddresses, answer: Answer): HandshakeReply {
   const check = checkUpgradeRequest(head, WS_VERSIONS);
+  const http1 = http1Answer(check, (text) => listener.write(id, text));
   let socket: Duplex | null = null;
   return {
     get socket() {
-      return (socket ??= clientErrorSocket(listener, answering, addresses));
+      return (socket ??= clientErrorSocket(listener, id, answer, addresses));
     },
     transport: new AcceptedNative(id),
     get open() {
-      return !answering.gone;
+      return answer.pending?.gone !== true;
     },
     destroy: () => {
-      if (answering.closed) return;
-      answering.answer();
+      if (closed(answer)) return;
+      answer.given = true;
       listener.drop(id);
     },
     head: rest ?? EMPTY,
     check,
     refuse: (code, message, headers = {}) => {
-      if (answering.closed) return;
-      answering.answer();
+      if (closed(answer)) return;
+      answer.given = true;
       listener.refuse(id, code, message ?? statusText(code), pairs(headers));
     },
-    acceptLines: (protocol, extensions) => acceptResponseLines('key' in check ? check.key : '', protocol, extensions),
+    acceptLines: http1.acceptLines,
     accept: (lines) => {
-      answering.answer();
-      listener.write(id, lines.concat('\r\n').join('\r\n'));
+      answer.given = true;
+      http1.accept(lines);
+      // the connection becomes the WebSocket's (its transport registers as its owner)
+      if (answer.pending !== null) listener.settle(id);
     },
   };
 }
 
 /** Whether Node's http parser would make it an 'upgrade' (an Upgrade header and Connection: upgrade). */
 function isUpgrade(head: RequestHead): boolean {
-  return head.headers.upgrade !== undefined && headerTokens(head.headers.connection).some((t) => t.toLowerCase() === 'upgrade');
+  return head.headers.upgrade !== undefined && hasHeaderToken(head.headers.connection, 'upgrade');
 }
 
 /**
@@ -176,11 +157,11 @@ export function listenNatively(host: string, port: number, owner: NativePortOwne
         listener.refuse(id, 426, statusText(426));
         return;
       }
-      const answering = new Answering(listener, id);
+      const answer: Answer = { given: false, pending: null };
       const addresses = addressesOf(listener, id);
-      owner.upgrade(requestOf(head, addresses), replyOn(listener, id, head, rest, addresses, answering));
+      owner.upgrade(requestOf(head, addresses), replyOn(listener, id, head, rest, addresses, answer));
       // not answered yet (an asynchronous verifyClient)
-      if (!answering.answered) listener.deciding(id, answering);
+      if (!answer.given) answer.pending = listener.defer(id);
     },
     onBadRequest: () => {},
     onAcceptError: (err) => owner.error(err),

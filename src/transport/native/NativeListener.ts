@@ -27,22 +27,38 @@ export interface NativeListenerOwner {
   onAcceptError(err: Error): void;
 }
 
+/** A complete request whose answer its owner gives later (see {@link NativeListener.defer}). */
+export interface PendingAnswer {
+  /** The client ended, or the connection closed. */
+  readonly gone: boolean;
+  /** The connection closed: its id is no longer its own. */
+  readonly closed: boolean;
+}
+
 /**
- * A connection whose request is not complete yet (its bytes so far, copied), or that was
- * answered with an error and only waits to close (bytes null). Transient: most requests arrive
- * in one read and never get one.
+ * A connection whose request is not complete yet (its bytes so far, copied), whose complete
+ * request waits for its answer (deferred), or that was answered with an error and only waits
+ * to close (bytes null). Transient: most requests arrive in one read and are answered at once.
  */
-class Unfinished implements IoOwner {
+class Unfinished implements IoOwner, PendingAnswer {
+  gone = false;
+  closed = false;
   constructor(
     readonly listener: NativeListener,
     readonly id: number,
     public bytes: Buffer | null,
+    public deferred = false,
   ) {}
   onBatch(): void {}
-  onEof(): void {}
+  onEof(): void {
+    // (natively closed too: a client that ended cannot complete its handshake)
+    this.gone = true;
+  }
   onDrain(): void {}
   onError(): void {}
   onClosed(): void {
+    this.gone = true;
+    this.closed = true;
     this.listener.forget(this.id);
   }
 }
@@ -53,7 +69,6 @@ export class NativeListener implements ListenerSink {
   readonly #lid: number;
   readonly #owner: NativeListenerOwner;
   readonly #unfinished = new Map<number, Unfinished>();
-  readonly #deciding = new Set<number>();
   #closed = false;
 
   private constructor(shared: IoShared, lid: number, owner: NativeListenerOwner) {
@@ -130,18 +145,23 @@ export class NativeListener implements ListenerSink {
   }
 
   /**
-   * Connection `id`'s answer is not decided yet (an asynchronous check): `owner` learns of its
-   * end meanwhile, and bytes it sends before the answer (RFC 6455 §4.1: a client waits for it)
-   * close it. Until {@link decided}.
+   * The answer to connection `id`'s complete request comes later (an asynchronous check, from
+   * the owner's onRequest): bytes it sends meanwhile close it (RFC 6455 §4.1: a client waits for
+   * the answer). The answer is {@link refuse}, {@link drop}, or the 101 followed by
+   * {@link settle} and the connection's new owner.
+   * @returns what becomes of the connection meanwhile
    */
-  deciding(id: number, owner: IoOwner): void {
-    this.#deciding.add(id);
-    registerOwner(id, owner);
+  defer(id: number): PendingAnswer {
+    const pending = new Unfinished(this, id, null, true);
+    this.#unfinished.set(id, pending);
+    registerOwner(id, pending);
+    return pending;
   }
 
-  /** See {@link deciding}: the answer was given, or the connection closed. */
-  decided(id: number): void {
-    this.#deciding.delete(id);
+  /** A deferred request was accepted: the connection is the transport's now (see {@link defer}). */
+  settle(id: number): void {
+    this.#unfinished.delete(id);
+    registerOwner(id, undefined);
   }
 
   /** Connection `id`'s peer (true) or local address: [address, port, family], null once gone. */
@@ -154,8 +174,10 @@ export class NativeListener implements ListenerSink {
     this.write(id, errorResponse(status, message, headers, serverName));
     this.#shared.io.ioEnd(id);
     const u = this.#unfinished.get(id);
-    if (u !== undefined) u.bytes = null;
-    else {
+    if (u !== undefined) {
+      u.bytes = null;
+      u.deferred = false;
+    } else {
       const waiting = new Unfinished(this, id, null);
       this.#unfinished.set(id, waiting);
       registerOwner(id, waiting);
@@ -168,11 +190,11 @@ export class NativeListener implements ListenerSink {
   }
 
   onRaw(id: number, start: number, length: number): void {
-    if (this.#deciding.has(id)) {
+    const u = this.#unfinished.get(id);
+    if (u?.deferred === true) {
       this.drop(id);
       return;
     }
-    const u = this.#unfinished.get(id);
     if (u !== undefined && u.bytes === null) return; // answered already: what follows is ignored
     const read = this.#shared.read.subarray(start, start + length);
     const bytes = u === undefined ? read : Buffer.concat([u.bytes as Buffer, read]);
