@@ -116,6 +116,15 @@ function runLoadgen(port, extra, prefix = []) {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
 }
 
+/** A load generator left running on `port`, once it reports its connections up (READY); `output()`: all it printed so far. */
+async function startLoadgen(port, extra) {
+  const lg = spawn(loadgen, ['--port', String(port), ...extra]);
+  let out = '';
+  lg.stdout.on('data', (d) => (out += d.toString()));
+  while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+  return { lg, output: () => out };
+}
+
 const results = { date: new Date().toISOString(), node: process.version, skipped, scenarios: {} };
 const progress = (s) => process.stderr.write(`\r\x1b[K${s}`);
 
@@ -219,10 +228,7 @@ async function fanOutRates(c, times = reps) {
   for (let r = 0; r < times; r++) {
     progress(`fan-out to ${bigN} connections: ${c.name} rep ${r + 1}/${times}`);
     const s = await startServer(c);
-    const lg = spawn(loadgen, ['--port', String(s.port), '--conns', String(bigN), '--sink', String(2 * perRound), '--duration', '60']);
-    let out = '';
-    lg.stdout.on('data', (d) => (out += d.toString()));
-    while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+    const { lg, output } = await startLoadgen(s.port, ['--conns', String(bigN), '--sink', String(2 * perRound), '--duration', '60']);
     await new Promise((res) => setTimeout(res, 300));
     s.send(`broadcast ${msgsPerBroadcast} 16`);
     await s.line('START');
@@ -235,7 +241,7 @@ async function fanOutRates(c, times = reps) {
     // the server's CPU is read as the sink reports DONE (it keeps the connections open a moment)
     const cpu1 = await new Promise((res) => {
       const onData = () => {
-        if (!out.includes('DONE')) return;
+        if (!output().includes('DONE')) return;
         lg.stdout.off('data', onData);
         res(processCpuSeconds(s.pid));
       };
@@ -243,7 +249,7 @@ async function fanOutRates(c, times = reps) {
       onData();
     });
     await new Promise((res) => lg.on('exit', res));
-    const m = /DONE (\d+) (\d+)/.exec(out);
+    const m = /DONE (\d+) (\d+)/.exec(output());
     if (m && Number(m[2]) > perRound) {
       const measured = Number(m[2]) - perRound;
       rates.push(measured / (Number(BigInt(m[1]) - start) / 1e9));
@@ -287,10 +293,7 @@ if (scenarios.includes('memory')) {
   // growing lands in one step: per connection it is amortized, not marginal)
   const step = Math.max(1, Math.floor(bigN / 8));
   const idle = async (port, n) => {
-    const lg = spawn(loadgen, ['--port', String(port), '--conns', String(n), '--idle', '--duration', '120']);
-    let out = '';
-    lg.stdout.on('data', (d) => (out += d.toString()));
-    while (!out.includes('READY')) await new Promise((res) => setTimeout(res, 50));
+    const { lg } = await startLoadgen(port, ['--conns', String(n), '--idle', '--duration', '120']);
     await new Promise((res) => setTimeout(res, 500));
     return lg;
   };
