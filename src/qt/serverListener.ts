@@ -90,7 +90,7 @@ export class ServerListener {
   /** Where it listens, or null. */
   address(): AddressInfo | null {
     const n = this.#native?.address();
-    if (n !== undefined && n !== null) return { address: n[0], port: n[1], family: n[2] };
+    if (n !== undefined && n !== null) return n;
     const a = this.#net?.address();
     return a !== undefined && a !== null && typeof a === 'object' ? a : null;
   }

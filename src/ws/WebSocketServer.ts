@@ -91,6 +91,8 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
   declare readonly clients: Set<InstanceType<W>>;
   #state = RUNNING;
   #http: AttachableServer | null = null;
+  /** Its own port's listener, when the native transport serves it (else #http is its own). */
+  #native: NativeListener | null = null;
   #ownsHttp = false;
   #removeListeners: (() => void) | null = null;
   #emitCloseWhenEmpty = false;
@@ -176,7 +178,6 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
     process.nextTick(() => this.emit('listening'));
     return true;
   }
-  #native: NativeListener | null = null;
 
   /**
    * Where the server listens (as net.Server.address()); null when it does not.
@@ -184,9 +185,7 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
    */
   address(): AddressInfo | string | null {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
-    const n = this.#native?.address();
-    if (n !== undefined && n !== null) return { address: n[0], port: n[1], family: n[2] };
-    return this.#http?.address() ?? null;
+    return this.#native?.address() ?? this.#http?.address() ?? null;
   }
 
   /**

@@ -8,6 +8,7 @@
  * @module
  */
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { errorResponse } from '../../protocol/serverHandshake';
 import { parseRequestHead, type RequestHead } from '../../protocol/requestHead';
 import { IoEvent } from '../../codec/constants';
@@ -94,9 +95,10 @@ export class NativeListener implements ListenerSink {
     return new NativeListener(shared, lid, owner);
   }
 
-  /** Where it listens: [address, port, family], null once closed. */
-  address(): [address: string, port: number, family: string] | null {
-    return this.#closed ? null : this.#shared.io.ioListenAddress(this.#lid);
+  /** Where it listens (as net.Server.address()), null once closed. */
+  address(): AddressInfo | null {
+    const a = this.#closed ? null : this.#shared.io.ioListenAddress(this.#lid);
+    return a === null ? null : { address: a[0], port: a[1], family: a[2] };
   }
 
   /** Paused: new connections wait in the kernel's backlog. */
