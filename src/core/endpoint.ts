@@ -128,6 +128,12 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   release(): void {
     const held = this.#held;
     if (held === null || held.released) return;
+    if (held.empty) {
+      // nothing kept: what comes next goes straight to the face (no tick, no closure per connection)
+      this.#held = null;
+      this.#conn.holdReading(false);
+      return;
+    }
     held.released = true;
     process.nextTick(() => this.#replay());
   }

@@ -22,6 +22,11 @@ export class HeldReports {
   /** Handed over: the replay is scheduled, reports still join the queue until it has run. */
   released = false;
 
+  /** Nothing was kept. */
+  get empty(): boolean {
+    return this.#queue.length === 0;
+  }
+
   /** @returns the payload bytes now kept */
   #add(kind: Kept, bytes: number, a?: unknown, b?: unknown, c?: unknown): number {
     this.#queue.push(kind, a, b, c);

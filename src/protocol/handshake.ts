@@ -91,11 +91,18 @@ function parseResponseHead(text: string): Omit<ResponseHead, 'rest'> {
 /** Splits a comma-separated header value into trimmed, non-empty tokens. */
 export function headerTokens(value: string | undefined): string[] {
   if (value === undefined) return [];
+  if (value.indexOf(',') < 0) {
+    const t = value.trim();
+    return t.length > 0 ? [t] : [];
+  }
   return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 /** Whether a comma-separated header value lists `token` (lower case; tokens compare case-insensitively). */
 export function hasHeaderToken(value: string | undefined, token: string): boolean {
+  if (value === undefined) return false;
+  // the common single-token value ('Upgrade', 'websocket') without the arrays of a split
+  if (value.indexOf(',') < 0) return value.trim().toLowerCase() === token;
   return headerTokens(value).some((t) => t.toLowerCase() === token);
 }
 

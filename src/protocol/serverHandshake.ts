@@ -31,6 +31,13 @@ export interface RefusedUpgrade {
   headers: Array<[string, string]>;
 }
 
+/** The versions RFC 6455 servers take (a constant: checked once per accepted connection). */
+const VERSION_13: readonly string[] = ['13'];
+
+function refuse(status: number, message: string, headers: Array<[string, string]> = []): RefusedUpgrade {
+  return { status, message, headers };
+}
+
 function header(req: Pick<UpgradeRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
@@ -42,12 +49,11 @@ function header(req: Pick<UpgradeRequest, 'headers'>, name: string): string | un
  *   handshake and framing are RFC 6455's)
  * @returns the accepted fields, or the refusal to send
  */
-export function checkUpgradeRequest(req: UpgradeRequest, versions: readonly string[] = ['13']): AcceptedUpgrade | RefusedUpgrade {
-  const refuse = (status: number, message: string, headers: Array<[string, string]> = []): RefusedUpgrade => ({ status, message, headers });
+export function checkUpgradeRequest(req: UpgradeRequest, versions: readonly string[] = VERSION_13): AcceptedUpgrade | RefusedUpgrade {
   if (req.method !== 'GET') return refuse(405, 'WebSocket upgrade requires GET', [['Allow', 'GET']]);
   if (req.httpVersion !== '1.1' && !/^1\.[1-9]$|^[2-9]\./.test(req.httpVersion)) return refuse(505, 'HTTP/1.1 or later required');
   if (header(req, 'host') === undefined) return refuse(400, 'Missing Host header');
-  if ((header(req, 'upgrade') ?? '').toLowerCase().split(',').every((t) => t.trim() !== 'websocket')) {
+  if (!hasHeaderToken(header(req, 'upgrade'), 'websocket')) {
     return refuse(426, 'Upgrade to websocket required', [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]);
   }
   if (!hasHeaderToken(header(req, 'connection'), 'upgrade')) {
@@ -61,7 +67,7 @@ export function checkUpgradeRequest(req: UpgradeRequest, versions: readonly stri
 }
 
 /** RFC 6455 §4.4: an unsupported version gets 400 with the versions we speak. */
-function versionRefusal(req: Pick<UpgradeRequest, 'headers'>, versions: readonly string[] = ['13']): RefusedUpgrade | null {
+function versionRefusal(req: Pick<UpgradeRequest, 'headers'>, versions: readonly string[] = VERSION_13): RefusedUpgrade | null {
   if (versions.includes(header(req, 'sec-websocket-version') ?? '')) return null;
   return { status: 400, message: 'Unsupported Sec-WebSocket-Version', headers: [['Sec-WebSocket-Version', versions.join(', ')]] };
 }
@@ -114,17 +120,17 @@ export function chooseSubprotocol(offered: readonly string[], supported: readonl
  * without the blank line that ends it (a face may let its users add lines).
  */
 export function acceptResponseLines(key: string, subprotocol: string, extensions: string): string[] {
-  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptKey(key)}`];
-  if (subprotocol !== '') lines.push(`Sec-WebSocket-Protocol: ${subprotocol}`);
-  if (extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
-  return lines;
+  return acceptResponse(key, subprotocol, '', extensions).slice(0, -4).split('\r\n');
 }
 
 /** The 101 Switching Protocols response (RFC 6455 §4.2.2). */
 export function acceptResponse(key: string, subprotocol: string, serverName: string, extensions = ''): string {
-  const lines = acceptResponseLines(key, subprotocol, extensions);
-  if (serverName !== '' && isSafeHeaderValue(serverName)) lines.push(`Server: ${serverName}`);
-  return lines.join('\r\n') + '\r\n\r\n';
+  // (one string, no array of lines: once per accepted connection)
+  let s = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
+  if (subprotocol !== '') s += `Sec-WebSocket-Protocol: ${subprotocol}\r\n`;
+  if (extensions !== '') s += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  if (serverName !== '' && isSafeHeaderValue(serverName)) s += `Server: ${serverName}\r\n`;
+  return s + '\r\n';
 }
 
 /** An error response that closes the connection. The body is the (peer-safe) message. */

@@ -86,22 +86,28 @@ export type UpgradeDecision = UpgradeRefusal | (CheckedUpgrade & { response: str
  * refusal is reported to the owner here.
  */
 export function decideChecked(check: AcceptedUpgrade | RefusedUpgrade, owner: UpgradeOwner): UpgradeRefusal | CheckedUpgrade {
-  const refuse = (status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = []): UpgradeRefusal => {
-    owner.refused(status, message);
-    return { refused: true, status, message, headers };
-  };
-  if (isRefused(check)) return refuse(check.status, check.message, check.headers);
-  if (!owner.authorizeOrigin(check.origin)) return refuse(403, 'Origin not allowed');
+  if (isRefused(check)) return refusal(owner, check.status, check.message, check.headers);
+  if (!owner.authorizeOrigin(check.origin)) return refusal(owner, 403, 'Origin not allowed');
   const ext = check.extensions === '' ? null : owner.negotiateExtensions(check.extensions);
-  if (ext === 'malformed') return refuse(400, 'Malformed Sec-WebSocket-Extensions');
+  if (ext === 'malformed') return refusal(owner, 400, 'Malformed Sec-WebSocket-Extensions');
   const subprotocol = chooseSubprotocol(check.protocols, owner.subprotocols);
   return { refused: false, key: check.key, origin: check.origin, subprotocol, extensionResponse: ext?.response ?? '', extensions: ext?.agreement ?? null };
+}
+
+/** Reports a refusal to the owner and returns it. */
+function refusal(owner: UpgradeOwner, status: number, message: string, headers: ReadonlyArray<readonly [string, string]> = []): UpgradeRefusal {
+  owner.refused(status, message);
+  return { refused: true, status, message, headers };
 }
 
 /** Checks one HTTP/1.1 upgrade request and decides on it ({@link decideChecked}), with the 101 to send. */
 export function decideUpgrade(req: UpgradeRequest, owner: UpgradeOwner): UpgradeDecision {
   const d = decideChecked(checkUpgradeRequest(req), owner);
-  return d.refused ? d : { ...d, response: acceptResponse(d.key, d.subprotocol, owner.serverHeader, d.extensionResponse) };
+  if (d.refused) return d;
+  // (d is this call's own object: the response joins it instead of a copy per accepted connection)
+  const decision = d as CheckedUpgrade & { response: string };
+  decision.response = acceptResponse(d.key, d.subprotocol, owner.serverHeader, d.extensionResponse);
+  return decision;
 }
 
 /**

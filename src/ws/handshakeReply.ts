@@ -70,11 +70,21 @@ function streamReply(socket: Duplex, head: Buffer, check: AcceptedUpgrade | Refu
   };
 }
 
+/** The lines of the 101 to an HTTP/1.1 upgrade, as 'headers' listeners see (and may edit) them. */
+export function http1AcceptLines(check: AcceptedUpgrade | RefusedUpgrade, protocol: string, extensions: string): string[] {
+  return acceptResponseLines('key' in check ? check.key : '', protocol, extensions);
+}
+
+/** The text of a 101 from its lines. */
+export function http1AnswerText(lines: readonly string[]): string {
+  return lines.join('\r\n') + '\r\n\r\n';
+}
+
 /** The 101 of an HTTP/1.1 upgrade: its lines ('headers' listeners may edit them), and `write` sends their text. */
-export function http1Answer(check: AcceptedUpgrade | RefusedUpgrade, write: (text: string) => void): Pick<HandshakeReply, 'acceptLines' | 'accept'> {
+function http1Answer(check: AcceptedUpgrade | RefusedUpgrade, write: (text: string) => void): Pick<HandshakeReply, 'acceptLines' | 'accept'> {
   return {
-    acceptLines: (protocol, extensions) => acceptResponseLines('key' in check ? check.key : '', protocol, extensions),
-    accept: (lines) => write(lines.concat('\r\n').join('\r\n')),
+    acceptLines: (protocol, extensions) => http1AcceptLines(check, protocol, extensions),
+    accept: (lines) => write(http1AnswerText(lines)),
   };
 }
 

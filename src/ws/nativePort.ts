@@ -20,10 +20,10 @@ import { Duplex } from 'node:stream';
 import { Timeouts } from '../codec/constants';
 import { hasHeaderToken } from '../protocol/handshake';
 import type { RequestHead } from '../protocol/requestHead';
-import { checkUpgradeRequest } from '../protocol/serverHandshake';
+import { checkUpgradeRequest, type AcceptedUpgrade, type RefusedUpgrade } from '../protocol/serverHandshake';
 import { AcceptedNative, NativeListener, type NativeListenerOwner, type PendingAnswer } from '../transport/native/NativeListener';
 import { WS_VERSIONS } from './handshakeRules';
-import { http1Answer, pairs, statusText, type HandshakeReply } from './handshakeReply';
+import { http1AcceptLines, http1AnswerText, pairs, statusText, type HandshakeReply } from './handshakeReply';
 
 /** What the server does with what the listener takes. */
 export interface NativePortOwner {
@@ -33,17 +33,6 @@ export interface NativePortOwner {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** Where one request's answer stands. */
-interface Answer {
-  /** accepted, refused or dropped */
-  given: boolean;
-  /** Set when the answer was not given at once (see NativeListener.defer). */
-  pending: PendingAnswer | null;
-}
-
-/** The connection closed while its answer was pending: its id is no longer its own. */
-const closed = (a: Answer): boolean => a.pending?.closed === true;
 
 /** The addresses a request's `socket` has (IncomingMessage's socket would be a net.Socket). */
 interface ConnectionAddresses {
@@ -86,58 +75,82 @@ function requestOf(head: RequestHead, socket: ConnectionAddresses): IncomingMess
   return req;
 }
 
-/** The Duplex a 'wsClientError' listener answers on: connection `id` itself, while it is open. */
-function clientErrorSocket(listener: NativeListener, id: number, answer: Answer, addresses: ConnectionAddresses): Duplex {
+/**
+ * The answer to the request on connection `id` of the native listener, and where it stands: one
+ * object per handshake (its methods on the prototype, no closures per connection).
+ */
+class NativeReply implements HandshakeReply {
+  /** accepted, refused or dropped */
+  given = false;
+  /** Set when the answer was not given at once (see NativeListener.defer). */
+  pending: PendingAnswer | null = null;
+  readonly transport: AcceptedNative;
+  readonly head: Buffer;
+  readonly check: AcceptedUpgrade | RefusedUpgrade;
+  #socket: Duplex | null = null;
+
+  constructor(
+    readonly listener: NativeListener,
+    readonly id: number,
+    request: RequestHead,
+    rest: Buffer | null,
+    readonly addresses: ConnectionAddresses,
+  ) {
+    this.transport = new AcceptedNative(id);
+    this.head = rest ?? EMPTY;
+    this.check = checkUpgradeRequest(request, WS_VERSIONS);
+  }
+
+  /** The connection closed while its answer was pending: its id is no longer its own. */
+  get closed(): boolean {
+    return this.pending?.closed === true;
+  }
+  get socket(): Duplex {
+    return (this.#socket ??= clientErrorSocket(this));
+  }
+  get open(): boolean {
+    return this.pending?.gone !== true;
+  }
+  destroy(): void {
+    if (this.closed) return;
+    this.given = true;
+    this.listener.drop(this.id);
+  }
+  refuse(code: number, message?: string, headers: Record<string, string | number> = {}): void {
+    if (this.closed) return;
+    this.given = true;
+    this.listener.refuse(this.id, code, message ?? statusText(code), pairs(headers));
+  }
+  acceptLines(protocol: string, extensions: string): string[] {
+    return http1AcceptLines(this.check, protocol, extensions);
+  }
+  accept(lines: string[]): void {
+    this.given = true;
+    this.listener.write(this.id, http1AnswerText(lines));
+    // the connection becomes the WebSocket's (its transport registers as its owner)
+    if (this.pending !== null) this.listener.settle(this.id);
+  }
+}
+
+/** The Duplex a 'wsClientError' listener answers on: the reply's connection itself, while it is open. */
+function clientErrorSocket(reply: NativeReply): Duplex {
+  const { listener, id } = reply;
   const d = new Duplex({
     read() {},
     write(chunk: Buffer, _encoding, done) {
-      if (!closed(answer)) listener.writeBytes(id, chunk);
+      if (!reply.closed) listener.writeBytes(id, chunk);
       done();
     },
     final(done) {
-      if (!closed(answer)) listener.end(id);
+      if (!reply.closed) listener.end(id);
       done();
     },
     destroy(err, done) {
-      if (!closed(answer)) listener.drop(id);
+      if (!reply.closed) listener.drop(id);
       done(err);
     },
   });
-  return Object.assign(d, addresses);
-}
-
-function replyOn(listener: NativeListener, id: number, head: RequestHead, rest: Buffer | null, addresses: ConnectionAddresses, answer: Answer): HandshakeReply {
-  const check = checkUpgradeRequest(head, WS_VERSIONS);
-  const http1 = http1Answer(check, (text) => listener.write(id, text));
-  let socket: Duplex | null = null;
-  return {
-    get socket() {
-      return (socket ??= clientErrorSocket(listener, id, answer, addresses));
-    },
-    transport: new AcceptedNative(id),
-    get open() {
-      return answer.pending?.gone !== true;
-    },
-    destroy: () => {
-      if (closed(answer)) return;
-      answer.given = true;
-      listener.drop(id);
-    },
-    head: rest ?? EMPTY,
-    check,
-    refuse: (code, message, headers = {}) => {
-      if (closed(answer)) return;
-      answer.given = true;
-      listener.refuse(id, code, message ?? statusText(code), pairs(headers));
-    },
-    acceptLines: http1.acceptLines,
-    accept: (lines) => {
-      answer.given = true;
-      http1.accept(lines);
-      // the connection becomes the WebSocket's (its transport registers as its owner)
-      if (answer.pending !== null) listener.settle(id);
-    },
-  };
+  return Object.assign(d, reply.addresses);
 }
 
 /** Whether Node's http parser would make it an 'upgrade' (an Upgrade header and Connection: upgrade). */
@@ -157,11 +170,11 @@ export function listenNatively(host: string, port: number, owner: NativePortOwne
         listener.refuse(id, 426, statusText(426));
         return;
       }
-      const answer: Answer = { given: false, pending: null };
       const addresses = addressesOf(listener, id);
-      owner.upgrade(requestOf(head, addresses), replyOn(listener, id, head, rest, addresses, answer));
+      const reply = new NativeReply(listener, id, head, rest, addresses);
+      owner.upgrade(requestOf(head, addresses), reply);
       // not answered yet (an asynchronous verifyClient)
-      if (!answer.given) answer.pending = listener.defer(id);
+      if (!reply.given) reply.pending = listener.defer(id);
     },
     onBadRequest: () => {},
     onAcceptError: (err) => owner.error(err),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ResponseParser, acceptKey, buildConnectHeaders, buildRequest, checkConnectResponse, checkResponse, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey, makeKey,
+  ResponseParser, acceptKey, buildConnectHeaders, buildRequest, checkConnectResponse, checkResponse, hasHeaderToken, headerTokens, isHeaderName, isSafeHeaderValue, isValidKey, makeKey,
   type ResponseHead, type RequestSpec,
 } from '../../../src/protocol/handshake';
 import { HandshakeError } from '../../../src/errors';
@@ -56,6 +56,17 @@ describe('header helpers', () => {
     expect(headerTokens(undefined)).toEqual([]);
     expect(headerTokens('')).toEqual([]);
     expect(headerTokens(' keep-alive ,Upgrade,, x ')).toEqual(['keep-alive', 'Upgrade', 'x']);
+    // one token (no comma): the same result without the split
+    expect(headerTokens('  ')).toEqual([]);
+    expect(headerTokens(' Upgrade ')).toEqual(['Upgrade']);
+  });
+  it('hasHeaderToken compares tokens case-insensitively, with or without a list', () => {
+    expect(hasHeaderToken(undefined, 'upgrade')).toBe(false);
+    expect(hasHeaderToken('', 'upgrade')).toBe(false);
+    expect(hasHeaderToken(' UpGrade ', 'upgrade')).toBe(true);
+    expect(hasHeaderToken('keep-alive, Upgrade', 'upgrade')).toBe(true);
+    expect(hasHeaderToken('upgrades', 'upgrade')).toBe(false);
+    expect(hasHeaderToken('keep-alive, upgrade-x', 'upgrade')).toBe(false);
   });
   it('isHeaderName: RFC 7230 tokens only; isSafeHeaderValue: no CR, LF, NUL', () => {
     expect(isHeaderName('X-Custom_1')).toBe(true);
