@@ -52,7 +52,7 @@ napi_value Decode(napi_env env, napi_callback_info cbinfo) {
       napi_get_value_double(env, argv[2], &off) != napi_ok || !Words(env, argv[3], &records, &rec_len)) {
     return Throw(env, "decode(state, chunk, offset, records): bad arguments");
   }
-  if (state_len < qws::STATE_BYTES) return Throw(env, "decode: state must be 256 bytes");
+  if (state_len < qws::STATE_BYTES) return Throw(env, "decode: state too short (see STATE_BYTES)");
   if (!(off >= 0) || off > static_cast<double>(chunk_len)) return Throw(env, "decode: offset out of range");
   return Uint(env, qws::decode(state, chunk, chunk_len, static_cast<size_t>(off), records, rec_len / qws::RECORD_STRIDE));
 }

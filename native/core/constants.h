@@ -27,7 +27,7 @@ constexpr uint32_t LIMIT_MAX_HEADER_SIZE = 14;
 constexpr uint32_t LIMIT_RECORD_CAPACITY = 1024;
 
 // Record layout
-constexpr uint32_t RECORD_LAYOUT_VERSION = 1;
+constexpr uint32_t RECORD_LAYOUT_VERSION = 2;
 constexpr uint32_t RECORD_STRIDE = 8;
 constexpr uint32_t RECORD_KIND = 0;
 constexpr uint32_t RECORD_OPCODE = 1;
@@ -63,8 +63,9 @@ constexpr uint32_t ERROR_CLOSE_INVALID_UTF8 = 14;
 constexpr uint32_t ERROR_INVALID_UTF8 = 15;
 constexpr uint32_t ERROR_CLOSE_CODE[16] = {0, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1009, 1009, 1002, 1002, 1007, 1007};
 
-// Decoder state layout (uint32 field indexes into a 256-byte state)
-constexpr uint32_t STATE_BYTES = 256;
+// Decoder state layout (uint32 field indexes into a 216-byte state: 17 fields, then the spill and
+// control buffers, rounded up to 8 bytes)
+constexpr uint32_t STATE_BYTES = 216;
 constexpr uint32_t STATE_CONFIG = 0;
 constexpr uint32_t STATE_MAX_FRAME = 1;
 constexpr uint32_t STATE_MAX_MESSAGE = 2;
@@ -82,8 +83,8 @@ constexpr uint32_t STATE_UTF8 = 13;
 constexpr uint32_t STATE_CTRL_LEN = 14;
 constexpr uint32_t STATE_RESUME = 15;
 constexpr uint32_t STATE_FRAME_LEN = 16;
-constexpr uint32_t STATE_SPILL_BYTE = 80;
-constexpr uint32_t STATE_CTRL_BYTE = 96;
+constexpr uint32_t STATE_SPILL_BYTE = 68;
+constexpr uint32_t STATE_CTRL_BYTE = 84;
 constexpr uint32_t STATE_CONFIG_SERVER = 1;
 constexpr uint32_t STATE_CONFIG_ALLOW_RSV1 = 2;
 constexpr uint32_t STATE_PHASE_HEADER = 0;

@@ -9,6 +9,11 @@
 #include "utf8.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the state and mask layouts are little-endian");
+// the spill area (a header, at most LIMIT_MAX_HEADER_SIZE bytes) follows the fields, then the
+// control area (a control payload, at most LIMIT_MAX_CONTROL_PAYLOAD bytes) ends inside the state
+static_assert(qws::STATE_SPILL_BYTE >= (qws::STATE_FRAME_LEN + 1) * 4, "spill area overlaps the fields");
+static_assert(qws::STATE_SPILL_BYTE + qws::LIMIT_MAX_HEADER_SIZE <= qws::STATE_CTRL_BYTE, "spill area too small");
+static_assert(qws::STATE_CTRL_BYTE + qws::LIMIT_MAX_CONTROL_PAYLOAD <= qws::STATE_BYTES, "control area too small");
 
 namespace qws {
 

@@ -9,7 +9,7 @@
 namespace qws {
 
 // Decodes frames from chunk[offset..len): unmasks payloads in place and writes up to
-// `capacity` records (RECORD_STRIDE uint32 each) into `records`. `state` is the 256-byte decoder
+// `capacity` records (RECORD_STRIDE uint32 each) into `records`. `state` is the STATE_BYTES decoder
 // state (STATE_* layout). Returns the number of records; state[STATE_RESUME] is where it stopped.
 uint32_t decode(uint8_t* state, uint8_t* chunk, size_t len, size_t offset, uint32_t* records, size_t capacity);
 

@@ -51,7 +51,7 @@ int init(uv_loop_t* loop, const Shared& shared, Sink* sink);
 void set_read_buffer(uint8_t* read, size_t len);
 
 // Takes over a connected TCP socket: `fd` is duplicated (the caller closes its own copy); reading
-// starts with set_reading(true). `state` is the connection's 256-byte decoder state; it must stay valid until the
+// starts with set_reading(true). `state` is the connection's decoder state (STATE_BYTES); it must stay valid until the
 // CLOSED event. Returns the connection id (>= 0) or a negative libuv error.
 int adopt(int fd, uint8_t* state);
 
@@ -107,7 +107,7 @@ int listen_timeout(uint32_t lid, uint32_t handshake_ms);
 int listen_close(uint32_t lid);
 
 // The handshake of accepted connection `id` succeeded: its later reads are decoded with `state`
-// (256 bytes, valid until CLOSED), and its handshake deadline no longer applies.
+// (STATE_BYTES, valid until CLOSED), and its handshake deadline no longer applies.
 int upgrade(uint32_t id, uint8_t* state);
 
 }  // namespace io

@@ -115,8 +115,8 @@ export function isValidReceivedCloseCode(code: number): boolean {
  * or one error record, after which the decoder is poisoned.
  */
 export const Record = {
-  /** Layout version: the loader refuses a native addon that reports another one. */
-  LAYOUT_VERSION: 1,
+  /** Layout version (of these records and of the decoder state): the loader refuses a native addon that reports another one. */
+  LAYOUT_VERSION: 2,
   STRIDE: 8,
   // field indexes
   KIND: 0,
@@ -183,12 +183,12 @@ export const DECODE_ERROR_REASON: readonly string[] = [
 ];
 
 /**
- * Decoder state layout: every decoder keeps its whole state in a 256-byte Uint8Array owned by JS,
+ * Decoder state layout: every decoder keeps its whole state in a 216-byte Uint8Array owned by JS,
  * viewed as uint32 fields (little-endian), so the native and the TS decoder share one format and
  * can be swapped or compared mid-stream. Field indexes are uint32 indexes.
  */
 export const State = {
-  BYTES: 256,
+  BYTES: 216,
   CONFIG: 0, // CONFIG_* bits
   MAX_FRAME: 1,
   MAX_MESSAGE: 2,
@@ -207,8 +207,8 @@ export const State = {
   RESUME: 15, // output: chunk offset where decode() stopped
   FRAME_LEN: 16, // payload length of the current frame
   // byte offsets of the two buffers inside the state
-  SPILL_BYTE: 80, // 16 bytes: header split across chunks
-  CTRL_BYTE: 96, // 128 bytes: control payload split across chunks
+  SPILL_BYTE: 68, // 16 bytes: header split across chunks (at most 14)
+  CTRL_BYTE: 84, // 128 bytes: control payload split across chunks (at most 125); then 4 bytes of padding
   // CONFIG bits
   CONFIG_SERVER: 1, // we are the server: frames must be masked
   CONFIG_ALLOW_RSV1: 2, // permessage-deflate negotiated

@@ -1,5 +1,5 @@
 /**
- * The frame decoder used by the protocol layer: state in a JS-owned 256-byte array, decoding by
+ * The frame decoder used by the protocol layer: state in a JS-owned 216-byte array, decoding by
  * the native addon when loaded, else by the TS twin. Records go into a shared array (see
  * {@link takeRecords}) so decoding allocates nothing per frame.
  * @module

@@ -1,6 +1,6 @@
 /**
- * The sending half of a session, sans I/O: encodes outgoing frames into its {@link Outbox} (it is
- * one: a connection holds one object for both, not two) —
+ * The sending half of a session, sans I/O (the {@link Session} extends it): encodes outgoing
+ * frames into its {@link Outbox} (it extends that too: one object per connection for all three) —
  * small frames copied into one shared batch, large server payloads queued by reference (never
  * copied), client frames masked with keys from a pool or a {@link MaskSource} (RFC 6455 §5.3);
  * messages fragmented by the outgoing frame size (§5.4) and compressed when permessage-deflate

@@ -2,8 +2,9 @@
  * One open WebSocket connection after the handshake, sans I/O: turns decoded records into
  * frames, messages, pings and closes (RFC 6455 §5, §6, §7), answers pings, runs the close
  * handshake's framing side, and keeps the rules of what may be sent when (nothing after our
- * close; fragments in order); the frames go through a {@link FrameWriter} into an {@link Outbox}
- * that the transport writes once per incoming chunk or tick.
+ * close; fragments in order); the frames are encoded by the {@link FrameWriter} it extends into
+ * the {@link Outbox} that one extends, which the transport writes once per incoming chunk or tick
+ * (one object per connection for all three, not three).
  * @module
  */
 import { StringDecoder } from 'node:string_decoder';
@@ -12,7 +13,7 @@ import { CloseCode, DECODE_ERROR_REASON, IoEvent, Limits, Opcode, Record as R, U
 import { InflateError, type MessageCompressor } from './permessageDeflate';
 import { closePayload } from './closeFrame';
 import type { Outbox } from './outbox';
-import { FrameWriter, type FlushRequester, type MaskSource } from './frameWriter';
+import { FrameWriter, type FlushRequester } from './frameWriter';
 import { AssemblyBuffer } from './assemblyBuffer';
 
 /** What a session reports. Implemented by the API object; called synchronously. */
@@ -91,9 +92,8 @@ interface Assembly {
 }
 
 /** See the module comment. */
-export class Session {
+export class Session extends FrameWriter {
   readonly decoder: FrameDecoder;
-  readonly #writer: FrameWriter;
   #handler: SessionHandler;
   #now: () => number;
   /** Incoming message assembly: allocated when a message (or, for frame signals, a frame) spans frames or chunks. */
@@ -105,10 +105,11 @@ export class Session {
   #borrowed: Buffer | null = null;
 
   constructor(handler: SessionHandler, options: SessionOptions, flusher: FlushRequester) {
+    // (the session is its own frame writer and outbox: a subclass, so one object per connection)
+    super(options.server, options.outgoingFrameSize, options.compressor ?? null, flusher);
     this.#handler = handler;
     this.#now = options.now;
-    const compressor = options.compressor ?? null;
-    this.#writer = new FrameWriter(options.server, options.outgoingFrameSize, compressor, flusher);
+    const compressor = this.compressor;
     if (options.textAsBytes === true) this.#flags |= TEXT_BYTES;
     this.decoder = new FrameDecoder({
       server: options.server,
@@ -120,23 +121,23 @@ export class Session {
 
   /** Where outgoing frames are encoded (the transport writes it): the frame writer itself. */
   get outbox(): Outbox {
-    return this.#writer;
+    return this;
   }
 
   /** Limits the inflated size of compressed messages (the decoder limits wire sizes). */
   setMaxMessageSize(bytes: number): void {
-    this.#writer.compressor?.setMaxMessageSize(bytes);
+    this.compressor?.setMaxMessageSize(bytes);
   }
 
   /** The compressor when it keeps no context between messages (a publish shares its output). */
   get sharedCompressor(): MessageCompressor | null {
-    const c = this.#writer.compressor;
+    const c = this.compressor;
     return c !== null && c.sharedKey !== null ? c : null;
   }
 
   /** Frees the compression contexts (the connection is gone). */
   dispose(): void {
-    this.#writer.compressor?.close();
+    this.compressor?.close();
   }
 
   get closeSent(): boolean {
@@ -147,26 +148,13 @@ export class Session {
     return (this.#flags & CLOSE_RECEIVED) !== 0;
   }
 
-  setMaskSource(source: MaskSource | null): void {
-    this.#writer.setMaskSource(source);
-  }
-
-  setOutgoingFrameSize(size: number): void {
-    this.#writer.setOutgoingFrameSize(size);
-  }
-
-  /** Called by the transport when it has flushed the outbox. */
-  flushed(): void {
-    this.#writer.flushed();
-  }
-
   /**
    * Decodes a socket-owned chunk (payloads are unmasked in place and handed out as views) and
    * dispatches everything in it. The caller flushes the outbox afterwards.
    */
   receive(chunk: Buffer): void {
     const records = takeRecords();
-    this.#writer.receiving = true;
+    this.receiving = true;
     try {
       let offset = 0;
       do {
@@ -175,7 +163,7 @@ export class Session {
         offset = this.decoder.resume;
       } while (offset < chunk.length && !this.decoder.finished && (this.#flags & STOPPED) === 0);
     } finally {
-      this.#writer.receiving = false;
+      this.receiving = false;
       giveRecords(records);
     }
   }
@@ -189,13 +177,13 @@ export class Session {
    *   at the end of `chunk` (0: none), for which the transport can keep the room right after it
    */
   receiveDecoded(chunk: Buffer, records: Uint32Array, count: number): number {
-    this.#writer.receiving = true;
+    this.receiving = true;
     this.#borrowed = chunk;
     this.#flags &= ~LENT;
     try {
       for (let i = 0; i < count && (this.#flags & STOPPED) === 0; i++) this.#dispatch(chunk, records, i * R.STRIDE);
     } finally {
-      this.#writer.receiving = false;
+      this.receiving = false;
       this.#borrowed = null;
     }
     if ((this.#flags & LENT) === 0) return NOT_LENT;
@@ -305,7 +293,7 @@ export class Session {
     const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
     const text = first ? opcode === Opcode.Text : this.#asm?.opcode === Opcode.Text;
     try {
-      const out = (this.#writer.compressor as MessageCompressor).inflate(piece, end);
+      const out = (this.compressor as MessageCompressor).inflate(piece, end);
       if (text) {
         let st = first ? 0 : (this.#asm?.inflatedUtf8 ?? 0);
         st = out.length > 0 ? utf8Step(st, out, 0, out.length) : st;
@@ -383,7 +371,7 @@ export class Session {
   #control(opcode: number, payload: Buffer, code: number): void {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2: answer with a pong carrying the same payload
-      if ((this.#flags & (CLOSE_SENT | AUTO_PONG)) === AUTO_PONG) this.#writer.writeFrame(0x80 | Opcode.Pong, payload);
+      if ((this.#flags & (CLOSE_SENT | AUTO_PONG)) === AUTO_PONG) this.writeFrame(0x80 | Opcode.Pong, payload);
       this.#handler.onPing(payload);
     } else if (opcode === Opcode.Pong) {
       this.#handler.onPong(this.#now() - this.#pingSentAt, payload);
@@ -403,7 +391,7 @@ export class Session {
     if ((this.#flags & CLOSE_SENT) !== 0) return 0;
     // the last piece of a message sent in fragments (see sendBytes)
     if ((this.#flags & SENDING_FRAGMENTS) !== 0) return this.sendBytes(Buffer.from(message, 'utf8'), true, true, false);
-    return this.#writer.writeText(message);
+    return this.writeText(message);
   }
 
   /** Queues a binary message. @returns the payload bytes queued (0 after a close was sent). */
@@ -411,7 +399,7 @@ export class Session {
     if ((this.#flags & CLOSE_SENT) !== 0) return 0;
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if ((this.#flags & SENDING_FRAGMENTS) !== 0) return this.sendBytes(buf, false, true, false);
-    return this.#writer.writeMessage(Opcode.Binary, buf, true);
+    return this.writeMessage(Opcode.Binary, buf, true);
   }
 
   /**
@@ -419,7 +407,7 @@ export class Session {
    * same bytes for every peer), by reference. @returns false after a close was sent
    */
   sendEncoded(frames: readonly Buffer[]): boolean {
-    return (this.#flags & CLOSE_SENT) === 0 && this.#writer.writeEncoded(frames);
+    return (this.#flags & CLOSE_SENT) === 0 && this.writeEncoded(frames);
   }
 
   /**
@@ -433,8 +421,8 @@ export class Session {
     if ((this.#flags & CLOSE_SENT) !== 0) return 0;
     const opcode = text ? Opcode.Text : Opcode.Binary;
     const fragments = (this.#flags & SENDING_FRAGMENTS) !== 0;
-    if (fin && !fragments) return this.#writer.writeMessage(opcode, payload, compress);
-    this.#writer.writeFrame((fin ? 0x80 : 0) | (fragments ? Opcode.Continuation : opcode), payload);
+    if (fin && !fragments) return this.writeMessage(opcode, payload, compress);
+    this.writeFrame((fin ? 0x80 : 0) | (fragments ? Opcode.Continuation : opcode), payload);
     this.#flags = fin ? this.#flags & ~SENDING_FRAGMENTS : this.#flags | SENDING_FRAGMENTS;
     return payload.length;
   }
@@ -447,7 +435,7 @@ export class Session {
   /** Queues a pong (an unsolicited one is a heartbeat, RFC 6455 §5.5.3); clipped to 125 bytes. */
   sendPong(payload: Uint8Array): void {
     if ((this.#flags & CLOSE_SENT) !== 0) return;
-    this.#writer.writeFrame(0x80 | Opcode.Pong, payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload);
+    this.writeFrame(0x80 | Opcode.Pong, payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload);
   }
 
   /** Queues a ping; the payload is clipped to 125 bytes (RFC 6455 §5.5). */
@@ -455,7 +443,7 @@ export class Session {
     if ((this.#flags & CLOSE_SENT) !== 0) return;
     const p = payload.length > Limits.MAX_CONTROL_PAYLOAD ? payload.subarray(0, Limits.MAX_CONTROL_PAYLOAD) : payload;
     this.#pingSentAt = this.#now();
-    this.#writer.writeFrame(0x80 | Opcode.Ping, p);
+    this.writeFrame(0x80 | Opcode.Ping, p);
   }
 
   /** Queues a close frame (once); the reason is cut to 123 bytes on a code-point boundary. */
@@ -463,7 +451,7 @@ export class Session {
     if ((this.#flags & CLOSE_SENT) !== 0) return;
     const payload = code === 0 ? EMPTY : closePayload(code, reason);
     this.#flags |= CLOSE_SENT;
-    this.#writer.writeFrame(0x80 | Opcode.Close, payload);
+    this.writeFrame(0x80 | Opcode.Close, payload);
   }
 
   /** Fails the connection with a close code (RFC 6455 §7.1.7), reported as a protocol error. */

@@ -47,7 +47,6 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #conn: Endpoint | null = null;
   /** Limits, caps and sizes (a value: a server socket shares its server's until one changes). */
   #settings = DEFAULT_SETTINGS;
-  #maskGenerator: MaskGenerator = defaultMaskGenerator;
   /** The client side (created on first client use: server-side sockets never need it). */
   #clientValue: ClientOpener | null = null;
   get #client(): ClientOpener {
@@ -383,16 +382,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** The mask generator in use (the default pool-backed one unless set). */
   maskGenerator(): MaskGenerator {
-    return this.#maskGenerator;
+    // (kept in the settings as their mask source, null for the default: no field per socket)
+    return (this.#settings.maskSource as MaskGenerator | null) ?? defaultMaskGenerator;
   }
   /**
    * Sets the mask generator (null restores the default); its seed() is called now.
    * @throws InvalidArgumentError when seed() returns false or the object lacks nextMask()
    */
   setMaskGenerator(generator: MaskGenerator | null): void {
-    this.#maskGenerator = installableMaskGenerator(generator);
+    const installed = installableMaskGenerator(generator);
     // the default generator is the codec's own pool: the session then draws keys without a call out
-    this.#settings = this.#settings.withMaskSource(this.#maskGenerator === defaultMaskGenerator ? null : this.#maskGenerator, this.#conn);
+    this.#settings = this.#settings.withMaskSource(installed === defaultMaskGenerator ? null : installed, this.#conn);
   }
   /** The origin sent (client) or received (server). */
   origin(): string {

@@ -44,6 +44,24 @@ export interface ConnectionEvents {
   onSocketError(err: Error): void;
 }
 
+type WriteCallback = (err?: Error) => void;
+
+/**
+ * A connection's state that an idle one never has, in one object made on first use (five fields
+ * on every connection would cost 40 bytes each).
+ */
+interface Rare {
+  /** The per-turn read budget (readBufferSize) and what this turn read; null while reading is not limited (the default). */
+  budget: { size: number; used: number } | null;
+  /** Callbacks waiting for what is queued now to be written (see {@link ConnectionBase.whenWritten}). */
+  writeWaiters: WriteCallback[] | null;
+  /** Batches of waiters whose bytes are with the socket, oldest first. */
+  writing: WriteCallback[][] | null;
+  /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
+  lone: number;
+  onWritten: (() => void) | null;
+}
+
 /** True while a publish's frames are being queued (sendShared): their flush waits for the check phase. */
 let queuingShared = false;
 
@@ -55,16 +73,9 @@ export abstract class ConnectionBase implements FlushRequester {
   #closeQueue: TimerQueue = timerQueue(Timeouts.CLOSE_MS);
   /** BUDGET_PAUSED, CAP_PAUSED, … (see above) */
   #flags = 0;
-  /** The per-turn read budget (readBufferSize) and what this turn read; null while reading is not limited (the default). */
-  #budget: { size: number; used: number } | null = null;
   #limits: WriteLimits;
-  /** Callbacks waiting for what is queued now to be written (see {@link whenWritten}). */
-  #writeWaiters: Array<(err?: Error) => void> | null = null;
-  /** Batches of waiters whose bytes are with the socket, oldest first (null until the first: most connections never wait). */
-  #writing: Array<Array<(err?: Error) => void>> | null = null;
-  /** Bytes of a lone message larger than the cap, still draining: the cap applies on top of it. */
-  #lone = 0;
-  #onWritten: (() => void) | null = null;
+  /** What only some connections use (see {@link Rare}); null until one does. */
+  #rare: Rare | null = null;
 
   constructor(handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits) {
     this.events = events;
@@ -107,7 +118,7 @@ export abstract class ConnectionBase implements FlushRequester {
    */
   protected afterRead(bytes: number): void {
     this.flush();
-    const budget = this.#budget;
+    const budget = this.#rare?.budget ?? null;
     if (budget !== null) {
       // readBufferSize: at most that many bytes are read per event-loop turn; the rest stays in
       // the kernel (TCP backpressure) until the handlers of this turn have run
@@ -117,7 +128,8 @@ export abstract class ConnectionBase implements FlushRequester {
         this.setReading(false);
         setImmediate(() => {
           this.#flags &= ~BUDGET_PAUSED;
-          if (this.#budget !== null) this.#budget.used = 0;
+          const b = this.#rare?.budget;
+          if (b != null) b.used = 0;
           this.#resumeIfFree();
         });
       }
@@ -150,7 +162,10 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Sets the per-turn read budget (0 = unlimited). */
   setReadBufferSize(size: number): void {
-    this.#budget = size > 0 ? { size, used: this.#budget?.used ?? 0 } : null;
+    if (size > 0) {
+      const r = this.#rareState();
+      r.budget = { size, used: r.budget?.used ?? 0 };
+    } else if (this.#rare !== null) this.#rare.budget = null;
   }
 
   /** The peer ended its side: reported, and ours is closed too (sockets from http servers allow half-open). */
@@ -190,7 +205,7 @@ export abstract class ConnectionBase implements FlushRequester {
     const q = this.session.outbox.take();
     this.session.flushed();
     if (q === null || !this.socketWritable) {
-      if (this.#writeWaiters !== null && (q !== null || this.socketGone)) this.#failWaiters();
+      if (this.#rare?.writeWaiters != null && (q !== null || this.socketGone)) this.#failWaiters();
       return false;
     }
     const before = this.socketBacklog;
@@ -199,17 +214,18 @@ export abstract class ConnectionBase implements FlushRequester {
     for (let i = 0; i < q.length; i++) total += q[i].length;
     if ((this.#flags & ABOVE_HIGH) === 0 && before + total > this.#limits.highWater) this.#flags |= ABOVE_HIGH;
     // while above the high-water mark every write reports back, to find when we fall under the low one
-    const drainCb = (this.#flags & ABOVE_HIGH) !== 0 ? (this.#onWritten ??= () => this.#written()) : undefined;
+    const drainCb = (this.#flags & ABOVE_HIGH) !== 0 ? (this.#rareState().onWritten ??= () => this.#written()) : undefined;
     let last = ev.wantsBytesWritten
       ? () => {
           ev.onBytesWritten(total);
           drainCb?.();
         }
       : drainCb;
-    const waiters = this.#writeWaiters;
+    const rare = this.#rare;
+    const waiters = rare?.writeWaiters ?? null;
     if (waiters !== null) {
-      this.#writeWaiters = null;
-      (this.#writing ??= []).push(waiters);
+      (rare as Rare).writeWaiters = null;
+      ((rare as Rare).writing ??= []).push(waiters);
       const inner = last;
       // Node's socket passes an error when the write failed (destroyed first)
       last = (err?: Error | null) => {
@@ -227,21 +243,21 @@ export abstract class ConnectionBase implements FlushRequester {
    * when the connection closes first (ws's send callback). Nothing queued: on the next tick.
    */
   whenWritten(cb: (err?: Error) => void): void {
-    if (this.session.outbox.bytes === 0 && this.#writeWaiters === null) {
+    if (this.session.outbox.bytes === 0 && this.#rare?.writeWaiters == null) {
       if (this.socketGone) process.nextTick(cb, new Error('The socket is closed'));
       else {
-        const w = this.#writing;
-        if (w === null || w.length === 0) process.nextTick(cb);
+        const w = this.#rare?.writing;
+        if (w == null || w.length === 0) process.nextTick(cb);
         else w[w.length - 1].push(cb);
       }
       return;
     }
-    (this.#writeWaiters ??= []).push(cb);
+    (this.#rareState().writeWaiters ??= []).push(cb);
   }
 
   /** A batch of write waiters is out, or failed with `err`. */
   #waitersWritten(waiters: Array<(err?: Error) => void>, err: Error | undefined): void {
-    const w = this.#writing;
+    const w = this.#rare?.writing ?? null;
     const i = w === null ? -1 : w.indexOf(waiters);
     if (i < 0) return; // failed already
     (w as Array<Array<(err?: Error) => void>>).splice(i, 1);
@@ -250,10 +266,12 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** The connection is gone: every waiter learns its bytes were not (all) written. */
   #failWaiters(): void {
-    const batches = this.#writing ?? [];
-    this.#writing = null;
-    if (this.#writeWaiters !== null) batches.push(this.#writeWaiters);
-    this.#writeWaiters = null;
+    const rare = this.#rare;
+    if (rare === null) return;
+    const batches = rare.writing ?? [];
+    rare.writing = null;
+    if (rare.writeWaiters !== null) batches.push(rare.writeWaiters);
+    rare.writeWaiters = null;
     if (batches.length === 0) return;
     const err = new Error('The socket was closed before the data was written');
     for (const b of batches) for (const cb of b) process.nextTick(cb, err);
@@ -338,7 +356,7 @@ export abstract class ConnectionBase implements FlushRequester {
   #admit(before: number, queued: number): number {
     const { maxBufferedBytes: cap, policy } = this.#limits;
     if (cap === 0 || queued === 0) return queued;
-    if (before === 0) this.#lone = 0;
+    if (before === 0 && this.#rare !== null) this.#rare.lone = 0;
     const now = this.bytesToWrite;
     if (now <= cap + this.#lone) return queued;
     if (before === 0) {
@@ -352,8 +370,18 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** A lone message over the cap: the cap applies on top of it until the socket drains. */
   #loneMessage(bytes: number): void {
-    if (this.#lone === 0) this.onceDrained(() => (this.#lone = 0));
-    this.#lone = bytes;
+    const r = this.#rareState();
+    if (r.lone === 0) this.onceDrained(() => (r.lone = 0));
+    r.lone = bytes;
+  }
+
+  /** Bytes of a lone message over the cap still draining (see {@link Rare}). */
+  get #lone(): number {
+    return this.#rare?.lone ?? 0;
+  }
+
+  #rareState(): Rare {
+    return (this.#rare ??= { budget: null, writeWaiters: null, writing: null, lone: 0, onWritten: null });
   }
 
   /** Fails the connection for too much unsent data; what was not handed to the socket is freed. */

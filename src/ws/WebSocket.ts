@@ -14,7 +14,7 @@ import type { DeflateSetting } from '../core/request';
 import { isSendableCloseCode } from '../protocol/closeFrame';
 import { DEFAULT_WRITE_LIMITS } from '../transport/connectionBase';
 import type { TransportSocket } from '../transport/openConnection';
-import { Limits } from '../codec/constants';
+import { CloseCode, Limits } from '../codec/constants';
 import type { TopicHub } from '../core/topicHub';
 import type { SharedCompressor } from '../core/topics';
 import { InvalidStateError } from '../errors';
@@ -68,6 +68,18 @@ const HELD = 4;
 /** The close handshake completed (the close event's wasClean). */
 const CLEAN = 8;
 const ERROR_EMITTED = 16;
+/** binaryType, as its index in BINARY_TYPES, in the bits from here (no field per socket) */
+const BINARY_TYPE_SHIFT = 5;
+const BINARY_TYPE_MASK = 3 << BINARY_TYPE_SHIFT;
+
+/** How a socket ended, made when the peer's close or a send after closing first needs it. */
+interface Ending {
+  /** The peer's close code and reason (1006 and none until a close frame came). */
+  code: number;
+  reason: Buffer;
+  /** Bytes given to send() while not open (ws counts them in bufferedAmount). */
+  unsent: number;
+}
 
 /** See the module comment. */
 export class WebSocket extends EventEmitter<WebSocketEventMap> {
@@ -102,11 +114,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   #protocol = '';
   #extensions = '';
   #url: string | undefined = undefined;
-  #binaryType: BinaryType = 'nodebuffer';
-  #closeCode = 1006;
-  #closeReason: Buffer = EMPTY;
-  /** Bytes given to send() while not open (ws counts them in bufferedAmount). */
-  #bufferedAfterClose = 0;
+  /** See {@link Ending}; null until needed. */
+  #ending: Ending | null = null;
   #settings: ConnectionSettings;
   #client: ClientRequestFlow | null = null;
   #onClose: ((ws: WebSocket) => void) | null = null;
@@ -177,16 +186,17 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
   /** How binary messages are handed out: 'nodebuffer' (default), 'arraybuffer', 'fragments' or 'blob'. */
   get binaryType(): BinaryType {
-    return this.#binaryType;
+    return BINARY_TYPES[(this.#flags & BINARY_TYPE_MASK) >> BINARY_TYPE_SHIFT];
   }
   set binaryType(type: BinaryType) {
-    if (!BINARY_TYPES.includes(type)) return;
-    this.#binaryType = type;
+    const i = BINARY_TYPES.indexOf(type);
+    if (i < 0) return;
+    this.#flags = (this.#flags & ~BINARY_TYPE_MASK) | (i << BINARY_TYPE_SHIFT);
     if (this.#events !== null) this.#events.binaryType = type;
   }
   /** Bytes queued by send() and not yet handed to the network, framing included. */
   get bufferedAmount(): number {
-    return (this.#endpoint?.bytesToWrite ?? 0) + this.#bufferedAfterClose;
+    return (this.#endpoint?.bytesToWrite ?? 0) + (this.#ending?.unsent ?? 0);
   }
   /** The negotiated extensions' names ('permessage-deflate' or ''). */
   get extensions(): string {
@@ -303,7 +313,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #sendAfterClose(data: Sendable | undefined, cb: Callback | undefined): void {
-    if (data !== undefined) this.#bufferedAfterClose += sizeOf(bytesOrBlob(data));
+    if (data !== undefined) this.#end().unsent += sizeOf(bytesOrBlob(data));
     if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
   }
 
@@ -407,7 +417,17 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     this.#flags |= ERROR_EMITTED;
     this.emit('error', err);
     this.#readyState = CLOSED;
-    this.emit('close', this.#closeCode, this.#closeReason);
+    this.#emitClose();
+  }
+
+  #end(): Ending {
+    return (this.#ending ??= { code: CloseCode.CloseCodeAbnormalDisconnection, reason: EMPTY, unsent: 0 });
+  }
+
+  /** 'close' with the peer's code and reason (1006 and none when it sent no close frame). */
+  #emitClose(): void {
+    const e = this.#ending;
+    this.emit('close', e?.code ?? CloseCode.CloseCodeAbnormalDisconnection, e?.reason ?? EMPTY);
   }
 
   #opened(socket: Socket | Http2Stream, head: Buffer, answer: UpgradeAnswer): void {
@@ -431,7 +451,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
     (socket as Partial<Socket>).setNoDelay?.(true);
     const events = new WsSocketEvents<WebSocket>(this, s.allowSynchronousEvents);
-    events.binaryType = this.#binaryType;
+    events.binaryType = this.binaryType;
     const ep = new Endpoint(socket, events, {
       server: (this.#flags & IS_SERVER) !== 0,
       maxFrameSize: s.maxFrameSize,
@@ -451,8 +471,9 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   }
 
   #peerClosed(code: number, reason: string): void {
-    this.#closeCode = code;
-    this.#closeReason = reason === '' ? EMPTY : Buffer.from(reason, 'utf8');
+    const e = this.#end();
+    e.code = code;
+    e.reason = reason === '' ? EMPTY : Buffer.from(reason, 'utf8');
     if (this.#readyState === OPEN) this.#readyState = CLOSING;
   }
 
@@ -477,7 +498,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     const onClose = this.#onClose;
     this.#onClose = null;
     onClose?.(this);
-    this.emit('close', this.#closeCode, this.#closeReason);
+    this.#emitClose();
   }
 
   #hold(on: boolean): void {

@@ -16,6 +16,12 @@ import { flushSharedWrites, queueSharedWrite, type SharedWriter } from './shared
 /** The addon's transport state (one per process: kept here, not on each connection). */
 let shared: IoShared;
 
+/**
+ * What Node had buffered of a socket taken over, fed before reading starts: kept aside, not in a
+ * field (most connections never have any, and none after start).
+ */
+const earlyBytes = new WeakMap<NativeConnection, Buffer>();
+
 /** The socket is closed or destroyed. */
 const GONE = 1;
 /** Our side is ended (FIN queued). */
@@ -34,8 +40,6 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   #id = -1;
   /** GONE, ENDED (bits: one field instead of two per connection) */
   #flags = 0;
-  /** Bytes of the handshake read (head) plus what Node had buffered, fed before reading starts. */
-  #early: Buffer | null = null;
   /** The server that accepted the socket: it counts this connection until it closes. */
   #server: CountingServer | null = null;
   /** Native backlog after the last write (0 after a drain). */
@@ -61,7 +65,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     const taken = takeOver(socket, io.io, c.session.decoder.detachedState());
     if (taken === null) return null;
     c.#id = taken.id;
-    c.#early = taken.buffered;
+    if (taken.buffered !== null) earlyBytes.set(c, taken.buffered);
     c.#server = taken.server;
     registerOwner(taken.id, c);
     return c;
@@ -83,8 +87,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   }
 
   start(head: Buffer | null): void {
-    const early = this.#early;
-    this.#early = null;
+    const early = earlyBytes.get(this) ?? null;
+    earlyBytes.delete(this);
     const first = head !== null && head.length > 0 ? (early !== null ? Buffer.concat([head, early]) : head) : early;
     if (first !== null) {
       this.session.receive(first);

@@ -30,6 +30,13 @@ describe('constants mirror between TS and C++', () => {
       expect(cpp.get(`LIMIT_${name}`), name).toBe(Limits[name]);
     }
   });
+  it('the decoder state holds its fields, then a whole header, then a whole control payload', () => {
+    expect(State.SPILL_BYTE).toBeGreaterThanOrEqual((State.FRAME_LEN + 1) * 4);
+    expect(State.SPILL_BYTE + Limits.MAX_HEADER_SIZE).toBeLessThanOrEqual(State.CTRL_BYTE);
+    expect(State.CTRL_BYTE + Limits.MAX_CONTROL_PAYLOAD).toBeLessThanOrEqual(State.BYTES);
+    // states are carved from shared slabs and viewed as uint32 words
+    expect(State.BYTES % 8).toBe(0);
+  });
   it('UTF-8 states and the error → close code table agree', () => {
     expect(cpp.get('UTF8_ACCEPT')).toBe(Utf8State.ACCEPT);
     expect(cpp.get('UTF8_INVALID')).toBe(Utf8State.INVALID);
