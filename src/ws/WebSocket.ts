@@ -72,6 +72,9 @@ const ERROR_EMITTED = 16;
 const BINARY_TYPE_SHIFT = 5;
 const BINARY_TYPE_MASK = 3 << BINARY_TYPE_SHIFT;
 
+/** A server-side socket's settings until its server's replace them (see the constructor). */
+const SERVER_SIDE_SETTINGS = connectionSettingsOf({});
+
 /** How a socket ended, made when the peer's close or a send after closing first needs it. */
 interface Ending {
   /** The peer's close code and reason (1006 and none until a close frame came). */
@@ -158,7 +161,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     if (Array.isArray(protocols)) list = protocols;
     else if (typeof protocols === 'object' && protocols !== null) opts = protocols;
     else if (protocols !== undefined) list = [protocols];
-    this.#settings = connectionSettingsOf(opts);
+    // (a server-side socket gets its server's settings when attached: none are made per connection)
+    this.#settings = address === null ? SERVER_SIDE_SETTINGS : connectionSettingsOf(opts);
     this.#flags = address === null ? IS_SERVER : 0;
     if (address === null) return;
     const ws = this;

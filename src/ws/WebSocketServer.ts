@@ -79,6 +79,9 @@ export interface WebSocketServerEventMap<S = WebSocket> {
 /** Sockets handed to handleUpgrade once (a second call is a misconfiguration, as ws says). */
 const upgraded = new WeakSet<Duplex>();
 
+/** The subprotocols of a request that offers none (never handed out: handleProtocols is asked only when there are some). */
+const NO_PROTOCOLS: Set<string> = new Set();
+
 const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
@@ -267,7 +270,8 @@ export class WebSocketServer<W extends typeof WebSocket = typeof WebSocket> exte
       this.#clientError(req, reply, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
       return;
     }
-    const protocols = new Set(check.protocols);
+    // (no Set per connection for the usual request without subprotocols: handleProtocols sees only non-empty ones)
+    const protocols = check.protocols.length > 0 ? new Set(check.protocols) : NO_PROTOCOLS;
     const complete = (): void => this.#complete(req, reply, protocols, ext, cb);
     const verify = this.options.verifyClient;
     if (verify === undefined) {
