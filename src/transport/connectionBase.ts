@@ -47,8 +47,8 @@ export interface ConnectionEvents {
 type WriteCallback = (err?: Error) => void;
 
 /**
- * A connection's state that an idle one never has, in one object made on first use (five fields
- * on every connection would cost 40 bytes each).
+ * A connection's state that an idle one never has, in one object made on first use (as five
+ * fields it would cost every connection 40 bytes).
  */
 interface Rare {
   /** The per-turn read budget (readBufferSize) and what this turn read; null while reading is not limited (the default). */
@@ -223,9 +223,9 @@ export abstract class ConnectionBase implements FlushRequester {
       : drainCb;
     const rare = this.#rare;
     const waiters = rare?.writeWaiters ?? null;
-    if (waiters !== null) {
-      (rare as Rare).writeWaiters = null;
-      ((rare as Rare).writing ??= []).push(waiters);
+    if (rare !== null && waiters !== null) {
+      rare.writeWaiters = null;
+      (rare.writing ??= []).push(waiters);
       const inner = last;
       // Node's socket passes an error when the write failed (destroyed first)
       last = (err?: Error | null) => {
