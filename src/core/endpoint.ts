@@ -71,7 +71,7 @@ const DESTROYED = 2;
 /** Destroyed by the face (abort): nothing more is reported. */
 const ABORTED = 4;
 
-/** See the module comment. */
+/** See the module comment. Its helpers are TS `private`, not `#`: `#` methods cost every instance 8 bytes (a brand). */
 export class Endpoint implements SessionHandler, ConnectionEvents {
   readonly #conn: ConnectionBase;
   readonly #events: EndpointEvents;
@@ -135,10 +135,10 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
       return;
     }
     held.released = true;
-    process.nextTick(() => this.#replay());
+    process.nextTick(() => this.replay());
   }
 
-  #replay(): void {
+  private replay(): void {
     const held = this.#held;
     if (held === null) return;
     this.#held = null;
@@ -147,7 +147,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
 
   /** After a kept report (`bytes` now kept): reading pauses once they pass the bound. */
-  #heldMore(bytes: number): void {
+  private heldMore(bytes: number): void {
     if (bytes > Limits.MAX_HELD_BYTES) this.#conn.holdReading(true);
   }
 
@@ -191,17 +191,17 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
    */
   sendText(message: string): number {
     const q = this.#queue;
-    return q === null ? this.#conn.sendText(message) : this.#enqueue(q, 'text', message);
+    return q === null ? this.#conn.sendText(message) : this.enqueue(q, 'text', message);
   }
   /** As {@link sendText}, for binary messages. */
   sendBinary(data: Uint8Array): number {
     const q = this.#queue;
-    return q === null ? this.#conn.sendBinary(data) : this.#enqueue(q, 'binary', data);
+    return q === null ? this.#conn.sendBinary(data) : this.enqueue(q, 'binary', data);
   }
   /** Queues a message or a fragment given as bytes, through the write cap (see Session.sendBytes). */
   sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
     const q = this.#queue;
-    return q === null ? this.#conn.sendBytes(data, text, fin, compress) : this.#enqueue(q, 'bytes', data, text, fin, compress);
+    return q === null ? this.#conn.sendBytes(data, text, fin, compress) : this.enqueue(q, 'bytes', data, text, fin, compress);
   }
   /**
    * Queues a message (or fragment), ping or pong whose bytes are read from `source` (a Blob);
@@ -210,7 +210,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
    */
   sendLater(source: LateBytes, as: LateSend): void {
     const conn = this.#conn;
-    const q = (this.#queue ??= new SendQueue(this.#queueHost()));
+    const q = (this.#queue ??= new SendQueue(this.queueHost()));
     switch (as.kind) {
       case 'message':
         q.pushLate(source, (data) => conn.sendBytes(data, as.text, as.fin, as.compress));
@@ -227,13 +227,13 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   sendPing(payload: Uint8Array): void {
     const q = this.#queue;
     if (q === null) this.#conn.session.sendPing(payload);
-    else this.#enqueue(q, 'ping', payload);
+    else this.enqueue(q, 'ping', payload);
   }
   /** Queues a pong; the payload is clipped to 125 bytes. */
   sendPong(payload: Uint8Array): void {
     const q = this.#queue;
     if (q === null) this.#conn.session.sendPong(payload);
-    else this.#enqueue(q, 'pong', payload);
+    else this.enqueue(q, 'pong', payload);
   }
   /** Calls `cb` once what is queued now is written, with an error if the connection closes first. */
   whenWritten(cb: (err?: Error) => void): void {
@@ -244,16 +244,16 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   /** Queues frames encoded once for many server connections (broadcast), by reference, through the cap. */
   sendEncoded(frames: readonly Buffer[]): boolean {
     const q = this.#queue;
-    return q === null ? this.#conn.sendEncoded(frames) : this.#enqueue(q, 'encoded', frames) >= 0;
+    return q === null ? this.#conn.sendEncoded(frames) : this.enqueue(q, 'encoded', frames) >= 0;
   }
   /** Queues a publish's shared frames (see Connection.sendShared). @returns true when queued */
   sendShared(frames: readonly Buffer[]): boolean {
     const q = this.#queue;
-    return q === null ? this.#conn.sendShared(frames) : this.#enqueue(q, 'shared', frames) >= 0;
+    return q === null ? this.#conn.sendShared(frames) : this.enqueue(q, 'shared', frames) >= 0;
   }
 
   /** Puts a send behind the message being read. @returns its payload bytes */
-  #enqueue(q: SendQueue, kind: QueuedSend, data: string | Uint8Array | readonly Buffer[], text = false, fin = true, compress = true): number {
+  private enqueue(q: SendQueue, kind: QueuedSend, data: string | Uint8Array | readonly Buffer[], text = false, fin = true, compress = true): number {
     const conn = this.#conn;
     let bytes: number;
     let send: () => unknown;
@@ -292,7 +292,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   }
 
   /** What the send queue needs of this endpoint. */
-  #queueHost(): QueueHost {
+  private queueHost(): QueueHost {
     const ep = this;
     const conn = this.#conn;
     return {
@@ -303,13 +303,13 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
         return conn.session.closeSent;
       },
       whenWritten: (cb) => conn.whenWritten(cb),
-      readFailed: (err) => this.#sendFailed(err),
+      readFailed: (err) => this.sendFailed(err),
       emptied: () => (this.#queue = null),
     };
   }
 
   /** A late message's bytes could not be read: fail the connection (RFC 6455 §7.1.7) with 1011. */
-  #sendFailed(err: Error): void {
+  private sendFailed(err: Error): void {
     const conn = this.#conn;
     conn.session.sendClose(CloseCode.CloseCodeBadOperation, 'Internal error');
     this.#events.onSendFailed?.(err);
@@ -395,27 +395,27 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   onTextFrame(frame: string, isLastFrame: boolean): void {
     const held = this.#held;
     if (held === null) this.#events.onTextFrame(frame, isLastFrame);
-    else this.#heldMore(held.textFrame(frame, isLastFrame));
+    else this.heldMore(held.textFrame(frame, isLastFrame));
   }
   onBinaryFrame(frame: Buffer, isLastFrame: boolean): void {
     const held = this.#held;
     if (held === null) this.#events.onBinaryFrame(frame, isLastFrame);
-    else this.#heldMore(held.binaryFrame(frame, isLastFrame));
+    else this.heldMore(held.binaryFrame(frame, isLastFrame));
   }
   onTextMessage(message: string): void {
     const held = this.#held;
     if (held === null) this.#events.onTextMessage(message);
-    else this.#heldMore(held.textMessage(message));
+    else this.heldMore(held.textMessage(message));
   }
   onTextBytes(message: Buffer): void {
     const held = this.#held;
     if (held === null) (this.#events.onTextBytes as (m: Buffer) => void)(message);
-    else this.#heldMore(held.textBytes(message));
+    else this.heldMore(held.textBytes(message));
   }
   onBinaryMessage(message: Buffer): void {
     const held = this.#held;
     if (held === null) this.#events.onBinaryMessage(message);
-    else this.#heldMore(held.binaryMessage(message));
+    else this.heldMore(held.binaryMessage(message));
   }
   onPing(payload: Buffer): void {
     // the session answers pings itself; no face reports them to a user before the hand-off

@@ -91,7 +91,7 @@ interface Assembly {
   inflatedUtf8: number;
 }
 
-/** See the module comment. */
+/** See the module comment. Its helpers are TS `private`, not `#`: `#` methods cost every instance 8 bytes (a brand). */
 export class Session extends FrameWriter {
   readonly decoder: FrameDecoder;
   #handler: SessionHandler;
@@ -159,7 +159,7 @@ export class Session extends FrameWriter {
       let offset = 0;
       do {
         const n = this.decoder.decode(chunk, offset, records);
-        for (let i = 0; i < n && (this.#flags & STOPPED) === 0; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+        for (let i = 0; i < n && (this.#flags & STOPPED) === 0; i++) this.dispatch(chunk, records, i * R.STRIDE);
         offset = this.decoder.resume;
       } while (offset < chunk.length && !this.decoder.finished && (this.#flags & STOPPED) === 0);
     } finally {
@@ -181,7 +181,7 @@ export class Session extends FrameWriter {
     this.#borrowed = chunk;
     this.#flags &= ~LENT;
     try {
-      for (let i = 0; i < count && (this.#flags & STOPPED) === 0; i++) this.#dispatch(chunk, records, i * R.STRIDE);
+      for (let i = 0; i < count && (this.#flags & STOPPED) === 0; i++) this.dispatch(chunk, records, i * R.STRIDE);
     } finally {
       this.receiving = false;
       this.#borrowed = null;
@@ -194,17 +194,17 @@ export class Session extends FrameWriter {
   }
 
   /** Bytes of `src` handed to a handler, as a view (noted when `src` is a borrowed read buffer). */
-  #own(src: Buffer, at: number, size: number): Buffer {
+  private own(src: Buffer, at: number, size: number): Buffer {
     if (src === this.#borrowed) this.#flags |= LENT;
     return src.subarray(at, at + size);
   }
 
-  #dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {
+  private dispatch(chunk: Buffer, rec: Uint32Array, o: number): void {
     if (rec[o + R.KIND] === R.KIND_ERROR) {
       const id = rec[o + R.OPCODE];
       const code = rec[o + R.AUX];
       const reason = DECODE_ERROR_REASON[id];
-      this.#dropMessage();
+      this.dropMessage();
       this.sendClose(code, reason);
       this.#handler.onProtocolError(code, reason);
       return;
@@ -215,8 +215,8 @@ export class Session extends FrameWriter {
     const len = rec[o + R.LENGTH];
     if (opcode >= Opcode.Close) {
       // control payloads split across chunks sit in the decoder's state buffer: copy them out
-      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : this.#own(chunk, start, len);
-      this.#control(opcode, payload, rec[o + R.AUX]);
+      const payload = flags & R.FLAG_BUFFERED ? Buffer.from(this.decoder.controlPayload(len)) : this.own(chunk, start, len);
+      this.control(opcode, payload, rec[o + R.AUX]);
       return;
     }
     const h = this.#handler;
@@ -226,7 +226,7 @@ export class Session extends FrameWriter {
     const compressed = (this.#flags & MSG_COMPRESSED) !== 0;
     if (first && opcode === Opcode.Text && (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN) && !compressed) {
       if (textBytes) {
-        (h.onTextBytes as (m: Buffer) => void)(this.#own(chunk, start, len));
+        (h.onTextBytes as (m: Buffer) => void)(this.own(chunk, start, len));
         return;
       }
       // fastest path: a whole uncompressed text message, decoded straight from the chunk (no view)
@@ -241,7 +241,7 @@ export class Session extends FrameWriter {
     let size = len;
     let more = rec[o + R.REMAINING];
     if (compressed) {
-      const inflated = this.#inflate(chunk.subarray(start, start + len), opcode, flags);
+      const inflated = this.inflate(chunk.subarray(start, start + len), opcode, flags);
       if (inflated === null) return;
       src = inflated;
       at = 0;
@@ -250,7 +250,7 @@ export class Session extends FrameWriter {
     }
     if (whole) {
       // fast path: a whole single-frame message in this chunk
-      const piece = opcode === Opcode.Text && !textBytes ? src.subarray(at, at + size) : this.#own(src, at, size);
+      const piece = opcode === Opcode.Text && !textBytes ? src.subarray(at, at + size) : this.own(src, at, size);
       if (opcode === Opcode.Text && textBytes) {
         (h.onTextBytes as (m: Buffer) => void)(piece);
       } else if (opcode === Opcode.Text) {
@@ -263,7 +263,7 @@ export class Session extends FrameWriter {
       }
       return;
     }
-    const asm = this.#assembly();
+    const asm = this.assembly();
     if (first) asm.opcode = opcode;
     const m = (asm.message ??= new AssemblyBuffer());
     const last = (flags & R.FLAG_LAST) !== 0;
@@ -280,15 +280,15 @@ export class Session extends FrameWriter {
     }
     // bytes held in the read buffer: the transport must not read over them
     if (m.holdsIn(src)) this.#flags |= LENT;
-    if (h.wantsFrames) this.#framePiece(src, at, size, more, (flags & R.FLAG_FIRST) !== 0 && last, last, fin);
-    if (last && fin) this.#finishMessage();
+    if (h.wantsFrames) this.framePiece(src, at, size, more, (flags & R.FLAG_FIRST) !== 0 && last, last, fin);
+    if (last && fin) this.finishMessage();
   }
 
   /**
    * Inflates a piece of a compressed message; text is validated as it comes out.
    * @returns the inflated bytes, or null after failing the connection (1007 / 1009)
    */
-  #inflate(piece: Buffer, opcode: number, flags: number): Buffer | null {
+  private inflate(piece: Buffer, opcode: number, flags: number): Buffer | null {
     const end = (flags & (R.FLAG_LAST | R.FLAG_FIN)) === (R.FLAG_LAST | R.FLAG_FIN);
     const first = opcode !== Opcode.Continuation && (flags & R.FLAG_FIRST) !== 0;
     const text = first ? opcode === Opcode.Text : this.#asm?.opcode === Opcode.Text;
@@ -299,13 +299,13 @@ export class Session extends FrameWriter {
         st = out.length > 0 ? utf8Step(st, out, 0, out.length) : st;
         if (st === Utf8State.INVALID || (end && st !== Utf8State.ACCEPT)) throw new InflateError(CloseCode.CloseCodeWrongDatatype, 'Invalid UTF-8 in a text message');
         // (a message that ends here starts the next one at 0: nothing to keep)
-        if (!end) this.#assembly().inflatedUtf8 = st;
+        if (!end) this.assembly().inflatedUtf8 = st;
       }
       return out;
     } catch (e) {
       const code = e instanceof InflateError ? e.closeCode : CloseCode.CloseCodeWrongDatatype;
       const reason = e instanceof InflateError ? e.message : 'Invalid compressed data';
-      this.#dropMessage();
+      this.dropMessage();
       this.#flags |= STOPPED;
       this.fail(code, reason);
       return null;
@@ -313,11 +313,11 @@ export class Session extends FrameWriter {
   }
 
   /** Frame signals: a frame split across chunks is assembled too (its size is known at once). */
-  #framePiece(src: Buffer, at: number, size: number, more: number, whole: boolean, last: boolean, fin: boolean): void {
+  private framePiece(src: Buffer, at: number, size: number, more: number, whole: boolean, last: boolean, fin: boolean): void {
     const asm = this.#asm as Assembly; // (made by #dispatch before it calls this)
     let frame: Buffer;
     if (whole) {
-      frame = this.#own(src, at, size);
+      frame = this.own(src, at, size);
     } else {
       const f = (asm.frame ??= new AssemblyBuffer());
       f.append(src, at, size, more);
@@ -335,7 +335,7 @@ export class Session extends FrameWriter {
     }
   }
 
-  #finishMessage(): void {
+  private finishMessage(): void {
     const asm = this.#asm as Assembly;
     const message = (asm.message as AssemblyBuffer).take();
     if (asm.opcode === Opcode.Text && (this.#flags & TEXT_BYTES) !== 0) {
@@ -356,11 +356,11 @@ export class Session extends FrameWriter {
     }
   }
 
-  #assembly(): Assembly {
+  private assembly(): Assembly {
     return (this.#asm ??= { opcode: 0, message: null, frame: null, frameText: null, inflatedUtf8: 0 });
   }
 
-  #dropMessage(): void {
+  private dropMessage(): void {
     const asm = this.#asm;
     if (asm === null) return;
     asm.message?.clear();
@@ -368,7 +368,7 @@ export class Session extends FrameWriter {
     asm.frameText = null;
   }
 
-  #control(opcode: number, payload: Buffer, code: number): void {
+  private control(opcode: number, payload: Buffer, code: number): void {
     if (opcode === Opcode.Ping) {
       // RFC 6455 §5.5.2: answer with a pong carrying the same payload
       if ((this.#flags & (CLOSE_SENT | AUTO_PONG)) === AUTO_PONG) this.writeFrame(0x80 | Opcode.Pong, payload);
@@ -377,7 +377,7 @@ export class Session extends FrameWriter {
       this.#handler.onPong(this.#now() - this.#pingSentAt, payload);
     } else {
       this.#flags |= CLOSE_RECEIVED;
-      this.#dropMessage();
+      this.dropMessage();
       const reason = payload.length > 2 ? payload.toString('utf8', 2) : '';
       // RFC 6455 §5.5.1: reply with a close frame, echoing the status code (and, as Qt does,
       // the reason)

@@ -65,7 +65,7 @@ interface Rare {
 /** True while a publish's frames are being queued (sendShared): their flush waits for the check phase. */
 let queuingShared = false;
 
-/** See the module comment. */
+/** See the module comment. Its helpers are TS `private`, not `#`: `#` methods cost every instance 8 bytes (a brand). */
 export abstract class ConnectionBase implements FlushRequester {
   readonly session: Session;
   protected readonly events: ConnectionEvents;
@@ -130,14 +130,14 @@ export abstract class ConnectionBase implements FlushRequester {
           this.#flags &= ~BUDGET_PAUSED;
           const b = this.#rare?.budget;
           if (b != null) b.used = 0;
-          this.#resumeIfFree();
+          this.resumeIfFree();
         });
       }
     }
   }
 
   /** Resumes reading unless the other pause (read budget or write cap) still holds. */
-  #resumeIfFree(): void {
+  private resumeIfFree(): void {
     if ((this.#flags & ANY_PAUSE) === 0 && !this.socketGone) this.setReading(true);
   }
 
@@ -148,7 +148,7 @@ export abstract class ConnectionBase implements FlushRequester {
   holdReading(on: boolean): void {
     if (((this.#flags & HELD) !== 0) === on) return;
     this.#flags ^= HELD;
-    if (!on) this.#resumeIfFree();
+    if (!on) this.resumeIfFree();
     else if (!this.socketGone) this.setReading(false);
   }
 
@@ -156,14 +156,14 @@ export abstract class ConnectionBase implements FlushRequester {
   pauseReading(paused: boolean): void {
     if (((this.#flags & USER_PAUSED) !== 0) === paused) return;
     this.#flags ^= USER_PAUSED;
-    if (!paused) this.#resumeIfFree();
+    if (!paused) this.resumeIfFree();
     else if (!this.socketGone) this.setReading(false);
   }
 
   /** Sets the per-turn read budget (0 = unlimited). */
   setReadBufferSize(size: number): void {
     if (size > 0) {
-      const r = this.#rareState();
+      const r = this.rareState();
       r.budget = { size, used: r.budget?.used ?? 0 };
     } else if (this.#rare !== null) this.#rare.budget = null;
   }
@@ -176,8 +176,8 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** The socket is fully closed. */
   protected socketClosed(hadError: boolean): void {
-    this.#cancelCloseTimer();
-    this.#failWaiters();
+    this.cancelCloseTimer();
+    this.failWaiters();
     this.session.dispose();
     this.events.onClosed(hadError);
   }
@@ -205,7 +205,7 @@ export abstract class ConnectionBase implements FlushRequester {
     const q = this.session.outbox.take();
     this.session.flushed();
     if (q === null || !this.socketWritable) {
-      if (this.#rare?.writeWaiters != null && (q !== null || this.socketGone)) this.#failWaiters();
+      if (this.#rare?.writeWaiters != null && (q !== null || this.socketGone)) this.failWaiters();
       return false;
     }
     const before = this.socketBacklog;
@@ -214,7 +214,7 @@ export abstract class ConnectionBase implements FlushRequester {
     for (let i = 0; i < q.length; i++) total += q[i].length;
     if ((this.#flags & ABOVE_HIGH) === 0 && before + total > this.#limits.highWater) this.#flags |= ABOVE_HIGH;
     // while above the high-water mark every write reports back, to find when we fall under the low one
-    const drainCb = (this.#flags & ABOVE_HIGH) !== 0 ? (this.#rareState().onWritten ??= () => this.#written()) : undefined;
+    const drainCb = (this.#flags & ABOVE_HIGH) !== 0 ? (this.rareState().onWritten ??= () => this.written()) : undefined;
     let last = ev.wantsBytesWritten
       ? () => {
           ev.onBytesWritten(total);
@@ -230,11 +230,11 @@ export abstract class ConnectionBase implements FlushRequester {
       // Node's socket passes an error when the write failed (destroyed first)
       last = (err?: Error | null) => {
         inner?.();
-        this.#waitersWritten(waiters, err ?? undefined);
+        this.waitersWritten(waiters, err ?? undefined);
       };
     }
     this.writeOut(q, drainCb, last);
-    this.#checkCap(before);
+    this.checkCap(before);
     return true;
   }
 
@@ -252,11 +252,11 @@ export abstract class ConnectionBase implements FlushRequester {
       }
       return;
     }
-    (this.#rareState().writeWaiters ??= []).push(cb);
+    (this.rareState().writeWaiters ??= []).push(cb);
   }
 
   /** A batch of write waiters is out, or failed with `err`. */
-  #waitersWritten(waiters: Array<(err?: Error) => void>, err: Error | undefined): void {
+  private waitersWritten(waiters: Array<(err?: Error) => void>, err: Error | undefined): void {
     const w = this.#rare?.writing ?? null;
     const i = w === null ? -1 : w.indexOf(waiters);
     if (i < 0) return; // failed already
@@ -265,7 +265,7 @@ export abstract class ConnectionBase implements FlushRequester {
   }
 
   /** The connection is gone: every waiter learns its bytes were not (all) written. */
-  #failWaiters(): void {
+  private failWaiters(): void {
     const rare = this.#rare;
     if (rare === null) return;
     const batches = rare.writing ?? [];
@@ -277,7 +277,7 @@ export abstract class ConnectionBase implements FlushRequester {
     for (const b of batches) for (const cb of b) process.nextTick(cb, err);
   }
 
-  #written(): void {
+  private written(): void {
     if ((this.#flags & ABOVE_HIGH) !== 0 && this.bytesToWrite <= this.#limits.lowWater) {
       this.#flags &= ~ABOVE_HIGH;
       this.events.onDrained();
@@ -295,25 +295,25 @@ export abstract class ConnectionBase implements FlushRequester {
    */
   sendText(message: string): number {
     const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendText(message));
+    return this.admit(before, this.session.sendText(message));
   }
 
   /** As {@link sendText}, for binary messages. */
   sendBinary(data: Uint8Array): number {
     const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendBinary(data));
+    return this.admit(before, this.session.sendBinary(data));
   }
 
   /** As {@link sendText}, for a message or fragment given as bytes (see Session.sendBytes). */
   sendBytes(data: Buffer, text: boolean, fin: boolean, compress: boolean): number {
     const before = this.bytesToWrite;
-    return this.#admit(before, this.session.sendBytes(data, text, fin, compress));
+    return this.admit(before, this.session.sendBytes(data, text, fin, compress));
   }
 
   /** As {@link sendText}, for frames encoded once for many connections. @returns false when refused */
   sendEncoded(frames: readonly Buffer[]): boolean {
     const before = this.bytesToWrite;
-    return this.#admit(before, this.queueEncoded(frames) ? 1 : 0) !== 0;
+    return this.admit(before, this.queueEncoded(frames) ? 1 : 0) !== 0;
   }
 
   /**
@@ -336,8 +336,8 @@ export abstract class ConnectionBase implements FlushRequester {
    */
   sendShared(frames: readonly Buffer[]): boolean {
     const { maxBufferedBytes: cap, policy } = this.#limits;
-    if (cap !== 0 && this.bytesToWrite > cap + this.#lone) {
-      if (policy === 'close') this.#overflow();
+    if (cap !== 0 && this.bytesToWrite > cap + this.lone) {
+      if (policy === 'close') this.overflow();
       return false;
     }
     queuingShared = true;
@@ -353,39 +353,39 @@ export abstract class ConnectionBase implements FlushRequester {
    * takes the unsent bytes over the cap fails the connection and every unsent byte is dropped,
    * unless nothing was waiting (one message larger than the cap still goes out, alone).
    */
-  #admit(before: number, queued: number): number {
+  private admit(before: number, queued: number): number {
     const { maxBufferedBytes: cap, policy } = this.#limits;
     if (cap === 0 || queued === 0) return queued;
     if (before === 0 && this.#rare !== null) this.#rare.lone = 0;
     const now = this.bytesToWrite;
-    if (now <= cap + this.#lone) return queued;
+    if (now <= cap + this.lone) return queued;
     if (before === 0) {
-      this.#loneMessage(now);
+      this.loneMessage(now);
       return queued;
     }
     if (policy !== 'close') return queued; // 'pause': checked when written (stops reading the peer)
-    this.#overflow();
+    this.overflow();
     return 0;
   }
 
   /** A lone message over the cap: the cap applies on top of it until the socket drains. */
-  #loneMessage(bytes: number): void {
-    const r = this.#rareState();
+  private loneMessage(bytes: number): void {
+    const r = this.rareState();
     if (r.lone === 0) this.onceDrained(() => (r.lone = 0));
     r.lone = bytes;
   }
 
   /** Bytes of a lone message over the cap still draining (see {@link Rare}). */
-  get #lone(): number {
+  private get lone(): number {
     return this.#rare?.lone ?? 0;
   }
 
-  #rareState(): Rare {
+  private rareState(): Rare {
     return (this.#rare ??= { budget: null, writeWaiters: null, writing: null, lone: 0, onWritten: null });
   }
 
   /** Fails the connection for too much unsent data; what was not handed to the socket is freed. */
-  #overflow(): void {
+  private overflow(): void {
     this.#limits = { ...this.#limits, maxBufferedBytes: 0 };
     this.session.outbox.clear();
     // the close frame queues behind what the socket holds (at most the cap); the close timeout
@@ -394,20 +394,20 @@ export abstract class ConnectionBase implements FlushRequester {
   }
 
   /** After a write: automatic frames (pongs) count against the cap too. */
-  #checkCap(before: number): void {
+  private checkCap(before: number): void {
     const { maxBufferedBytes: cap, policy } = this.#limits;
     const backlog = this.socketBacklog;
-    if (cap === 0 || backlog <= cap + this.#lone) return;
-    if (before === 0 && this.#lone === 0) {
-      this.#loneMessage(backlog);
+    if (cap === 0 || backlog <= cap + this.lone) return;
+    if (before === 0 && this.lone === 0) {
+      this.loneMessage(backlog);
     } else if (policy === 'close') {
-      this.#overflow();
+      this.overflow();
     } else if ((this.#flags & CAP_PAUSED) === 0) {
       this.#flags |= CAP_PAUSED;
       this.setReading(false);
       this.onceDrained(() => {
         this.#flags &= ~CAP_PAUSED;
-        this.#resumeIfFree();
+        this.resumeIfFree();
       });
     }
   }
@@ -437,11 +437,11 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Uses another close timeout (ms). */
   setCloseTimeout(ms: number): void {
-    this.#cancelCloseTimer();
+    this.cancelCloseTimer();
     this.#closeQueue = timerQueue(ms);
   }
 
-  #cancelCloseTimer(): void {
+  private cancelCloseTimer(): void {
     if (this.#closeTimer !== null) {
       this.#closeQueue.cancel(this.#closeTimer);
       this.#closeTimer = null;
@@ -451,7 +451,7 @@ export abstract class ConnectionBase implements FlushRequester {
   /** Drops queued output and destroys the socket now. */
   destroy(): void {
     this.session.stop();
-    this.#cancelCloseTimer();
+    this.cancelCloseTimer();
     this.destroySocket();
   }
 }

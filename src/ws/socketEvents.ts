@@ -32,7 +32,7 @@ export function grantWsLifecycle<W extends EventEmitter>(l: WsLifecycle<W>): voi
   lifecycle = l as unknown as WsLifecycle<EventEmitter>;
 }
 
-/** See the module comment. `W` is the WebSocket class (generic: no import circle). */
+/** See the module comment. `W` is the WebSocket class (generic: no import circle). Its helpers are TS `private`, not `#`: `#` methods cost every instance 8 bytes (a brand). */
 export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
   /** The WebSocket's binaryType, kept here so a binary message costs no lookup on the socket. */
   binaryType: BinaryType = 'nodebuffer';
@@ -58,7 +58,7 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
 
   onTextBytes(message: Buffer): void {
     if (this.#held === null) this.#ws.emit('message', message, false);
-    else this.#hold(() => this.#ws.emit('message', message, false));
+    else this.hold(() => this.#ws.emit('message', message, false));
   }
   onTextMessage(message: string): void {
     // not called: onTextBytes takes text messages (kept for the interface, as bytes)
@@ -67,7 +67,7 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
   onBinaryMessage(message: Buffer): void {
     const data = this.binaryType === 'nodebuffer' ? message : binaryAs(this.binaryType, message);
     if (this.#held === null) this.#ws.emit('message', data, true);
-    else this.#hold(() => this.#ws.emit('message', data, true));
+    else this.hold(() => this.#ws.emit('message', data, true));
   }
   onTextFrame(): void {
     // not called: wantsFrames is false
@@ -80,24 +80,24 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
     if (this.#held === null) this.#ws.emit('ping', payload);
     else {
       const p = Buffer.from(payload);
-      this.#hold(() => this.#ws.emit('ping', p));
+      this.hold(() => this.#ws.emit('ping', p));
     }
   }
   onPong(_elapsedMs: number, payload: Buffer): void {
     if (this.#held === null) this.#ws.emit('pong', payload);
     else {
       const p = Buffer.from(payload);
-      this.#hold(() => this.#ws.emit('pong', p));
+      this.hold(() => this.#ws.emit('pong', p));
     }
   }
   onPeerClose(code: number, reason: string): void {
-    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).peerClosed(this.#ws, code, reason));
+    this.after(() => (lifecycle as WsLifecycle<EventEmitter>).peerClosed(this.#ws, code, reason));
   }
   onProtocolError(code: number, reason: string): void {
-    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).failed(this.#ws, code, reason));
+    this.after(() => (lifecycle as WsLifecycle<EventEmitter>).failed(this.#ws, code, reason));
   }
   onSendFailed(err: Error): void {
-    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).sendFailed(this.#ws, err));
+    this.after(() => (lifecycle as WsLifecycle<EventEmitter>).sendFailed(this.#ws, err));
   }
   onBytesWritten(): void {
     // not called: wantsBytesWritten is false
@@ -112,30 +112,30 @@ export class WsSocketEvents<W extends EventEmitter> implements EndpointEvents {
     // as ws: a socket error is no 'error' event; the close (1006) reports it
   }
   onClosed(closeReceived: boolean, closeSent: boolean): void {
-    this.#after(() => (lifecycle as WsLifecycle<EventEmitter>).closed(this.#ws, closeReceived, closeSent));
+    this.after(() => (lifecycle as WsLifecycle<EventEmitter>).closed(this.#ws, closeReceived, closeSent));
   }
 
   /** Runs `fn` now, or after the held events (the close comes after the messages before it). */
-  #after(fn: () => void): void {
+  private after(fn: () => void): void {
     if (this.#held === null || this.#held.length === 0) fn();
     else this.#held.push({ fn, event: false });
   }
 
-  #hold(fn: () => void): void {
+  private hold(fn: () => void): void {
     const q = this.#held as Held[];
     q.push({ fn, event: true });
     if (q.length === 1) {
       (lifecycle as WsLifecycle<EventEmitter>).hold(this.#ws, true);
-      setImmediate(() => this.#release());
+      setImmediate(() => this.release());
     }
   }
 
   /** One held event per turn, with the state changes queued behind it. */
-  #release(): void {
+  private release(): void {
     const q = this.#held as Held[];
     (q.shift() as Held).fn();
     while (q.length > 0 && !q[0].event) (q.shift() as Held).fn();
-    if (q.length > 0) setImmediate(() => this.#release());
+    if (q.length > 0) setImmediate(() => this.release());
     else (lifecycle as WsLifecycle<EventEmitter>).hold(this.#ws, false);
   }
 }
