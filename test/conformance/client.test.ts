@@ -89,7 +89,7 @@ for (const transport of TRANSPORTS) {
     });
   }
 
-  describe('client conformance: byte-by-byte delivery', () => {
+  describe(`client conformance over ${transport}: byte-by-byte delivery`, () => {
     const chosen = [...frag.slice(2, 4), ...utf8.slice(0, 4), close[0], pings[1], reserved[0]];
     for (const c of chosen) {
       it(`${c.name} (one byte per write)`, async () => {
