@@ -38,15 +38,23 @@ async function run(transport: Transport, chunks: Buffer[], opts: { byteByByte?: 
   client.on('binaryMessageReceived', (m) => client.sendBinaryMessage(m));
   opts.setup?.(client);
   client.open(`ws://127.0.0.1:${srv.port}/`, { http2: transport === 'HTTP/2' });
-  const { reader, write } = await peer;
+  // each step has a deadline well inside the test's, so a stall says where it stalled and in which state
+  const step = <T>(what: string, p: Promise<T>): Promise<T> => {
+    let timer!: NodeJS.Timeout;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`stalled ${what}: client state ${client.state()}, error ${client.error()} "${client.errorString()}"`)), 10000);
+    });
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
+  };
+  const { reader, write } = await step('waiting for the server to see the upgrade', peer);
   for (const c of chunks) {
     if (opts.byteByByte) {
       for (let i = 0; i < c.length; i++) {
-        await write(c.subarray(i, i + 1));
+        await step(`writing byte ${i} of ${c.length}`, write(c.subarray(i, i + 1)));
         await new Promise((r) => setImmediate(r));
       }
     } else {
-      await write(c);
+      await step(`writing ${c.length} bytes`, write(c));
     }
   }
   const frames: WireFrame[] = [];

@@ -69,6 +69,35 @@ describe.runIf(native)('ws face: its own port on the native listener', () => {
     expect(req.socket.localPort).toBe(port);
   });
 
+  it('reads the addresses when asked: in verifyClient, in connection, kept after the close; undefined if first asked after it', async () => {
+    const seen: Array<string | number | undefined> = [];
+    const requests: IncomingMessage[] = [];
+    const { wss, url } = await faceServer({
+      verifyClient: (info: { req: IncomingMessage }) => {
+        if (seen.length === 0) seen.push(info.req.socket.remoteAddress, info.req.socket.localPort);
+        return true;
+      },
+    });
+    const port = (wss.address() as AddressInfo).port;
+    wss.on('connection', (_ws, req) => {
+      requests.push(req);
+      if (requests.length === 1) seen.push(req.socket.remoteFamily, req.socket.localAddress);
+    });
+    const first = await realClient(url);
+    const second = await realClient(url);
+    await until(() => requests.length === 2, 'both connections');
+    expect(seen).toEqual(['127.0.0.1', port, 'IPv4', '127.0.0.1']);
+    const firstPeer = requests[0].socket.remotePort;
+    expect(typeof firstPeer).toBe('number');
+    first.terminate();
+    second.terminate();
+    await until(() => nativeConnectionsOnPort(port) === 0, 'the closes seen natively');
+    // the first request's peer was read while it was open, the second's never: a net.Socket does the same
+    expect(requests[0].socket.remotePort).toBe(firstPeer);
+    expect(requests[1].socket.remoteAddress).toBeUndefined();
+    expect(requests[1].socket.localPort).toBeUndefined();
+  });
+
   it('answers a request that is not an upgrade with 426', async () => {
     const { wss } = await faceServer();
     const port = (wss.address() as AddressInfo).port;
@@ -94,7 +123,13 @@ describe.runIf(native)('ws face: its own port on the native listener', () => {
 
   it('does not accept a client that went during an asynchronous verifyClient, and accepts one that stayed', async () => {
     const decisions: Array<(ok: boolean) => void> = [];
-    const { wss, url } = await faceServer({ verifyClient: (_info, cb) => decisions.push(cb) });
+    const asked: IncomingMessage[] = [];
+    const { wss, url } = await faceServer({
+      verifyClient: (info: { req: IncomingMessage }, cb: (ok: boolean) => void) => {
+        asked.push(info.req);
+        decisions.push(cb);
+      },
+    });
     const port = (wss.address() as AddressInfo).port;
     let connections = 0;
     wss.on('connection', () => connections++);
@@ -102,9 +137,12 @@ describe.runIf(native)('ws face: its own port on the native listener', () => {
     await until(() => decisions.length === 1, 'the first verifyClient');
     gone.destroy();
     await until(() => nativeConnectionsOnPort(port) === 0, 'the close seen natively');
+    // its id is no longer its own: no address is read for it
+    expect(asked[0].socket.remoteAddress).toBeUndefined();
     decisions[0](true);
     const staying = realClient(url);
     await until(() => decisions.length === 2, 'the second verifyClient');
+    expect(asked[1].socket.remoteAddress).toBe('127.0.0.1');
     decisions[1](true);
     const c = await staying;
     await until(() => connections === 1, 'the connection');
