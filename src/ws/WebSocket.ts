@@ -27,34 +27,10 @@ import { WsSocketEvents, grantWsLifecycle } from './socketEvents';
 import { grantServerSocketHooks, type ServerSocketInfo } from './serverSocket';
 import type { WebSocketServer } from './WebSocketServer';
 import type { createWebSocketStream } from './stream';
+import type { SendOptions, WebSocketEventMap } from './socketTypes';
 
 export type { ClientOptions } from './clientRequest';
-
-/** Options of {@link WebSocket.send}. */
-export interface SendOptions {
-  /** Send as binary (default: true unless `data` is a string). */
-  binary?: boolean;
-  /** Compress when permessage-deflate is on (default true). */
-  compress?: boolean;
-  /** Last fragment of the message (default true); false sends a fragment. */
-  fin?: boolean;
-  /** Accepted for compatibility: client frames are always masked, server frames never (RFC 6455 §5.1). */
-  mask?: boolean;
-}
-
-/** ws's events of a WebSocket and their arguments. */
-export interface WebSocketEventMap {
-  open: [];
-  message: [data: Buffer | ArrayBuffer | Buffer[] | Blob, isBinary: boolean];
-  close: [code: number, reason: Buffer];
-  error: [error: Error];
-  ping: [data: Buffer];
-  pong: [data: Buffer];
-  upgrade: [response: import('node:http').IncomingMessage];
-  /** `request` is the extended CONNECT's stream when the answer came over HTTP/2 (the `http2` option). */
-  'unexpected-response': [request: import('node:http').ClientRequest | import('node:http2').ClientHttp2Stream, response: import('node:http').IncomingMessage];
-  redirect: [url: string, request: import('node:http').ClientRequest];
-}
+export type { SendOptions, WebSocketEventMap } from './socketTypes';
 
 type Callback = (err?: Error) => void;
 const EMPTY = Buffer.alloc(0);
