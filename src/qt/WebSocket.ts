@@ -49,25 +49,27 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   #settings = DEFAULT_SETTINGS;
   /** The client side (created on first client use: server-side sockets never need it). */
   #clientValue: ClientOpener | null = null;
-  get #client(): ClientOpener {
-    return (this.#clientValue ??= new ClientOpener({
-      emitter: this,
-      status: this.#status,
-      setRequest: (request) => (this.#request = request),
-      connected: (socket, subprotocol, deflate, head) => this.#connected(socket, subprotocol, deflate, head),
+  // The private helpers are static, taking the socket: an instance #method would give every
+  // socket a hidden 8-byte brand (see cd98ea8).
+  static #client(self: WebSocket): ClientOpener {
+    return (self.#clientValue ??= new ClientOpener({
+      emitter: self,
+      status: self.#status,
+      setRequest: (request) => (self.#request = request),
+      connected: (socket, subprotocol, deflate, head) => WebSocket.#connected(self, socket, subprotocol, deflate, head),
     }));
   }
 
   static {
     // (the events object is the socket's own, connected or not: refreshed directly)
-    watchListeners(WebSocket.prototype, (ws) => ws.#status.listenersChanged());
+    watchListeners(this.prototype, (ws) => ws.#status.listenersChanged());
     grantSocketLifecycle<WebSocket>({
-      closed: (ws, closeReceived, closeSent, lostError) => ws.#closed(closeReceived, closeSent, lostError),
+      closed: (ws, closeReceived, closeSent, lostError) => WebSocket.#closed(ws, closeReceived, closeSent, lostError),
     });
-    grantServerSockets(WebSocket, {
+    grantServerSockets(this, {
       adopt: (socket, head, info) => {
         const ws = new WebSocket(info.origin);
-        ws.#attachServer(socket, head, info);
+        WebSocket.#attachServer(ws, socket, head, info);
         return ws;
       },
       release: (ws) => ws.#conn?.release(),
@@ -149,31 +151,31 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     this.#link = null; // a server-side socket opened again is a client now (gone() ran in abort/close)
     this.#subprotocol = '';
     this.#status.reset();
-    this.#client.open(target, options, this.#origin);
+    WebSocket.#client(this).open(target, options, this.#origin);
   }
 
-  #connected(socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
-    this.#subprotocol = subprotocol;
-    const endpoint = this.#startEndpoint(socket, deflate);
-    this.#status.setState(SocketState.ConnectedState);
-    this.emit('connected');
-    if (this.#conn === endpoint) endpoint.start(head);
+  static #connected(self: WebSocket, socket: TransportSocket, subprotocol: string, deflate: DeflateSetting | null, head: Buffer): void {
+    self.#subprotocol = subprotocol;
+    const endpoint = WebSocket.#startEndpoint(self, socket, deflate);
+    self.#status.setState(SocketState.ConnectedState);
+    self.emit('connected');
+    if (self.#conn === endpoint) endpoint.start(head);
   }
 
-  #startEndpoint(socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
-    const endpoint = this.#settings.open(socket, this.#status, this.#link !== null, deflate);
-    this.#conn = endpoint;
+  static #startEndpoint(self: WebSocket, socket: TransportSocket, deflate: DeflateSetting | null): Endpoint {
+    const endpoint = self.#settings.open(socket, self.#status, self.#link !== null, deflate);
+    self.#conn = endpoint;
     return endpoint;
   }
 
-  #attachServer(socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
-    this.#request = info.request;
-    this.#link = info.link;
-    this.#origin = info.origin;
-    this.#subprotocol = info.subprotocol;
-    this.#settings = info.settings;
-    const endpoint = this.#startEndpoint(socket, info.deflate);
-    this.#status.startConnected();
+  static #attachServer(self: WebSocket, socket: TransportSocket, head: Buffer | null, info: ServerSideInfo<WebSocket>): void {
+    self.#request = info.request;
+    self.#link = info.link;
+    self.#origin = info.origin;
+    self.#subprotocol = info.subprotocol;
+    self.#settings = info.settings;
+    const endpoint = WebSocket.#startEndpoint(self, socket, info.deflate);
+    self.#status.startConnected();
     // read at once, but what it reads waits for the server's hand-off (see core/heldReports)
     endpoint.hold();
     endpoint.start(head);
@@ -302,18 +304,18 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   // ---- reports of the endpoint (through SocketEvents, see the static block) ----------------
 
-  #closed(closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
-    if (this.#conn === null) return; // aborted: already reported
-    this.#conn = null;
-    this.#status.closed(closeReceived, closeSent, lostError);
-    this.#status.setState(SocketState.UnconnectedState);
-    this.#link?.gone(this);
-    this.emit('disconnected');
+  static #closed(self: WebSocket, closeReceived: boolean, closeSent: boolean, lostError: Error | null): void {
+    if (self.#conn === null) return; // aborted: already reported
+    self.#conn = null;
+    self.#status.closed(closeReceived, closeSent, lostError);
+    self.#status.setState(SocketState.UnconnectedState);
+    self.#link?.gone(self);
+    self.emit('disconnected');
   }
 
   /** The request, resolved from the server's raw form on first use (see qt/socketRequest). */
-  #resolvedRequest(): ReturnType<typeof resolvedRequest> {
-    return (this.#request = resolvedRequest(this.#request));
+  static #resolvedRequest(self: WebSocket): ReturnType<typeof resolvedRequest> {
+    return (self.#request = resolvedRequest(self.#request));
   }
 
   // ---- settings and accessors ----------------------------------------------------------------
@@ -413,15 +415,15 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
   }
   /** The request used to open this socket (or, server side, the one received). */
   request(): { url: string; headers: Array<[string, string]> } {
-    return describeRequest(this.#resolvedRequest());
+    return describeRequest(WebSocket.#resolvedRequest(this));
   }
   /** The URL connected (or to connect) to. */
   requestUrl(): string {
-    return this.#resolvedRequest()?.url.href ?? '';
+    return WebSocket.#resolvedRequest(this)?.url.href ?? '';
   }
   /** Path and query of the request URL. */
   resourceName(): string {
-    return requestResourceName(this.#resolvedRequest());
+    return requestResourceName(WebSocket.#resolvedRequest(this));
   }
   /** Local IP address ('' when not connected). */
   localAddress(): string {
@@ -448,17 +450,17 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   /** The proxy setting (DefaultProxy unless set). */
   proxy(): NetworkProxy {
-    return this.#client.proxy();
+    return WebSocket.#client(this).proxy();
   }
   setProxy(proxy: NetworkProxy): void {
-    this.#client.setProxy(proxy);
+    WebSocket.#client(this).setProxy(proxy);
   }
   /** QAbstractSocket::PauseModes. */
   pauseMode(): PauseMode {
     return this.#clientValue?.pauseMode() ?? PauseMode.PauseNever;
   }
   setPauseMode(mode: PauseMode): void {
-    this.#client.setPauseMode(mode);
+    WebSocket.#client(this).setPauseMode(mode);
   }
   /**
    * Continues a handshake paused after sslErrors (PauseOnSslErrors): it goes on when the errors
@@ -472,7 +474,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
     return this.#clientValue?.sslConfiguration() ?? {};
   }
   setSslConfiguration(config: SslConfiguration): void {
-    this.#client.setSslConfiguration(config);
+    WebSocket.#client(this).setSslConfiguration(config);
   }
   /**
    * Ignores certificate errors: all of them (no argument; call it in a sslErrors slot or before
@@ -482,7 +484,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
    * setting persists across open() calls, as in Qt.
    */
   ignoreSslErrors(errors?: readonly SslError[]): void {
-    this.#client.ssl.ignoreSslErrors(errors);
+    WebSocket.#client(this).ssl.ignoreSslErrors(errors);
   }
   /**
    * Lets a handshake interrupted by handshakeInterruptedOnError go on; must be called from the

@@ -105,17 +105,17 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     defineReadyStates(this);
     defineEventAttributes(this.prototype);
     grantServerSocketHooks({
-      attach: (ws, socket, info) => ws.#attach(socket, info),
+      attach: (ws, socket, info) => WebSocket.#attach(ws, socket, info),
       startReading: (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null),
       sendShared: (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames),
       sharedCompressor: (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null,
     });
     grantWsLifecycle<WebSocket>({
-      peerClosed: (ws, code, reason) => ws.#peerClosed(code, reason),
-      failed: (ws, code, reason) => ws.#failed(code, reason),
-      sendFailed: (ws, err) => ws.#emitErrorOnce(err),
-      closed: (ws, closeReceived, closeSent) => ws.#closed(closeReceived, closeSent),
-      hold: (ws, on) => ws.#hold(on),
+      peerClosed: (ws, code, reason) => WebSocket.#peerClosed(ws, code, reason),
+      failed: (ws, code, reason) => WebSocket.#failed(ws, code, reason),
+      sendFailed: (ws, err) => WebSocket.#emitErrorOnce(ws, err),
+      closed: (ws, closeReceived, closeSent) => WebSocket.#closed(ws, closeReceived, closeSent),
+      hold: (ws, on) => WebSocket.#hold(ws, on),
     });
     // ws's attributes are enumerable accessors (class accessors are not)
     for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
@@ -149,8 +149,8 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
           return ws.#readyState === CONNECTING;
         },
         setUrl: (url) => (this.#url = url),
-        failed: (err) => this.#handshakeFailed(err),
-        opened: (socket, head, answer) => this.#opened(socket, head, answer),
+        failed: (err) => WebSocket.#handshakeFailed(this, err),
+        opened: (socket, head, answer) => WebSocket.#opened(this, socket, head, answer),
       },
       address,
       list,
@@ -226,10 +226,10 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       cb = options;
       options = undefined;
     }
-    this.#notConnecting();
+    WebSocket.#notConnecting(this);
     const ep = this.#endpoint;
     if (this.#readyState !== OPEN || ep === null) {
-      this.#sendAfterClose(data, cb);
+      WebSocket.#sendAfterClose(this, data, cb);
       return;
     }
     const o = options ?? {};
@@ -245,7 +245,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       if (bytes instanceof Blob) ep.sendLater(bytes, { kind: 'message', text: !binary, fin, compress });
       else ep.sendBytes(bytes, !binary, fin, compress);
     }
-    if (cb !== undefined) this.#whenWritten(ep, cb);
+    if (cb !== undefined) WebSocket.#whenWritten(this, ep, cb);
   }
 
   /**
@@ -253,25 +253,27 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
    * @throws Error while CONNECTING; RangeError for more than 125 bytes
    */
   ping(data?: Sendable | Callback, mask?: boolean | Callback, cb?: Callback): void {
-    this.#control(true, data, mask, cb);
+    WebSocket.#control(this, true, data, mask, cb);
   }
 
   /** Sends a pong (an unsolicited one is a heartbeat); as ping(). */
   pong(data?: Sendable | Callback, mask?: boolean | Callback, cb?: Callback): void {
-    this.#control(false, data, mask, cb);
+    WebSocket.#control(this, false, data, mask, cb);
   }
 
-  #control(ping: boolean, data: Sendable | Callback | undefined, mask: boolean | Callback | undefined, cb: Callback | undefined): void {
-    this.#notConnecting();
+  // The private helpers are static, taking the socket: an instance #method would give every
+  // socket a hidden 8-byte brand (see cd98ea8).
+  static #control(self: WebSocket, ping: boolean, data: Sendable | Callback | undefined, mask: boolean | Callback | undefined, cb: Callback | undefined): void {
+    WebSocket.#notConnecting(self);
     if (typeof data === 'function') {
       cb = data as Callback;
       data = undefined;
     } else if (typeof mask === 'function') {
       cb = mask as Callback;
     }
-    const ep = this.#endpoint;
-    if (this.#readyState !== OPEN || ep === null) {
-      this.#sendAfterClose(data, cb);
+    const ep = self.#endpoint;
+    if (self.#readyState !== OPEN || ep === null) {
+      WebSocket.#sendAfterClose(self, data, cb);
       return;
     }
     const payload = data === undefined ? EMPTY : bytesOrBlob(data);
@@ -279,29 +281,29 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
     if (payload instanceof Blob) ep.sendLater(payload, { kind: ping ? 'ping' : 'pong' });
     else if (ping) ep.sendPing(payload);
     else ep.sendPong(payload);
-    if (cb !== undefined) this.#whenWritten(ep, cb);
+    if (cb !== undefined) WebSocket.#whenWritten(self, ep, cb);
   }
 
-  #notConnecting(): void {
-    if (this.#readyState === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+  static #notConnecting(self: WebSocket): void {
+    if (self.#readyState === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
   }
 
-  #whenWritten(ep: Endpoint, cb: Callback): void {
+  static #whenWritten(self: WebSocket, ep: Endpoint, cb: Callback): void {
     // refused by the unsent-bytes cap: the connection is failing (see README)
-    if (ep.closeSent && this.#readyState === OPEN) process.nextTick(cb, new Error('WebSocket is not open: too much unsent data'));
+    if (ep.closeSent && self.#readyState === OPEN) process.nextTick(cb, new Error('WebSocket is not open: too much unsent data'));
     else ep.whenWritten(cb);
   }
 
-  #sendAfterClose(data: Sendable | undefined, cb: Callback | undefined): void {
-    if (data !== undefined) this.#end().unsent += sizeOf(bytesOrBlob(data));
-    if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${this.#readyState} (${READY_STATE_NAMES[this.#readyState]})`));
+  static #sendAfterClose(self: WebSocket, data: Sendable | undefined, cb: Callback | undefined): void {
+    if (data !== undefined) WebSocket.#end(self).unsent += sizeOf(bytesOrBlob(data));
+    if (cb !== undefined) process.nextTick(cb, new Error(`WebSocket is not open: readyState ${self.#readyState} (${READY_STATE_NAMES[self.#readyState]})`));
   }
 
   // ---- topics (an addition to ws: see core/topics) ---------------------------------------
 
-  #hub(): TopicHub<WebSocket> {
-    if (this.#topics === null) throw new InvalidStateError('Topics are for sockets accepted by a WebSocketServer');
-    return this.#topics;
+  static #hub(self: WebSocket): TopicHub<WebSocket> {
+    if (self.#topics === null) throw new InvalidStateError('Topics are for sockets accepted by a WebSocketServer');
+    return self.#topics;
   }
   /**
    * Subscribes this socket to a topic: it receives every later publish on it, from this server
@@ -310,7 +312,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
    * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
    */
   subscribe(topic: string): boolean {
-    const hub = this.#hub();
+    const hub = WebSocket.#hub(this);
     return this.#readyState === OPEN && hub.registry.subscribe(this, topic);
   }
   /**
@@ -318,7 +320,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
    * @throws InvalidArgumentError for a bad topic; InvalidStateError on a client socket
    */
   unsubscribe(topic: string): boolean {
-    return this.#hub().registry.unsubscribe(this, topic);
+    return WebSocket.#hub(this).registry.unsubscribe(this, topic);
   }
   /** True when this socket is subscribed to the topic (false on a client socket). Not in ws. */
   isSubscribed(topic: string): boolean {
@@ -335,7 +337,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
    * @throws InvalidArgumentError for a bad topic or message; InvalidStateError on a client socket
    */
   publish(topic: string, data: Sendable, options?: PublishOptions): number {
-    return this.#hub().publishMessage(topic, publishMessageOf(data, options), undefined, this);
+    return WebSocket.#hub(this).publishMessage(topic, publishMessageOf(data, options), undefined, this);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -348,7 +350,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   close(code?: number, reason?: string | Buffer): void {
     if (this.#readyState === CLOSED) return;
     if (this.#readyState === CONNECTING) {
-      this.#abortHandshake('WebSocket was closed before the connection was established');
+      WebSocket.#abortHandshake(this, 'WebSocket was closed before the connection was established');
       return;
     }
     if (this.#readyState === CLOSING) return; // the endpoint finishes the handshake (or times out)
@@ -363,7 +365,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
   terminate(): void {
     if (this.#readyState === CLOSED) return;
     if (this.#readyState === CONNECTING) {
-      this.#abortHandshake('WebSocket was closed before the connection was established');
+      WebSocket.#abortHandshake(this, 'WebSocket was closed before the connection was established');
       return;
     }
     this.#readyState = CLOSING;
@@ -386,104 +388,104 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
 
   // ---- the connection (client handshake, server attach, endpoint reports) ----------------
 
-  #abortHandshake(message: string): void {
-    this.#readyState = CLOSING;
-    this.#client?.abort(message);
+  static #abortHandshake(self: WebSocket, message: string): void {
+    self.#readyState = CLOSING;
+    self.#client?.abort(message);
   }
 
-  #handshakeFailed(err: Error): void {
-    if (this.#readyState === CLOSED) return;
-    this.#readyState = CLOSING;
-    this.#flags |= ERROR_EMITTED;
-    this.emit('error', err);
-    this.#readyState = CLOSED;
-    this.#emitClose();
+  static #handshakeFailed(self: WebSocket, err: Error): void {
+    if (self.#readyState === CLOSED) return;
+    self.#readyState = CLOSING;
+    self.#flags |= ERROR_EMITTED;
+    self.emit('error', err);
+    self.#readyState = CLOSED;
+    WebSocket.#emitClose(self);
   }
 
-  #end(): Ending {
-    return (this.#ending ??= { code: CloseCode.CloseCodeAbnormalDisconnection, reason: EMPTY, unsent: 0 });
+  static #end(self: WebSocket): Ending {
+    return (self.#ending ??= { code: CloseCode.CloseCodeAbnormalDisconnection, reason: EMPTY, unsent: 0 });
   }
 
   /** 'close' with the peer's code and reason (1006 and none when it sent no close frame). */
-  #emitClose(): void {
-    const e = this.#ending;
-    this.emit('close', e?.code ?? CloseCode.CloseCodeAbnormalDisconnection, e?.reason ?? EMPTY);
+  static #emitClose(self: WebSocket): void {
+    const e = self.#ending;
+    self.emit('close', e?.code ?? CloseCode.CloseCodeAbnormalDisconnection, e?.reason ?? EMPTY);
   }
 
-  #opened(socket: Socket | Http2Stream, head: Buffer, answer: UpgradeAnswer): void {
-    this.#protocol = answer.subprotocol;
-    this.#extensions = answer.deflate !== null ? 'permessage-deflate' : '';
-    this.#start(socket, answer.deflate);
-    this.#endpoint?.start(head.length > 0 ? head : null);
+  static #opened(self: WebSocket, socket: Socket | Http2Stream, head: Buffer, answer: UpgradeAnswer): void {
+    self.#protocol = answer.subprotocol;
+    self.#extensions = answer.deflate !== null ? 'permessage-deflate' : '';
+    WebSocket.#start(self, socket, answer.deflate);
+    self.#endpoint?.start(head.length > 0 ? head : null);
   }
 
-  #attach(socket: TransportSocket, info: ServerSocketInfo): void {
-    this.#settings = info.settings;
-    this.#protocol = info.protocol;
-    this.#extensions = info.extensions;
-    this.#onClose = info.onClose;
-    this.#topics = info.topics;
-    this.#start(socket, info.deflate);
+  static #attach(self: WebSocket, socket: TransportSocket, info: ServerSocketInfo): void {
+    self.#settings = info.settings;
+    self.#protocol = info.protocol;
+    self.#extensions = info.extensions;
+    self.#onClose = info.onClose;
+    self.#topics = info.topics;
+    WebSocket.#start(self, socket, info.deflate);
   }
 
-  #start(socket: TransportSocket, deflate: DeflateSetting | null): void {
-    const s = this.#settings;
+  static #start(self: WebSocket, socket: TransportSocket, deflate: DeflateSetting | null): void {
+    const s = self.#settings;
     // as ws: no Nagle delay (the native transport keeps the descriptor's setting)
     (socket as Partial<Socket>).setNoDelay?.(true);
-    const events = new WsSocketEvents<WebSocket>(this, s.allowSynchronousEvents);
-    events.binaryType = this.binaryType;
+    const events = new WsSocketEvents<WebSocket>(self, s.allowSynchronousEvents);
+    events.binaryType = self.binaryType;
     const ep = new Endpoint(socket, events, {
-      server: (this.#flags & IS_SERVER) !== 0,
+      server: (self.#flags & IS_SERVER) !== 0,
       maxFrameSize: s.maxFrameSize,
       maxMessageSize: s.maxMessageSize,
       outgoingFrameSize: Limits.DEFAULT_OUTGOING_FRAME_SIZE,
       readBufferSize: 0,
       deflate,
-      maskSource: (this.#flags & IS_SERVER) !== 0 ? null : s.maskSource,
+      maskSource: (self.#flags & IS_SERVER) !== 0 ? null : s.maskSource,
       writeLimits: DEFAULT_WRITE_LIMITS,
     });
     if (!s.autoPong) ep.setAutoPong(false);
     ep.setCloseTimeout(s.closeTimeout);
-    this.#events = events;
-    this.#endpoint = ep;
-    this.#readyState = OPEN;
-    this.emit('open');
+    self.#events = events;
+    self.#endpoint = ep;
+    self.#readyState = OPEN;
+    self.emit('open');
   }
 
-  #peerClosed(code: number, reason: string): void {
-    const e = this.#end();
+  static #peerClosed(self: WebSocket, code: number, reason: string): void {
+    const e = WebSocket.#end(self);
     e.code = code;
     e.reason = reason === '' ? EMPTY : Buffer.from(reason, 'utf8');
-    if (this.#readyState === OPEN) this.#readyState = CLOSING;
+    if (self.#readyState === OPEN) self.#readyState = CLOSING;
   }
 
-  #failed(code: number, reason: string): void {
-    this.#emitErrorOnce(protocolErrorOf(code, reason));
+  static #failed(self: WebSocket, code: number, reason: string): void {
+    WebSocket.#emitErrorOnce(self, protocolErrorOf(code, reason));
   }
 
   /** The connection is failing (our close frame is queued): 'error' once, then 'close' follows. */
-  #emitErrorOnce(err: Error): void {
-    if (this.#readyState === OPEN) this.#readyState = CLOSING;
-    if ((this.#flags & ERROR_EMITTED) !== 0) return;
-    this.#flags |= ERROR_EMITTED;
-    this.emit('error', err);
+  static #emitErrorOnce(self: WebSocket, err: Error): void {
+    if (self.#readyState === OPEN) self.#readyState = CLOSING;
+    if ((self.#flags & ERROR_EMITTED) !== 0) return;
+    self.#flags |= ERROR_EMITTED;
+    self.emit('error', err);
   }
 
-  #closed(closeReceived: boolean, closeSent: boolean): void {
-    if (closeReceived && closeSent) this.#flags |= CLEAN;
-    this.#endpoint = null;
-    this.#events = null;
-    this.#readyState = CLOSED;
-    this.#topics?.registry.leaveAll(this);
-    const onClose = this.#onClose;
-    this.#onClose = null;
-    onClose?.(this);
-    this.#emitClose();
+  static #closed(self: WebSocket, closeReceived: boolean, closeSent: boolean): void {
+    if (closeReceived && closeSent) self.#flags |= CLEAN;
+    self.#endpoint = null;
+    self.#events = null;
+    self.#readyState = CLOSED;
+    self.#topics?.registry.leaveAll(self);
+    const onClose = self.#onClose;
+    self.#onClose = null;
+    onClose?.(self);
+    WebSocket.#emitClose(self);
   }
 
-  #hold(on: boolean): void {
-    this.#flags = on ? this.#flags | HELD : this.#flags & ~HELD;
-    if (on) this.#endpoint?.pauseReading(true);
-    else if ((this.#flags & PAUSED) === 0) this.#endpoint?.pauseReading(false);
+  static #hold(self: WebSocket, on: boolean): void {
+    self.#flags = on ? self.#flags | HELD : self.#flags & ~HELD;
+    if (on) self.#endpoint?.pauseReading(true);
+    else if ((self.#flags & PAUSED) === 0) self.#endpoint?.pauseReading(false);
   }
 }
