@@ -80,6 +80,26 @@ async function rawPeer(): Promise<{ port: number; peer: Promise<{ socket: Socket
 }
 
 describe('constructor, version, origin', () => {
+  it('a subclass opens, exchanges and closes as the base class does (its private state and helpers serve it)', async () => {
+    class Counting extends WebSocket {
+      received = 0;
+    }
+    const { port } = await wsEcho();
+    const c = new Counting('http://sub');
+    cleanups.push(() => c.abort());
+    c.on('textMessageReceived', () => c.received++);
+    await connected(c, `ws://127.0.0.1:${port}/`);
+    expect(c.origin()).toBe('http://sub');
+    const echoed = new Promise<string>((r) => c.once('textMessageReceived', r));
+    c.sendTextMessage('through the subclass');
+    expect(await echoed).toBe('through the subclass');
+    expect(c.received).toBe(1);
+    expect(c.requestUrl()).toBe(`ws://127.0.0.1:${port}/`);
+    const gone = new Promise<void>((r) => c.once('disconnected', () => r()));
+    c.close(CloseCode.CloseCodeNormal, 'done');
+    await gone;
+    expect(c.state()).toBe(SocketState.UnconnectedState);
+  });
   it('only Version13 is supported', () => {
     expect(() => new WebSocket('', Version.Version8)).toThrow(InvalidArgumentError);
     expect(new WebSocket('', Version.VersionLatest).version()).toBe(Version.Version13);

@@ -233,6 +233,36 @@ describe('ws face server: handshake hooks', () => {
     expect(wss.clients.size).toBe(0);
   });
 
+  it('the WebSocket option: server-side sockets are of that subclass and work as the base class', async () => {
+    class Tagged extends WebSocket {
+      tag = 'mine';
+      echoed = 0;
+    }
+    const { wss, url } = await faceServer({ WebSocket: Tagged });
+    const conn = next<[Tagged]>(wss, 'connection');
+    const c = await realClient(url);
+    const [ws] = await conn;
+    expect(ws).toBeInstanceOf(Tagged);
+    expect(ws.tag).toBe('mine');
+    ws.on('message', (d, isBinary) => {
+      ws.echoed++;
+      ws.send(d, { binary: isBinary });
+    });
+    const echo = next<[Buffer]>(c, 'message');
+    c.send('through the subclass');
+    expect(String((await echo)[0])).toBe('through the subclass');
+    expect(ws.echoed).toBe(1);
+    // the base class's private state and helpers serve the subclass: ping, pause, close
+    ws.ping();
+    ws.pause();
+    expect(ws.isPaused).toBe(true);
+    ws.resume();
+    const closed = next<[number, Buffer]>(ws, 'close');
+    ws.close(4001, 'bye');
+    const [code, reason] = await closed;
+    expect([code, String(reason)]).toEqual([4001, 'bye']);
+  });
+
   it('clientTracking false leaves clients undefined', async () => {
     const { wss } = await faceServer({ clientTracking: false });
     expect(wss.clients).toBeUndefined();
