@@ -21,6 +21,6 @@ export type TransportSocket = Socket | AcceptedNative | Http2Stream;
 /** A connection for `socket` on the best transport available. */
 export function openConnection(socket: TransportSocket, handler: SessionHandler, events: ConnectionEvents, options: SessionOptions, limits: WriteLimits): ConnectionBase {
   if (isHttp2Stream(socket)) return new Http2StreamConnection(socket, handler, events, options, limits);
-  if (socket instanceof AcceptedNative) return (socket.connection = NativeConnection.accepted(socket.id, handler, events, options, limits));
+  if (socket instanceof AcceptedNative) return NativeConnection.accepted(socket.id, handler, events, options, limits);
   return NativeConnection.open(socket, handler, events, options, limits) ?? new Connection(socket, handler, events, options, limits);
 }

@@ -22,6 +22,7 @@ import { hasHeaderToken } from '../protocol/handshake';
 import type { RequestHead } from '../protocol/requestHead';
 import { checkUpgradeRequest, type AcceptedUpgrade, type RefusedUpgrade } from '../protocol/serverHandshake';
 import { AcceptedNative, NativeListener, type NativeListenerOwner, type PendingAnswer } from '../transport/native/NativeListener';
+import { closesOn } from '../transport/native/nativeIo';
 import { WS_VERSIONS } from './handshakeRules';
 import { http1AcceptLines, http1AnswerText, pairs, statusText, type HandshakeReply } from './handshakeReply';
 
@@ -40,42 +41,49 @@ type AddressTriple = [address: string, port: number, family: string];
  * A request's `socket` (IncomingMessage's would be a net.Socket): the connection's addresses,
  * read from the native connection on first use (two system calls and six values most servers
  * never look at, measured at 5 % of an accept), then kept, as net.Socket keeps what it read.
- * Read after the connection closed, they are undefined, as a net.Socket's are.
+ * Read after the connection closed, they are undefined, as a net.Socket's are. It holds numbers
+ * and the listener only, so a request kept after its connection keeps nothing of it.
  */
 class RequestSocket {
   peer: AddressTriple | null = null;
   local: AddressTriple | null = null;
-  constructor(readonly reply: NativeReply) {}
+  /** closesOn(id) when the request came: the id is this connection's while it stays so. */
+  readonly closes: number;
+  constructor(
+    readonly listener: NativeListener,
+    readonly id: number,
+  ) {
+    this.closes = closesOn(id);
+  }
 
   get remoteAddress(): string | undefined {
-    return (this.peer ??= addressNow(this.reply, true))?.[0];
+    return addressOf(this, true)?.[0];
   }
   get remotePort(): number | undefined {
-    return (this.peer ??= addressNow(this.reply, true))?.[1];
+    return addressOf(this, true)?.[1];
   }
   get remoteFamily(): string | undefined {
-    return (this.peer ??= addressNow(this.reply, true))?.[2];
+    return addressOf(this, true)?.[2];
   }
   get localAddress(): string | undefined {
-    return (this.local ??= addressNow(this.reply, false))?.[0];
+    return addressOf(this, false)?.[0];
   }
   get localPort(): number | undefined {
-    return (this.local ??= addressNow(this.reply, false))?.[1];
+    return addressOf(this, false)?.[1];
   }
   get localFamily(): string | undefined {
-    return (this.local ??= addressNow(this.reply, false))?.[2];
+    return addressOf(this, false)?.[2];
   }
 }
 
-/**
- * An address of the reply's connection while the id is still that connection's: before the
- * answer (while it is pending, until it closes), and after an accept through the connection the
- * transport made (until it is gone). After a refusal the id may already be another's: null.
- */
-function addressNow(reply: NativeReply, peer: boolean): AddressTriple | null {
-  const connection = reply.transport.connection;
-  if (connection !== null) return connection.address(peer);
-  return reply.given || reply.closed ? null : reply.listener.connectionAddress(reply.id, peer);
+/** The peer's or local address, kept once read; read only while the id is still the request's connection. */
+function addressOf(s: RequestSocket, peer: boolean): AddressTriple | null {
+  const kept = peer ? s.peer : s.local;
+  if (kept !== null || closesOn(s.id) !== s.closes) return kept;
+  const now = s.listener.connectionAddress(s.id, peer);
+  if (peer) s.peer = now;
+  else s.local = now;
+  return now;
 }
 
 type HeaderAdder = (this: IncomingMessage, name: string, value: string, into: Record<string, unknown>) => void;
@@ -113,6 +121,8 @@ class NativeReply implements HandshakeReply {
   /** Set when the answer was not given at once (see NativeListener.defer). */
   pending: PendingAnswer | null = null;
   readonly transport: AcceptedNative;
+  /** The request's `socket`, also the wsClientError Duplex's addresses (read once for both). */
+  readonly addresses: RequestSocket;
   readonly head: Buffer;
   readonly check: AcceptedUpgrade | RefusedUpgrade;
   #socket: Duplex | null = null;
@@ -123,6 +133,7 @@ class NativeReply implements HandshakeReply {
     request: RequestHead,
     rest: Buffer | null,
   ) {
+    this.addresses = new RequestSocket(listener, id);
     this.transport = new AcceptedNative(id);
     this.head = rest ?? EMPTY;
     this.check = checkUpgradeRequest(request, WS_VERSIONS);
@@ -177,7 +188,7 @@ function clientErrorSocket(reply: NativeReply): Duplex {
       done(err);
     },
   });
-  const a = new RequestSocket(reply);
+  const a = reply.addresses;
   return Object.assign(d, { remoteAddress: a.remoteAddress, remotePort: a.remotePort, remoteFamily: a.remoteFamily, localAddress: a.localAddress, localPort: a.localPort, localFamily: a.localFamily });
 }
 
@@ -199,7 +210,7 @@ export function listenNatively(host: string, port: number, owner: NativePortOwne
         return;
       }
       const reply = new NativeReply(listener, id, head, rest);
-      owner.upgrade(requestOf(head, new RequestSocket(reply)), reply);
+      owner.upgrade(requestOf(head, reply.addresses), reply);
       // not answered yet (an asynchronous verifyClient)
       if (!reply.given) reply.pending = listener.defer(id);
     },

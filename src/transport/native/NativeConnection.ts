@@ -27,6 +27,14 @@ const GONE = 1;
 /** Our side is ended (FIN queued). */
 const ENDED = 2;
 
+/**
+ * The local or peer address of connection `id` (null once gone). A function, not a private
+ * method: a class with private methods costs each instance a field.
+ */
+function addressOf(flags: number, id: number, peer: boolean): [string, number, string] | null {
+  return (flags & GONE) !== 0 ? null : shared.io.ioAddress(id, peer);
+}
+
 /** See the module comment. */
 export class NativeConnection extends ConnectionBase implements IoOwner, SharedWriter {
   #id = -1;
@@ -189,20 +197,16 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     this.#flags |= GONE;
     shared.io.ioClose(this.#id);
   }
-  /** [address, port, family] of this connection's peer or local end; null once it is gone. */
-  address(peer: boolean): [address: string, port: number, family: string] | null {
-    return (this.#flags & GONE) !== 0 ? null : shared.io.ioAddress(this.#id, peer);
-  }
   get localAddress(): string {
-    return this.address(false)?.[0] ?? '';
+    return addressOf(this.#flags, this.#id, false)?.[0] ?? '';
   }
   get localPort(): number {
-    return this.address(false)?.[1] ?? 0;
+    return addressOf(this.#flags, this.#id, false)?.[1] ?? 0;
   }
   get remoteAddress(): string {
-    return this.address(true)?.[0] ?? '';
+    return addressOf(this.#flags, this.#id, true)?.[0] ?? '';
   }
   get remotePort(): number {
-    return this.address(true)?.[1] ?? 0;
+    return addressOf(this.#flags, this.#id, true)?.[1] ?? 0;
   }
 }

@@ -12,13 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { errorResponse } from '../../protocol/serverHandshake';
 import { parseRequestHead, type RequestHead } from '../../protocol/requestHead';
 import { IoEvent } from '../../codec/constants';
-import type { NativeConnection } from './NativeConnection';
 import { ioError, ioShared, registerListener, registerOwner, type IoOwner, type IoShared, type ListenerSink } from './nativeIo';
 
 /** An accepted connection whose handshake is done, handed to the transport by id. */
 export class AcceptedNative {
-  /** The transport's connection on this id, once made (it knows when the id stops being this connection's). */
-  connection: NativeConnection | null = null;
   constructor(readonly id: number) {}
 }
 

@@ -73,6 +73,21 @@ export interface IoOwner {
 }
 
 const owners: Array<IoOwner | undefined> = [];
+/** How many connections have closed on each id (ids are reused): see {@link closesOn}. */
+const closes: number[] = [];
+
+function countClose(id: number): void {
+  closes[id] = (closes[id] ?? 0) + 1;
+}
+
+/**
+ * How many connections have closed on id `id` so far. While it stays what it was when a
+ * connection was seen, the id is still that connection's (its CLOSED event comes before C++
+ * gives the id to another).
+ */
+export function closesOn(id: number): number {
+  return closes[id] ?? 0;
+}
 
 function onEvent(kind: number, id: number, a: number, b: number): void {
   if (kind === IoEvent.SLAB) {
@@ -88,7 +103,10 @@ function onEvent(kind: number, id: number, a: number, b: number): void {
     return;
   }
   const owner = owners[id];
-  if (owner === undefined) return;
+  if (owner === undefined) {
+    if (kind === IoEvent.CLOSED) countClose(id);
+    return;
+  }
   switch (kind) {
     case IoEvent.BATCH:
       owner.onBatch(a, b);
@@ -104,6 +122,7 @@ function onEvent(kind: number, id: number, a: number, b: number): void {
       break;
     case IoEvent.CLOSED:
       owners[id] = undefined;
+      countClose(id);
       owner.onClosed(a !== 0);
       break;
   }
