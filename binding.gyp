@@ -9,6 +9,7 @@
         "native/io/listener.cc",
         "native/core/decoder.cc",
         "native/core/mask.cc",
+        "native/core/sha1.cc",
         "native/core/utf8.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

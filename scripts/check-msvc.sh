@@ -2,7 +2,7 @@
 # Checks that native/core compiles as MSVC (cl.exe) sees it, without MSVC: clang parses each
 # source for x86_64-pc-windows-msvc with _MSC_VER set and __clang__/__GNUC__ undefined, so the
 # preprocessor takes the MSVC branches (no target attributes, CPUID/XGETBV from <intrin.h>). The
-# AVX flags only stand in for MSVC's rule that any intrinsic compiles anywhere; no code is
+# AVX and SHA flags only stand in for MSVC's rule that any intrinsic compiles anywhere; no code is
 # generated. There is no MSVC C++ library here, so <cstddef>, <cstdint> and <cstring> come from
 # the three-line stand-ins below (the core uses nothing else of it).
 set -euo pipefail
@@ -15,10 +15,10 @@ shim="$(mktemp -d)"
 trap 'rm -rf "$shim"' EXIT
 printf '#include <stddef.h>\nnamespace std { using ::size_t; using ::ptrdiff_t; }\n' >"$shim/cstddef"
 printf '#include <stdint.h>\nnamespace std { using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t; using ::int32_t; using ::int64_t; }\n' >"$shim/cstdint"
-printf '#include <stddef.h>\nextern "C" void* memcpy(void*, const void*, size_t);\nnamespace std { using ::memcpy; }\n' >"$shim/cstring"
+printf '#include <stddef.h>\nextern "C" void* memcpy(void*, const void*, size_t);\nextern "C" void* memset(void*, int, size_t);\nnamespace std { using ::memcpy; using ::memset; }\n' >"$shim/cstring"
 
 flags=(--target=x86_64-pc-windows-msvc -fms-compatibility -fms-compatibility-version=19.30 -ffreestanding
-  -U__clang__ -U__GNUC__ -mavx2 -mavx512f -mavx512bw -mxsave -std=c++17 -Werror -Wall -nostdinc++ -isystem "$shim")
+  -U__clang__ -U__GNUC__ -mavx2 -mavx512f -mavx512bw -mxsave -msha -msse4.1 -std=c++17 -Werror -Wall -nostdinc++ -isystem "$shim")
 for src in native/core/*.cc; do
   # the MSVC branch must be the one taken: no GCC attribute may survive preprocessing
   if clang++ "${flags[@]}" -E "$src" | grep -q '__attribute__((target'; then

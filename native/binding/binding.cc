@@ -5,6 +5,7 @@
 #include "../core/constants.h"
 #include "../core/decoder.h"
 #include "../core/mask.h"
+#include "../core/sha1.h"
 #include "../core/utf8.h"
 #include "args.h"
 #include "io.h"
@@ -119,14 +120,35 @@ napi_value IsValidUtf8(napi_env env, napi_callback_info cbinfo) {
   return out;
 }
 
+// acceptKey(key: string): Sec-WebSocket-Accept for the key's UTF-8 bytes (a key of fewer than
+// ACCEPT_KEY_BYTES of them; the caller hashes longer ones itself). Exported only where the CPU
+// has the SHA extensions (see core/sha1.h).
+constexpr size_t ACCEPT_KEY_BYTES = 256;
+napi_value AcceptKey(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  char key[ACCEPT_KEY_BYTES];
+  size_t len;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], key, sizeof key, &len) != napi_ok || len + 1 >= sizeof key) {
+    return Throw(env, "acceptKey(key): a string of fewer than 255 UTF-8 bytes");
+  }
+  char accept[qws::WS_ACCEPT_CHARS];
+  qws::ws_accept(reinterpret_cast<const uint8_t*>(key), len, accept);
+  napi_value out;
+  napi_create_string_latin1(env, accept, sizeof accept, &out);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("layoutVersion", Napi::Function::New(env, LayoutVersion, "layoutVersion"));
   exports.Set("simd", Napi::Function::New(env, Simd, "simd"));
   const struct {
     const char* name;
     napi_callback cb;
-  } raw[] = {{"decode", Decode}, {"mask", Mask}, {"unmask", Unmask}, {"utf8Step", Utf8Step}, {"isValidUtf8", IsValidUtf8}};
+  } raw[] = {{"decode", Decode}, {"mask", Mask}, {"unmask", Unmask}, {"utf8Step", Utf8Step}, {"isValidUtf8", IsValidUtf8}, {"acceptKey", AcceptKey}};
   for (const auto& f : raw) {
+    if (f.cb == AcceptKey && !qws::ws_accept_available()) continue;
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
     exports.Set(f.name, Napi::Value(env, fn));

@@ -12,6 +12,8 @@
 #include <immintrin.h>
 #if defined(_MSC_VER)
 #include <intrin.h>
+#else
+#include <cpuid.h>
 #endif
 #elif defined(__aarch64__) || defined(_M_ARM64)
 // Advanced SIMD is part of the AArch64 baseline: no runtime check needed
@@ -45,10 +47,24 @@ inline bool leaf7_bit(int xcr0_mask, int bit) {
 inline bool detect_avx2() { return leaf7_bit(0x06, 5); }
 inline bool detect_avx512bw() { return leaf7_bit(0xe6, 16) && leaf7_bit(0xe6, 30); }
 inline bool detect_avx512f() { return leaf7_bit(0xe6, 16); }
+// CPUID leaf 7 EBX bit 29: the SHA extensions; leaf 1 ECX bit 19: SSE4.1 (their companions)
+inline bool detect_sha() {
+  int r[4];
+  __cpuid(r, 0);
+  if (r[0] < 7) return false;
+  __cpuid(r, 1);
+  if ((r[2] & (1 << 19)) == 0) return false;
+  __cpuidex(r, 7, 0);
+  return (r[1] & (1 << 29)) != 0;
+}
 #else
 inline bool detect_avx2() { return __builtin_cpu_supports("avx2"); }
 inline bool detect_avx512bw() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
 inline bool detect_avx512f() { return __builtin_cpu_supports("avx512f"); }
+inline bool detect_sha() {
+  unsigned a, b, c, d;
+  return __builtin_cpu_supports("sse4.1") && __get_cpuid_count(7, 0, &a, &b, &c, &d) != 0 && (b & (1u << 29)) != 0;
+}
 #endif
 
 // asked once per process (function-local statics are initialised once, thread-safely)
@@ -62,6 +78,10 @@ inline bool avx512f() {
 }
 inline bool avx512bw() {
   static const bool yes = detect_avx512bw() && avx2();
+  return yes;
+}
+inline bool sha() {
+  static const bool yes = detect_sha();
   return yes;
 }
 #endif

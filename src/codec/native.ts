@@ -18,6 +18,8 @@ export interface NativeBinding {
   unmask(buf: Uint8Array, key: number): void;
   utf8Step(state: number, buf: Uint8Array, start: number, end: number): number;
   isValidUtf8(buf: Uint8Array): boolean;
+  /** Sec-WebSocket-Accept for a key of fewer than 255 UTF-8 bytes; only on CPUs with the SHA extensions (see acceptKey.ts). */
+  acceptKey?(key: string): string;
 }
 
 /** What {@link codecStatus} returns. */

@@ -4,19 +4,12 @@
  * client's HTTP/2 extended CONNECT (RFC 8441 §4–5): its header fields and the check of the answer.
  * @module
  */
-import * as crypto from 'node:crypto';
 import { HandshakeError } from '../errors';
 import { Limits } from '../codec/constants';
-
-/** RFC 6455 §1.3: the GUID appended to the key before hashing. */
-const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+import { acceptKey } from '../codec/acceptKey';
 
 /** Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2 step 5.4). */
-export function acceptKey(key: string): string {
-  // the one-shot hash (Node ≥ 20.12 / 21.7) costs less than half a Hash object (per accepted connection)
-  return oneShotHash !== undefined ? oneShotHash('sha1', key + WS_GUID, 'base64') : crypto.createHash('sha1').update(key + WS_GUID).digest('base64');
-}
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+export { acceptKey };
 
 /** RFC 6455 §4.1: the key is 16 random bytes, base64 (24 chars ending in '=='). */
 export function isValidKey(key: string | undefined): key is string {

@@ -55,6 +55,40 @@ describe('parseRequestHead', () => {
     expect(parseRequestHead(Buffer.from(`${big}\r\n\r\n`, 'latin1'))).toEqual({ status: 431 });
   });
 
+  it('refuses a bare CR or LF anywhere in the head, and NUL, with 400', () => {
+    for (const b of ['GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n', 'GET / HTTP/1.1\n\r\n\r\n', 'GET / HTTP/1.1\r\nX\0: a\r\n\r\n']) {
+      expect(parseRequestHead(Buffer.from(b, 'latin1')), JSON.stringify(b)).toEqual({ status: 400 });
+    }
+  });
+
+  it('takes a head that ends exactly at the limit, refuses one a byte longer', () => {
+    const head = (n: number): Buffer => {
+      const start = 'GET / HTTP/1.1\r\nX: ';
+      return Buffer.from(`${start}${'a'.repeat(n - start.length - 4)}\r\n\r\n`, 'latin1');
+    };
+    const r = parseRequestHead(head(Limits.MAX_HANDSHAKE_SIZE));
+    expect(r !== null && 'head' in r && r.end).toBe(Limits.MAX_HANDSHAKE_SIZE);
+    expect(parseRequestHead(head(Limits.MAX_HANDSHAKE_SIZE + 1))).toEqual({ status: 431 });
+  });
+
+  it('lower-cases header names in any casing, common ones and others alike; rawHeaders keep them as sent', () => {
+    const r = parseRequestHead(Buffer.from('GET / HTTP/1.1\r\nHOST: a\r\nsec-WEBSOCKET-key: k\r\nSec-Websocket-Version: 13\r\nX-Custom-Thing: v\r\n\r\n', 'latin1'));
+    expect(r !== null && 'head' in r).toBe(true);
+    if (r === null || !('head' in r)) return;
+    expect({ ...r.head.headers }).toEqual({ host: 'a', 'sec-websocket-key': 'k', 'sec-websocket-version': '13', 'x-custom-thing': 'v' });
+    expect(r.head.rawHeaders).toEqual(['HOST', 'a', 'sec-WEBSOCKET-key', 'k', 'Sec-Websocket-Version', '13', 'X-Custom-Thing', 'v']);
+  });
+
+  it('the head text is the same whether frames follow it in the bytes or not', () => {
+    const alone = parseRequestHead(Buffer.from(REQUEST, 'latin1'));
+    const followed = parseRequestHead(Buffer.concat([Buffer.from(REQUEST, 'latin1'), FRAME]));
+    expect(alone !== null && 'head' in alone && followed !== null && 'head' in followed).toBe(true);
+    if (alone === null || !('head' in alone) || followed === null || !('head' in followed)) return;
+    expect(followed.head.headText).toBe(alone.head.headText);
+    expect(followed.head.headText).toBe(REQUEST.slice(0, -4));
+    expect(followed.end).toBe(alone.end);
+  });
+
   it('a header named __proto__ is an ordinary header', () => {
     const r = parseRequestHead(Buffer.from('GET / HTTP/1.1\r\n__proto__: x\r\n\r\n', 'latin1'));
     expect(r !== null && 'head' in r && r.head.headers['__proto__']).toBe('x');
