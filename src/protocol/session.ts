@@ -75,6 +75,15 @@ const CLOSE_RECEIVED = 32;
 const STOPPED = 64;
 /** Views of the borrowed read buffer went to handlers (see receiveDecoded). */
 const LENT = 128;
+/** Shared frames wait for the end of the message being sent in fragments (see sendEncoded). */
+const HOLDING = 256;
+
+/**
+ * Frames encoded for many connections (a publish, a broadcast) that came while this session was
+ * sending a message in fragments: kept aside, not in a field (rare, and a field costs every idle
+ * connection 8 bytes), until its last fragment is queued.
+ */
+const heldShared = new WeakMap<Session, { frames: Buffer[]; bytes: number }>();
 
 /**
  * What a session keeps while an incoming message spans frames or reads (made on the first such
@@ -407,7 +416,36 @@ export class Session extends FrameWriter {
    * same bytes for every peer), by reference. @returns false after a close was sent
    */
   sendEncoded(frames: readonly Buffer[]): boolean {
-    return (this.#flags & CLOSE_SENT) === 0 && this.writeEncoded(frames);
+    if ((this.#flags & CLOSE_SENT) !== 0) return false;
+    if ((this.#flags & SENDING_FRAGMENTS) === 0) return this.writeEncoded(frames);
+    // no data frame may come between the fragments of a message (RFC 6455 §5.4): they wait
+    let held = heldShared.get(this);
+    if (held === undefined) heldShared.set(this, (held = { frames: [], bytes: 0 }));
+    for (const f of frames) {
+      held.frames.push(f);
+      held.bytes += f.length;
+    }
+    this.#flags |= HOLDING;
+    return true;
+  }
+
+  /** True while a message sent in fragments is under way (data frames of others must wait). */
+  get sendingFragments(): boolean {
+    return (this.#flags & SENDING_FRAGMENTS) !== 0;
+  }
+
+  /** Bytes of shared frames waiting for the end of a message sent in fragments (unsent bytes too). */
+  get heldBytes(): number {
+    return (this.#flags & HOLDING) === 0 ? 0 : (heldShared.get(this) as { bytes: number }).bytes;
+  }
+
+  /** Takes the held shared frames: queued after the last fragment (`send`), or dropped. */
+  private releaseHeld(send: boolean): void {
+    if ((this.#flags & HOLDING) === 0) return;
+    const held = heldShared.get(this) as { frames: Buffer[] };
+    heldShared.delete(this);
+    this.#flags &= ~HOLDING;
+    if (send) this.writeEncoded(held.frames);
   }
 
   /**
@@ -424,6 +462,7 @@ export class Session extends FrameWriter {
     if (fin && !fragments) return this.writeMessage(opcode, payload, compress);
     this.writeFrame((fin ? 0x80 : 0) | (fragments ? Opcode.Continuation : opcode), payload);
     this.#flags = fin ? this.#flags & ~SENDING_FRAGMENTS : this.#flags | SENDING_FRAGMENTS;
+    if (fin) this.releaseHeld(true);
     return payload.length;
   }
 
@@ -450,6 +489,8 @@ export class Session extends FrameWriter {
   sendClose(code: number, reason: string): void {
     if ((this.#flags & CLOSE_SENT) !== 0) return;
     const payload = code === 0 ? EMPTY : closePayload(code, reason);
+    // the message under way can never end now: what waited for it is not sent (no data after a close)
+    this.releaseHeld(false);
     this.#flags |= CLOSE_SENT;
     this.writeFrame(0x80 | Opcode.Close, payload);
   }
@@ -463,6 +504,7 @@ export class Session extends FrameWriter {
   /** Drops every queued outgoing byte and stops dispatching incoming data (abort). */
   stop(): void {
     this.#flags |= STOPPED;
+    this.releaseHeld(false);
     this.outbox.clear();
   }
 }

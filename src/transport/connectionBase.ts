@@ -414,7 +414,7 @@ export abstract class ConnectionBase implements FlushRequester {
 
   /** Bytes queued but not yet handed to the kernel. */
   get bytesToWrite(): number {
-    return this.session.outbox.bytes + this.socketBacklog;
+    return this.session.outbox.bytes + this.session.heldBytes + this.socketBacklog;
   }
 
   // ---- closing -----------------------------------------------------------------------------

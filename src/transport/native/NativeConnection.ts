@@ -153,7 +153,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
    */
   protected override queueEncoded(frames: readonly Buffer[]): boolean {
     const s = this.session;
-    if (frames.length !== 1 || s.closeSent || s.outbox.bytes !== 0 || this.tracksWrites || !this.socketWritable) return super.queueEncoded(frames);
+    if (frames.length !== 1 || s.closeSent || s.sendingFragments || s.outbox.bytes !== 0 || this.tracksWrites || !this.socketWritable) return super.queueEncoded(frames);
     // (joining may first flush another collected frame, which resets the pending count)
     queueSharedWrite(shared, this, frames[0]);
     this.#sharedPending += frames[0].length;

@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from '../../../src/ws/index';
+import { WebSocket, type WebSocketServer } from '../../../src/ws/index';
 import { InvalidArgumentError, InvalidStateError } from '../../../src/errors';
 import { rawClient } from '../../helpers/rawPeer';
 import { until } from '../../helpers/wait';
@@ -134,5 +134,53 @@ describe('topics on the ws face', () => {
     expect((errors[0] as Error & { code?: string })?.code).toBe('QWS_ERR_BUFFER_OVERFLOW');
     await until(() => fast.got.length === sent, 20000, () => `${fast.got.length}/${sent}`);
     expect(sockets[1].readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('topics on the ws face: a message sent in fragments', () => {
+  /** A server socket subscribed to 't', its peer a raw client that reads frames. */
+  async function rawSubscriber(): Promise<{ wss: WebSocketServer; ws: WebSocket; peer: Awaited<ReturnType<typeof rawClient>> }> {
+    const { wss } = await faceServer();
+    const sockets: WebSocket[] = [];
+    wss.on('connection', (ws) => sockets.push(ws));
+    const peer = await rawClient((wss.address() as AddressInfo).port);
+    cleanup(() => peer.socket.destroy());
+    await until(() => sockets.length === 1, 3000, () => 'accepted');
+    sockets[0].subscribe('t');
+    return { wss, ws: sockets[0], peer };
+  }
+
+  it('a publish during a message sent in fragments waits for its last fragment (no data frame between fragments, RFC 6455 §5.4)', async () => {
+    const { wss, ws, peer } = await rawSubscriber();
+    ws.send('one', { fin: false });
+    const before = ws.bufferedAmount;
+    expect(wss.publish('t', 'published')).toBe(1);
+    // the held frame counts as unsent (ws's bufferedAmount, and the write cap)
+    expect(ws.bufferedAmount).toBe(before + 2 + 'published'.length);
+    await new Promise((r) => setTimeout(r, 20));
+    ws.send('two', { fin: false });
+    ws.send('three', { fin: true });
+    ws.send('after');
+    const frames = [];
+    for (let i = 0; i < 5; i++) frames.push(await peer.reader.next());
+    expect(frames.map((f) => [f?.opcode, f?.fin, f?.payload.toString()])).toEqual([
+      [1, false, 'one'],
+      [0, false, 'two'],
+      [0, true, 'three'],
+      [1, true, 'published'],
+      [1, true, 'after'],
+    ]);
+  });
+
+  it('a close during a message sent in fragments drops what waited for it, and nothing follows the close frame', async () => {
+    const { wss, ws, peer } = await rawSubscriber();
+    ws.send('one', { fin: false });
+    expect(wss.publish('t', 'never')).toBe(1);
+    ws.close(1000, 'bye');
+    const first = await peer.reader.next();
+    const second = await peer.reader.next();
+    expect([first?.opcode, first?.payload.toString()]).toEqual([1, 'one']);
+    expect(second?.opcode).toBe(8);
+    expect(second!.payload.readUInt16BE(0)).toBe(1000);
   });
 });
