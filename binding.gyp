@@ -5,8 +5,10 @@
       "sources": [
         "native/binding/binding.cc",
         "native/binding/io.cc",
+        "native/binding/topics.cc",
         "native/io/transport.cc",
         "native/io/listener.cc",
+        "native/io/topics.cc",
         "native/core/decoder.cc",
         "native/core/mask.cc",
         "native/core/sha1.cc",

@@ -154,6 +154,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set(f.name, Napi::Value(env, fn));
   }
   qws::binding::InitIo(env, exports);
+  qws::binding::InitTopics(env, exports);
   return exports;
 }
 

@@ -16,8 +16,6 @@ namespace binding {
 
 namespace {
 
-constexpr unsigned MAX_IOV = 64;
-
 class JsSink final : public io::Sink {
  public:
   napi_env env = nullptr;
@@ -47,14 +45,6 @@ class JsSink final : public io::Sink {
 };
 
 JsSink sink;
-
-template <size_t N>
-bool Args(napi_env env, napi_callback_info cbinfo, napi_value (&argv)[N]) {
-  size_t argc = N;
-  return napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) == napi_ok && argc >= N;
-}
-
-bool Id(napi_env env, napi_value v, uint32_t* id) { return napi_get_value_uint32(env, v, id) == napi_ok; }
 
 // ioInit(readBuffer: Uint8Array, records: Uint32Array, keep: Uint32Array(1), onEvent): 0 or -errno
 napi_value IoInit(napi_env env, napi_callback_info cbinfo) {
@@ -121,7 +111,7 @@ napi_value IoWrite(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[2];
   uint32_t id;
   if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &id)) return Throw(env, "ioWrite(id, buffers): bad arguments");
-  uv_buf_t bufs[MAX_IOV];
+  uv_buf_t bufs[IO_MAX_IOV];
   bool is_array = false;
   napi_is_array(env, argv[1], &is_array);
   uint32_t count = 1;
@@ -130,7 +120,7 @@ napi_value IoWrite(napi_env env, napi_callback_info cbinfo) {
   int r = 0;
   while (done < count && r == 0) {
     unsigned n = 0;
-    for (; n < MAX_IOV && done + n < count; n++) {
+    for (; n < IO_MAX_IOV && done + n < count; n++) {
       napi_value item = argv[1];
       if (is_array) napi_get_element(env, argv[1], done + n, &item);
       void* data;
@@ -171,20 +161,12 @@ napi_value IoWriteMany(napi_env env, napi_callback_info cbinfo) {
   if (!Args(env, cbinfo, argv) || !Typed(env, argv[0], napi_uint32_array, &ids, &ids_len) ||
       !Typed(env, argv[1], napi_uint32_array, &counts, &counts_len) || napi_get_value_uint32(env, argv[2], &count) != napi_ok ||
       count > ids_len || count > counts_len || napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, argv[3], &nframes) != napi_ok || nframes > MAX_IOV ||
+      napi_get_array_length(env, argv[3], &nframes) != napi_ok || nframes > IO_MAX_IOV ||
       !Typed(env, argv[4], napi_uint32_array, &queued, &queued_len) || queued_len < count) {
     return Throw(env, "ioWriteMany(ids, counts, count, frames, queued): bad arguments");
   }
-  uv_buf_t bufs[MAX_IOV];
-  for (uint32_t i = 0; i < nframes; i++) {
-    napi_value item;
-    void* data;
-    size_t len;
-    if (napi_get_element(env, argv[3], i, &item) != napi_ok || !Typed(env, item, napi_uint8_array, &data, &len)) {
-      return Throw(env, "ioWriteMany: frames must be Uint8Arrays");
-    }
-    bufs[i] = uv_buf_init(static_cast<char*>(data), static_cast<unsigned>(len));
-  }
+  uv_buf_t bufs[IO_MAX_IOV];
+  if (!Buffers(env, argv[3], nframes, bufs)) return Throw(env, "ioWriteMany: frames must be Uint8Arrays");
   return Int(env, io::write_many(static_cast<uint32_t*>(ids), static_cast<uint32_t*>(counts), count, bufs, nframes,
                                  static_cast<uint32_t*>(queued)));
 }
@@ -318,20 +300,13 @@ napi_value IoSupported(napi_env env, napi_callback_info) {
 }  // namespace
 
 void InitIo(napi_env env, napi_value exports) {
-  const struct {
-    const char* name;
-    napi_callback cb;
-  } fns[] = {{"ioApiVersion", IoApiVersion}, {"ioSupported", IoSupported}, {"ioInit", IoInit}, {"ioReadBuffer", IoReadBuffer},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
+  const NamedFunction fns[] = {{"ioApiVersion", IoApiVersion}, {"ioSupported", IoSupported}, {"ioInit", IoInit}, {"ioReadBuffer", IoReadBuffer},         {"ioAdopt", IoAdopt},         {"ioWrite", IoWrite},
              {"ioWriteMany", IoWriteMany}, {"ioQueued", OnId<Queued>}, {"ioEnd", OnId<End>},         {"ioClose", OnId<Close>},
              {"ioRead", OnIdBool<SetReading>},           {"ioAddress", OnIdBool<Address>},     {"ioListen", IoListen},
              {"ioListenAddress", IoListenAddress}, {"ioListenPause", OnIdBool<ListenPause>}, {"ioListenTimeout", IoListenTimeout},
              {"ioListenClose", OnId<ListenClose>}, {"ioUpgrade", IoUpgrade},
              {"ioIdBound", IoIdBound}, {"ioListenFd", OnId<ListenFd>}, {"ioWriteText", IoWriteText}};
-  for (const auto& f : fns) {
-    napi_value fn;
-    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
-    napi_set_named_property(env, exports, f.name, fn);
-  }
+  Register(env, exports, fns);
 }
 
 }  // namespace binding

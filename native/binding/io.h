@@ -11,6 +11,10 @@ namespace binding {
 // ioAddress to `exports`.
 void InitIo(napi_env env, napi_value exports);
 
+// Adds the native topics' functions (topics.cc: ioShareTable, ioTopicNew, ioTopicFree,
+// ioTopicAdd, ioTopicRemove, ioPublish, ioFlushCollected) to `exports`.
+void InitTopics(napi_env env, napi_value exports);
+
 }  // namespace binding
 }  // namespace qws
 

@@ -100,7 +100,7 @@ constexpr uint32_t UTF8_INVALID = 0xffffffff;
 
 // Native transport: the version of its JS interface (functions, arguments, events); the loader
 // refuses an addon that reports another one (a stale build)
-constexpr uint32_t IO_API_VERSION = 5;
+constexpr uint32_t IO_API_VERSION = 6;
 // Native transport events (native/io → src/transport/native), one JS call each
 constexpr uint32_t IO_EVENT_BATCH = 1;
 constexpr uint32_t IO_EVENT_EOF = 2;
@@ -110,6 +110,18 @@ constexpr uint32_t IO_EVENT_CLOSED = 5;
 constexpr uint32_t IO_EVENT_SLAB = 6;
 constexpr uint32_t IO_EVENT_RAW = 7;
 constexpr uint32_t IO_EVENT_LISTEN_ERROR = 8;
+// a publish's collected frames were written and `a` bytes are left queued on the connection
+constexpr uint32_t IO_EVENT_QUEUED = 9;
+// The share table JS keeps (topics walked natively): IO_SHARE_WORDS words per connection id.
+// [IO_SHARE_CAP], set by JS: 0 while a publish must reach the connection through JS, else the
+// most unsent bytes it may have for a publish to still be queued (IO_SHARE_NO_CAP: no cap);
+// [IO_SHARE_COLLECTED], set by C++: bytes of publishes collected for it and not yet written.
+constexpr uint32_t IO_SHARE_WORDS = 2;
+constexpr uint32_t IO_SHARE_CAP = 0;
+constexpr uint32_t IO_SHARE_COLLECTED = 1;
+constexpr uint32_t IO_SHARE_NO_CAP = 0xffffffff;
+// the most frames a connection is given in one writev (more: the collection is written first)
+constexpr uint32_t IO_MAX_IOV = 64;
 constexpr uint32_t IO_KEEP_WORDS = 3;
 // keep[IO_KEEP_RESERVE], set by JS after a batch: bytes still to come of a frame it holds in
 // place at the end of the read; the connection's next reads get that room right after it

@@ -25,6 +25,7 @@ enum : uint8_t {
 };
 
 struct Listener;
+struct Memberships;
 
 // One connection: the libuv handle and what the read path needs. The shutdown request is
 // allocated only by end(). A connection a listener accepted has no decoder state until
@@ -38,6 +39,9 @@ struct Conn {
   Conn* hs_prev;
   Conn* hs_next;
   uint64_t deadline;  // loop time (ms) the handshake must be done by
+  Memberships* topics;    // its topics (topics.cc); nullptr while it has none
+  uint32_t collect_gen;   // the collection (topics.cc) it has an entry in,
+  uint32_t collect_slot;  // and that entry
   uint32_t id;
   uint32_t async_bytes;  // written by queued writes since the last DRAIN
   uint8_t flags;
@@ -75,6 +79,13 @@ Conn* new_conn();
 void drop_new_conn(Conn* c);
 void close_conn(Conn* c);
 int start_reading(Conn* c);
+// The open (not closing) connection with this id, or nullptr.
+Conn* find(uint32_t id);
+// Writes the buffers in order (see write()); 0 or a negative libuv error (the connection is then failed).
+int write_conn(Conn* c, const uv_buf_t* bufs, unsigned count);
+
+// topics.cc: `c` is closing: it leaves its topics and the collection, before its id is reused.
+void topics_closed(Conn* c);
 
 // listener.cc: takes `c` out of its listener's handshake list (no-op when not in one).
 void handshake_unlink(Conn* c);

@@ -70,13 +70,13 @@ struct Pending {
 
 void on_close(uv_handle_t* h);
 
-Conn* find(uint32_t id) {
+}  // namespace
+
+Conn* detail::find(uint32_t id) {
   if (id >= g.slots.size()) return nullptr;
   Conn* c = g.slots[id];
   return (c == nullptr || (c->flags & F_CLOSING) != 0) ? nullptr : c;
 }
-
-}  // namespace
 
 void detail::close_conn(Conn* c) {
   if (c->flags & F_CLOSING) return;
@@ -113,6 +113,7 @@ void on_close(uv_handle_t* h) {
   const uint32_t id = c->id;
   handshake_unlink(c);
   if (c->reservation != 0) release(c);
+  topics_closed(c);
   g.sink->event(IO_EVENT_CLOSED, id, (c->flags & F_HAD_ERROR) ? 1 : 0, 0);
   g.slots[id] = nullptr;
   g.free_ids.push_back(id);
@@ -265,7 +266,9 @@ int queue_rest(Conn* c, const uv_buf_t* bufs, unsigned count, size_t skip, size_
   return r;
 }
 
-int write_conn(Conn* c, const uv_buf_t* bufs, unsigned count) {
+}  // namespace
+
+int detail::write_conn(Conn* c, const uv_buf_t* bufs, unsigned count) {
   if (c->flags & F_SHUT) return UV_EPIPE;
   size_t total = 0;
   for (unsigned i = 0; i < count; i++) total += bufs[i].len;
@@ -282,8 +285,6 @@ int write_conn(Conn* c, const uv_buf_t* bufs, unsigned count) {
   if (q < 0) fail(c, q);
   return q;
 }
-
-}  // namespace
 
 #ifdef _WIN32
 bool supported() { return false; }

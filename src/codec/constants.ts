@@ -244,7 +244,7 @@ export const IoEvent = {
    * The version of the transport's JS interface (functions, arguments, events): an addon that
    * reports another one is a stale build, refused by the loader (net.Socket serves instead).
    */
-  API_VERSION: 5,
+  API_VERSION: 6,
   BATCH: 1,
   EOF: 2,
   DRAIN: 3,
@@ -259,6 +259,18 @@ export const IoEvent = {
   RAW: 7,
   /** Accepting failed on listener `id`: `a` is the negated libuv error code. */
   LISTEN_ERROR: 8,
+  /** A publish's collected frames were written to connection `id`, and `a` bytes are left queued on it. */
+  QUEUED: 9,
+  /**
+   * The share table (topics walked natively): SHARE_WORDS words per connection id. JS sets
+   * [SHARE_CAP]: 0 while a publish must reach the connection through JS, else the most unsent
+   * bytes it may have for a publish still to be queued (SHARE_NO_CAP: no cap); C++ sets
+   * [SHARE_COLLECTED]: bytes of publishes collected for it and not yet written.
+   */
+  SHARE_WORDS: 2,
+  SHARE_CAP: 0,
+  SHARE_COLLECTED: 1,
+  SHARE_NO_CAP: 0xffffffff,
   /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener; keep[KEEP_RESERVE]). */
   KEEP_WORDS: 3,
   /**

@@ -210,7 +210,12 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
    */
   sendLater(source: LateBytes, as: LateSend): void {
     const conn = this.#conn;
-    const q = (this.#queue ??= new SendQueue(this.queueHost()));
+    let q = this.#queue;
+    if (q === null) {
+      q = this.#queue = new SendQueue(this.queueHost());
+      // a publish must wait in this queue too: not written by the native walk meanwhile
+      conn.holdShared(true);
+    }
     switch (as.kind) {
       case 'message':
         q.pushLate(source, (data) => conn.sendBytes(data, as.text, as.fin, as.compress));
@@ -304,7 +309,10 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
       },
       whenWritten: (cb) => conn.whenWritten(cb),
       readFailed: (err) => this.sendFailed(err),
-      emptied: () => (this.#queue = null),
+      emptied: () => {
+        this.#queue = null;
+        conn.holdShared(false);
+      },
     };
   }
 
@@ -316,6 +324,14 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     conn.end();
   }
   /** The compressor when it keeps no context between messages (a publish shares its output). */
+  /** The connection's id for topics walked natively, or -1 (see ConnectionBase.ioShareId). */
+  get ioShareId(): number {
+    return this.#conn.ioShareId;
+  }
+  /** Something that decides how a publish reaches this connection changed (the face's bytesWritten listeners). */
+  shareStateChanged(): void {
+    this.#conn.shareStateChanged();
+  }
   get sharedCompressor(): MessageCompressor | null {
     return this.#conn.session.sharedCompressor;
   }

@@ -13,6 +13,7 @@
 import { Opcode } from '../codec/constants';
 import { encodeFrame } from '../codec';
 import { InvalidArgumentError } from '../errors';
+import { nativeTopics } from '../transport/native/nativeTopics';
 
 /** A compressor that keeps no context between messages: same key → same bytes for a message. */
 export interface SharedCompressor {
@@ -31,6 +32,11 @@ export interface TopicDelivery<E> {
   write(endpoint: E, frames: readonly Buffer[]): boolean;
   /** The endpoint's compressor when it compresses without context takeover, else null. */
   sharedCompressor(endpoint: E): SharedCompressor | null;
+  /**
+   * The endpoint's connection id on the native transport, whose topics are walked in C++
+   * (transport/native/nativeTopics); -1 when it is on another transport or gone.
+   */
+  nativeId?(endpoint: E): number;
 }
 
 /** Longest topic name, in UTF-16 code units (a bound on memory per subscription). */
@@ -89,11 +95,29 @@ export interface TopicListener {
   topicRemoved(topic: string): void;
 }
 
+/**
+ * A topic's local subscribers: those on the native transport are walked in C++ (the native
+ * topic `native`, made with the first of them), the others here.
+ */
+interface Members<E> {
+  js: Set<E>;
+  nativeCount: number;
+  native: number;
+}
+
+/** One endpoint's subscriptions, and its native id while it has any there (-1: none). */
+interface Subscriber {
+  topics: Set<string>;
+  io: number;
+}
+
 /** The topics of one server: topic → subscribers, endpoint → topics. */
 export class TopicRegistry<E extends object> {
   readonly #delivery: TopicDelivery<E>;
-  readonly #subscribers = new Map<string, Set<E>>();
-  readonly #topicsOf = new Map<E, Set<string>>();
+  readonly #subscribers = new Map<string, Members<E>>();
+  readonly #topicsOf = new Map<E, Subscriber>();
+  /** Native id → endpoint, for the members a native walk leaves to JS. */
+  readonly #byIo: Array<E | undefined> = [];
   #listener: TopicListener | null = null;
 
   constructor(delivery: TopicDelivery<E>) {
@@ -113,78 +137,109 @@ export class TopicRegistry<E extends object> {
   /** @returns true when the endpoint was not subscribed yet */
   subscribe(endpoint: E, topic: string): boolean {
     checkTopic(topic);
-    let set = this.#subscribers.get(topic);
-    if (set === undefined) {
-      set = new Set();
-      this.#subscribers.set(topic, set);
+    let sub = this.#topicsOf.get(endpoint);
+    if (sub?.topics.has(topic) === true) return false;
+    let m = this.#subscribers.get(topic);
+    if (m === undefined) {
+      m = { js: new Set(), nativeCount: 0, native: -1 };
+      this.#subscribers.set(topic, m);
       this.#listener?.topicAdded(topic);
-    } else if (set.has(endpoint)) {
-      return false;
     }
-    set.add(endpoint);
-    let mine = this.#topicsOf.get(endpoint);
-    if (mine === undefined) this.#topicsOf.set(endpoint, (mine = new Set()));
-    mine.add(topic);
+    if (sub === undefined) this.#topicsOf.set(endpoint, (sub = { topics: new Set(), io: -1 }));
+    sub.topics.add(topic);
+    // with a compressor shared by a publish's subscribers, the compressed copy is made here
+    const d = this.#delivery;
+    const id = d.nativeId?.(endpoint) ?? -1;
+    if (id >= 0 && d.sharedCompressor(endpoint) === null && (m.native >= 0 || (m.native = nativeTopics.create()) >= 0) && nativeTopics.add(m.native, id)) {
+      m.nativeCount++;
+      sub.io = id;
+      this.#byIo[id] = endpoint;
+    } else {
+      m.js.add(endpoint);
+    }
     return true;
   }
 
   /** @returns true when the endpoint was subscribed */
   unsubscribe(endpoint: E, topic: string): boolean {
     checkTopic(topic);
-    const mine = this.#topicsOf.get(endpoint);
-    if (mine === undefined || !mine.delete(topic)) return false;
-    if (mine.size === 0) this.#topicsOf.delete(endpoint);
+    const sub = this.#topicsOf.get(endpoint);
+    if (sub === undefined || !sub.topics.delete(topic)) return false;
+    if (sub.topics.size === 0) this.#forget(endpoint, sub);
     this.#drop(endpoint, topic);
     return true;
   }
 
   /** Removes the endpoint from all its topics (it closed). */
   leaveAll(endpoint: E): void {
-    const mine = this.#topicsOf.get(endpoint);
-    if (mine === undefined) return;
+    const sub = this.#topicsOf.get(endpoint);
+    if (sub === undefined) return;
+    this.#forget(endpoint, sub);
+    for (const topic of sub.topics) this.#drop(endpoint, topic);
+  }
+
+  #forget(endpoint: E, sub: Subscriber): void {
     this.#topicsOf.delete(endpoint);
-    for (const topic of mine) this.#drop(endpoint, topic);
+    // (its id may be another endpoint's by now)
+    if (sub.io >= 0 && this.#byIo[sub.io] === endpoint) this.#byIo[sub.io] = undefined;
   }
 
   #drop(endpoint: E, topic: string): void {
-    const set = this.#subscribers.get(topic);
-    if (set === undefined) return;
-    set.delete(endpoint);
-    if (set.size === 0) {
+    const m = this.#subscribers.get(topic);
+    if (m === undefined) return;
+    if (!m.js.delete(endpoint)) {
+      m.nativeCount--;
+      // a gone connection has left its native topics already (C++ does that before its id is reused)
+      const id = this.#delivery.nativeId?.(endpoint) ?? -1;
+      if (id >= 0) nativeTopics.remove(m.native, id);
+    }
+    if (m.js.size === 0 && m.nativeCount === 0) {
       this.#subscribers.delete(topic);
+      if (m.native >= 0) nativeTopics.free(m.native);
       this.#listener?.topicRemoved(topic);
     }
   }
 
   isSubscribed(endpoint: E, topic: string): boolean {
-    return this.#topicsOf.get(endpoint)?.has(topic) ?? false;
+    return this.#topicsOf.get(endpoint)?.topics.has(topic) ?? false;
   }
 
   /** The endpoint's topics, in subscription order. */
   subscriptions(endpoint: E): string[] {
-    const mine = this.#topicsOf.get(endpoint);
-    return mine === undefined ? [] : [...mine];
+    const sub = this.#topicsOf.get(endpoint);
+    return sub === undefined ? [] : [...sub.topics];
   }
 
   /** Local subscribers of a topic. */
   subscriberCount(topic: string): number {
-    return this.#subscribers.get(topic)?.size ?? 0;
+    const m = this.#subscribers.get(topic);
+    return m === undefined ? 0 : m.js.size + m.nativeCount;
   }
 
   /**
-   * Queues a message on every local subscriber of `topic` but `except`.
+   * Queues a message on every local subscriber of `topic` but `except`: those on the native
+   * transport through the walk in C++ (the members it leaves to JS, and all others, here).
    * @param maxFrame payload bytes per frame (longer messages are fragmented)
    * @returns the number of subscribers it was queued on
    */
   deliver(topic: string, message: PublishMessage, maxFrame: number, except: E | null = null): number {
-    const set = this.#subscribers.get(topic);
-    if (set === undefined) return 0;
+    const m = this.#subscribers.get(topic);
+    if (m === undefined) return 0;
     const opcode = message.text ? Opcode.Text : Opcode.Binary;
     const delivery = this.#delivery;
     let plain: Buffer[] | null = null;
-    let compressed: Map<string, Buffer[]> | null = null;
     let n = 0;
-    for (const e of set) {
+    if (m.nativeCount > 0) {
+      plain = frameMessage(message.payload, opcode, 0, maxFrame);
+      const ex = except === null ? -1 : (delivery.nativeId?.(except) ?? -1);
+      n += nativeTopics.publish(m.native, ex, plain, m.nativeCount);
+      for (const id of nativeTopics.fallback()) {
+        const e = this.#byIo[id];
+        if (e !== undefined && delivery.write(e, plain)) n++;
+      }
+    }
+    let compressed: Map<string, Buffer[]> | null = null;
+    for (const e of m.js) {
       if (e === except) continue;
       const c = message.compress === false ? null : delivery.sharedCompressor(e);
       let frames: Buffer[] | undefined;

@@ -62,7 +62,11 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
 
   static {
     // (the events object is the socket's own, connected or not: refreshed directly)
-    watchListeners(this.prototype, (ws) => ws.#status.listenersChanged());
+    watchListeners(this.prototype, (ws) => {
+      ws.#status.listenersChanged();
+      // a bytesWritten listener: publishes must reach the connection through JS, which reports them
+      ws.#conn?.shareStateChanged();
+    });
     grantSocketLifecycle<WebSocket>({
       closed: (ws, closeReceived, closeSent, lostError) => WebSocket.#closed(ws, closeReceived, closeSent, lostError),
     });
@@ -77,6 +81,7 @@ export class WebSocket extends EventEmitter<WebSocketSignals> {
       topicDelivery: {
         write: (ws, frames) => ws.#status.connected && ws.#conn !== null && ws.#conn.sendShared(frames),
         sharedCompressor: (ws) => (ws.#conn?.sharedCompressor ?? null) as SharedCompressor | null,
+        nativeId: (ws) => ws.#conn?.ioShareId ?? -1,
       },
     });
   }

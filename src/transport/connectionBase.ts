@@ -29,6 +29,10 @@ const ANY_PAUSE = BUDGET_PAUSED | CAP_PAUSED | HELD | USER_PAUSED;
 const FLUSH_SCHEDULED = 16;
 /** Unsent bytes went over the high-water mark: writes carry a callback until drained. */
 const ABOVE_HIGH = 32;
+/** The owner holds shared writes back (its sends wait in a queue: see {@link ConnectionBase.holdShared}). */
+const SHARE_HELD = 64;
+/** IoEvent.SHARE_NO_CAP (see {@link ConnectionBase.shareCap}). */
+const NO_CAP = 0xffffffff;
 
 /** Socket-level events a connection reports to its owner. */
 export interface ConnectionEvents {
@@ -206,6 +210,7 @@ export abstract class ConnectionBase implements FlushRequester {
     this.session.flushed();
     if (q === null || !this.socketWritable) {
       if (this.#rare?.writeWaiters != null && (q !== null || this.socketGone)) this.failWaiters();
+      this.shareStateChanged();
       return false;
     }
     const before = this.socketBacklog;
@@ -235,6 +240,7 @@ export abstract class ConnectionBase implements FlushRequester {
     }
     this.writeOut(q, drainCb, last);
     this.checkCap(before);
+    this.shareStateChanged();
     return true;
   }
 
@@ -280,6 +286,7 @@ export abstract class ConnectionBase implements FlushRequester {
   private written(): void {
     if ((this.#flags & ABOVE_HIGH) !== 0 && this.bytesToWrite <= this.#limits.lowWater) {
       this.#flags &= ~ABOVE_HIGH;
+      this.shareStateChanged();
       this.events.onDrained();
     }
   }
@@ -287,6 +294,45 @@ export abstract class ConnectionBase implements FlushRequester {
   /** Replaces the write limits (cap, policy, watermarks); they apply to the next send. */
   setWriteLimits(limits: WriteLimits): void {
     this.#limits = limits;
+    this.shareStateChanged();
+  }
+
+  // ---- shared writes walked natively (see core/topics) --------------------------------------
+
+  /**
+   * The connection's id on a transport that walks a topic's subscribers itself (the native one)
+   * until the socket is gone (the id is then another connection's, or soon will be); -1 on
+   * other transports.
+   */
+  get ioShareId(): number {
+    return -1;
+  }
+
+  /**
+   * Something that decides how a publish may reach this connection changed: a transport that
+   * walks subscribers natively is told {@link shareCap} again. Nothing to do on others.
+   */
+  shareStateChanged(): void {}
+
+  /**
+   * 0 while a publish must reach this connection through JS ({@link sendShared}, in call order
+   * with everything else): bytes wait in the outbox, a close was sent, a message sent in fragments
+   * is under way, writes report back (bytesWritten, above the high-water mark), a lone message
+   * over the cap drains, or the owner holds shared writes back. Else the cap on unsent bytes a
+   * publish may still be queued over (0xffffffff: none), which the native walk checks itself.
+   */
+  protected get shareCap(): number {
+    if ((this.#flags & (ABOVE_HIGH | SHARE_HELD)) !== 0 || !this.socketWritable || this.lone !== 0 || this.events.wantsBytesWritten) return 0;
+    const s = this.session;
+    if (s.closeSent || s.sendingFragments || s.outbox.bytes !== 0 || s.heldBytes !== 0) return 0;
+    const cap = this.#limits.maxBufferedBytes;
+    return cap === 0 || cap >= NO_CAP ? NO_CAP : cap;
+  }
+
+  /** The owner queues this connection's sends itself (true) until it hands them all over (false). */
+  holdShared(on: boolean): void {
+    this.#flags = on ? this.#flags | SHARE_HELD : this.#flags & ~SHARE_HELD;
+    this.shareStateChanged();
   }
 
   /**

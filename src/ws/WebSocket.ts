@@ -109,6 +109,7 @@ export class WebSocket extends EventEmitter<WebSocketEventMap> {
       startReading: (ws, head) => ws.#endpoint?.start(head.length > 0 ? head : null),
       sendShared: (ws, frames) => ws.#readyState === OPEN && ws.#endpoint !== null && ws.#endpoint.sendShared(frames),
       sharedCompressor: (ws) => (ws.#endpoint?.sharedCompressor ?? null) as SharedCompressor | null,
+      nativeId: (ws) => ws.#endpoint?.ioShareId ?? -1,
     });
     grantWsLifecycle<WebSocket>({
       peerClosed: (ws, code, reason) => WebSocket.#peerClosed(ws, code, reason),

@@ -29,6 +29,7 @@ export interface ServerSocketHooks {
   startReading(ws: WebSocket, head: Buffer): void;
   sendShared(ws: WebSocket, frames: readonly Buffer[]): boolean;
   sharedCompressor(ws: WebSocket): SharedCompressor | null;
+  nativeId(ws: WebSocket): number;
 }
 
 let hooks: ServerSocketHooks;
@@ -55,4 +56,5 @@ export function startServerSocket(ws: WebSocket, head: Buffer): void {
 export const topicDelivery: TopicDelivery<WebSocket> = {
   write: (ws, frames) => hooks.sendShared(ws, frames),
   sharedCompressor: (ws) => hooks.sharedCompressor(ws),
+  nativeId: (ws) => hooks.nativeId(ws),
 };

@@ -141,6 +141,27 @@ describe('topics on one server (Qt face)', () => {
     expect((await got).equals(big)).toBe(true);
     expect(frames).toEqual([false, false, true]);
   });
+
+  it('a subscriber with a bytesWritten listener hears of the publishes it is written (on the native transport they then go through JS)', async () => {
+    const { server, port, sockets } = await started();
+    const client = await openClient(port);
+    await until(() => sockets.length === 1, 2000, () => 'accepted');
+    const ws = sockets[0];
+    ws.subscribe('t');
+    expect(server.publish('t', 'before')).toBe(1);
+    await until(() => client.got.length === 1, 2000, () => 'first publish');
+    const written: number[] = [];
+    const onWritten = (n: number): void => void written.push(n);
+    ws.on('bytesWritten', onWritten);
+    expect(server.publish('t', 'hello')).toBe(1);
+    await until(() => written.length === 1 && client.got.length === 2, 2000, () => JSON.stringify([written, client.got]));
+    expect(written).toEqual([2 + 'hello'.length]);
+    ws.off('bytesWritten', onWritten);
+    expect(server.publish('t', 'after')).toBe(1);
+    await until(() => client.got.length === 3, 2000, () => 'last publish');
+    expect(client.got).toEqual(['before', 'hello', 'after']);
+    expect(written).toHaveLength(1);
+  });
 });
 
 describe('topics: permessage-deflate and write caps', () => {

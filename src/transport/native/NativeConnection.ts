@@ -13,6 +13,14 @@ import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo
 import { connectionGone, takeOver, type CountingServer } from './takeOver';
 import { flushSharedWrites, queueSharedWrite, type SharedWriter } from './sharedWrites';
 
+/** Where a connection's words start in the share table (see IoShared.share). */
+const shareAt = (id: number): number => id * IoEvent.SHARE_WORDS;
+
+/** Until told otherwise, publishes reach connection `id` through JS (not the native walk). */
+function unshare(id: number): void {
+  shared.share[shareAt(id) + IoEvent.SHARE_CAP] = 0;
+}
+
 /** The addon's transport state (one per process: kept here, not on each connection). */
 let shared: IoShared;
 
@@ -95,6 +103,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
       this.afterRead(first.length);
     }
     if ((this.#flags & GONE) === 0) shared.io.ioRead(this.#id, true);
+    this.shareStateChanged();
   }
 
   // ---- events from native/io ---------------------------------------------------------------
@@ -102,6 +111,9 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   onBatch(records: number, bytes: number): void {
     if ((this.#flags & GONE) !== 0) return;
     const s = shared;
+    // what the handlers queue goes out after this read (afterRead): until then a publish must
+    // reach this connection through JS, behind it
+    unshare(this.#id);
     const rest = this.session.receiveDecoded(s.read, s.records, records);
     if (rest !== NOT_LENT) {
       s.keep[0] = 1;
@@ -117,12 +129,19 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     const waiters = this.#drained;
     this.#drained = null;
     if (waiters !== null) for (const fn of waiters) fn();
+    // (a lone message over the cap is out now)
+    this.shareStateChanged();
+  }
+  onQueued(bytes: number): void {
+    this.#backlog = bytes;
   }
   onError(err: Error): void {
     this.events.onSocketError(err);
   }
   onClosed(hadError: boolean): void {
     this.#flags |= GONE;
+    // (C++ has taken it out of its topics and its collection: the id is reused once this returns)
+    unshare(this.#id);
     // the id is reused once this returns: collected frames must not outlive it (they skip it now)
     if (this.#sharedPending !== 0) flushSharedWrites();
     const server = this.#server;
@@ -140,11 +159,30 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     return this.#flags === 0;
   }
   protected get socketBacklog(): number {
-    return this.#backlog + this.#sharedPending;
+    return this.#backlog + this.#sharedPending + shared.share[shareAt(this.#id) + IoEvent.SHARE_COLLECTED];
   }
 
   get ioId(): number {
     return this.#id;
+  }
+
+  override get ioShareId(): number {
+    return (this.#flags & GONE) === 0 ? this.#id : -1;
+  }
+
+  override shareStateChanged(): void {
+    if ((this.#flags & GONE) === 0) shared.share[shareAt(this.#id) + IoEvent.SHARE_CAP] = this.shareCap;
+  }
+
+  /** Frames were queued outside a read: until they are written, a publish must reach this connection through JS. */
+  override requestFlush(): void {
+    if ((this.#flags & GONE) === 0) unshare(this.#id);
+    super.requestFlush();
+  }
+
+  /** True while publishes collected natively for this connection wait to be written. */
+  private get collected(): boolean {
+    return shared.share[shareAt(this.#id) + IoEvent.SHARE_COLLECTED] !== 0;
   }
 
   /**
@@ -163,11 +201,12 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   sharedWritten(queued: number): void {
     this.#sharedPending = 0;
     this.#backlog = queued;
+    this.shareStateChanged();
   }
 
   protected writeOut(q: Buffer[], _each: (() => void) | undefined, last: (() => void) | undefined): void {
     // frames collected for a shared write were queued before these
-    if (this.#sharedPending !== 0) flushSharedWrites();
+    if (this.#sharedPending !== 0 || this.collected) flushSharedWrites();
     const r = shared.io.ioWrite(this.#id, q.length === 1 ? q[0] : q);
     // what the kernel did not take was copied: the batch bytes can be written again
     this.session.outbox.written(q[q.length - 1]);
@@ -189,11 +228,13 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   protected endSocket(): void {
     if ((this.#flags & ENDED) !== 0) return;
     this.#flags |= ENDED;
-    if (this.#sharedPending !== 0) flushSharedWrites();
+    unshare(this.#id);
+    if (this.#sharedPending !== 0 || this.collected) flushSharedWrites();
     shared.io.ioEnd(this.#id);
   }
   protected destroySocket(): void {
     if ((this.#flags & GONE) !== 0) return;
+    unshare(this.#id);
     this.#flags |= GONE;
     shared.io.ioClose(this.#id);
   }

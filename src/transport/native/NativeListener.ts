@@ -56,6 +56,7 @@ class Unfinished implements IoOwner, PendingAnswer {
     this.gone = true;
   }
   onDrain(): void {}
+  onQueued(): void {}
   onError(): void {}
   onClosed(): void {
     this.gone = true;

@@ -45,6 +45,23 @@ export interface NativeIo {
   ioListenFd(lid: number): number;
   /** Writes a string of fewer than {@link IoEvent.MAX_TEXT_WRITE} UTF-8 bytes (no Buffer for it). @returns bytes queued, or a negative libuv error */
   ioWriteText(id: number, text: string): number;
+  /** The share table ({@link IoShared.share}); C++ holds it until the next call. */
+  ioShareTable(table: Uint32Array): void;
+  /** @returns a new native topic's id, or a negative libuv error */
+  ioTopicNew(): number;
+  ioTopicFree(topic: number): number;
+  /** @returns 1 added, 0 already a member, or a negative libuv error */
+  ioTopicAdd(topic: number, id: number): number;
+  /** @returns 1 removed, 0 not a member, or a negative libuv error */
+  ioTopicRemove(topic: number, id: number): number;
+  /**
+   * Collects `frames` for the topic's members but connection `except` (see native/io/topics.h).
+   * @returns how many members they were collected for, or a negative libuv error; `fallback[0]`
+   * members were left to JS, their ids in `fallback[1..]`
+   */
+  ioPublish(topic: number, except: number, frames: Buffer[], fallback: Uint32Array): number;
+  /** Writes what ioPublish collected: one writev per connection (QUEUED events for what is left queued). */
+  ioFlushCollected(): void;
 }
 
 /** What receives a native listener's events. */
@@ -68,6 +85,8 @@ export interface IoOwner {
   onEof(): void;
   /** The native write queue emptied; `bytes` went out from it. */
   onDrain(bytes: number): void;
+  /** Publishes collected for it were written; `bytes` are left queued natively. */
+  onQueued(bytes: number): void;
   onError(err: Error): void;
   onClosed(hadError: boolean): void;
 }
@@ -114,6 +133,9 @@ function onEvent(kind: number, id: number, a: number, b: number): void {
     case IoEvent.DRAIN:
       owner.onDrain(a);
       break;
+    case IoEvent.QUEUED:
+      owner.onQueued(a);
+      break;
     case IoEvent.EOF:
       owner.onEof();
       break;
@@ -150,13 +172,15 @@ export function ioError(errno: number, syscall = 'read'): Error & { code: string
  * `records`; `keep[0] = 1` tells C++ that views of the last read's bytes are still held, and
  * `keep[KEEP_RESERVE]` how many bytes of a frame held in place at its end are still to come
  * (the connection's next reads get that room right after it); `keep[1]` is the listener of a
- * RAW event's connection.
+ * RAW event's connection. `share` is the share table of topics walked natively
+ * ({@link IoEvent.SHARE_WORDS} words per connection id; replaced by a larger one as ids grow).
  */
 export interface IoShared {
   readonly io: NativeIo;
   read: Buffer;
   readonly records: Uint32Array;
   readonly keep: Uint32Array;
+  share: Uint32Array;
 }
 
 /**
@@ -192,7 +216,9 @@ function setUp(): IoShared | null {
     return fail(`the native transport failed to start (${e instanceof Error ? e.message : String(e)})`);
   }
   if (r < 0) return fail(`native transport unavailable here (${ioError(r).message})`);
-  return { io, read, records, keep };
+  const share = new Uint32Array(1024 * IoEvent.SHARE_WORDS);
+  io.ioShareTable(share);
+  return { io, read, records, keep, share };
 }
 
 /**
@@ -234,9 +260,18 @@ export function nativeTransportStatus(): string {
   return ioShared() !== null ? 'native' : (why as string);
 }
 
-/** Routes the events of connection `id` to `owner` (until its CLOSED event). */
+/** Routes the events of connection `id` to `owner` (until its CLOSED event); its share words start at 0. */
 export function registerOwner(id: number, owner: IoOwner | undefined): void {
   owners[id] = owner;
+  const s = shared as IoShared;
+  const end = (id + 1) * IoEvent.SHARE_WORDS;
+  if (end > s.share.length) {
+    const bigger = new Uint32Array(Math.max(end, s.share.length * 2));
+    bigger.set(s.share);
+    s.share = bigger;
+    s.io.ioShareTable(bigger);
+  }
+  s.share.fill(0, end - IoEvent.SHARE_WORDS, end);
 }
 
 /** Open native connections whose local port is `port`, handshaking ones too (tests: what a server still holds). */

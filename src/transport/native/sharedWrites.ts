@@ -14,6 +14,11 @@
  * the other server's first subscriber p50 4.0 → 0.6 ms after the publish). Publishes of one
  * iteration also share one writev per connection. A connection that closes meanwhile flushes
  * the collection first (its id is reused after that; see NativeConnection.onClosed).
+ *
+ * A topic's subscribers on this transport are walked in C++ ({@link publishNative}: see
+ * native/io/topics.h), which keeps a collection of its own, written in the same check phase.
+ * Only one of the two collections holds frames at a time (adding to one writes the other
+ * first), so what a connection gets from both stays in call order.
  * @module
  */
 import type { IoShared } from './nativeIo';
@@ -41,6 +46,17 @@ let n = 0;
 let generation = 1;
 let scheduled = false;
 
+/** The native collection holds frames (publishNative collected some since the last flush). */
+let nativePending = false;
+/** The frames the native collection points into: kept alive here until it is written. */
+let pinned: Buffer[] = [];
+/** Frames pinned at most before the native collection is written (bounds what a loop of publishes holds). */
+const MAX_PINNED = 1024;
+/** ioFlushCollected calls under way (a handler of one of its events may flush again). */
+let flushing = 0;
+/** ioPublish's fallback: [count, ids of the members left to JS...]. */
+let fallback = new Uint32Array(257);
+
 function grow(): void {
   const size = ids.length * 2;
   const i = new Uint32Array(size);
@@ -55,6 +71,7 @@ function grow(): void {
 /** Adds frame `f` for `writer` to the collection written in this loop iteration's check phase. */
 export function queueSharedWrite(shared: IoShared, writer: SharedWriter, f: Buffer): void {
   io = shared;
+  if (nativePending) flushNative();
   const last = frames.length - 1;
   const j = last >= 0 && frames[last] === f ? last : last + 1;
   const member = writer.sharedGeneration === generation;
@@ -76,6 +93,10 @@ export function queueSharedWrite(shared: IoShared, writer: SharedWriter, f: Buff
     writer.sharedGeneration = generation;
     n++;
   }
+  schedule();
+}
+
+function schedule(): void {
   if (!scheduled) {
     scheduled = true;
     setImmediate(checkPhase);
@@ -87,8 +108,54 @@ function checkPhase(): void {
   flushSharedWrites();
 }
 
+/**
+ * Hands `frames` to the native walk of topic `topic` (see native/io/topics.h): collected for
+ * every member but connection `except` that can take them there.
+ * @param members at least the topic's native member count
+ * @returns how many members they were collected for; the ids of those left to JS are in
+ *   {@link nativeFallback}
+ */
+export function publishNative(shared: IoShared, topic: number, except: number, frames: Buffer[], members: number): number {
+  io = shared;
+  if (n !== 0) flushCollected();
+  if (pinned.length + frames.length > MAX_PINNED) flushNative();
+  if (fallback.length <= members) fallback = new Uint32Array(members * 2 + 1);
+  for (const f of frames) pinned.push(f);
+  const r = shared.io.ioPublish(topic, except, frames, fallback);
+  if (r > 0) {
+    nativePending = true;
+    schedule();
+  }
+  return r;
+}
+
+/** The members the last {@link publishNative} left to JS: a copy of their ids (empty: none). */
+export function nativeFallback(): Uint32Array {
+  const k = fallback[0];
+  return k === 0 ? EMPTY_IDS : fallback.slice(1, 1 + k);
+}
+
+const EMPTY_IDS = new Uint32Array(0);
+
+function flushNative(): void {
+  nativePending = false;
+  flushing++;
+  try {
+    (io as IoShared).io.ioFlushCollected();
+  } finally {
+    // (C++ goes on until its collection is empty, publishes made from its events included)
+    if (--flushing === 0) pinned = [];
+  }
+}
+
 /** Writes the collected frames to their connections now. */
 export function flushSharedWrites(): void {
+  flushCollected();
+  if (nativePending) flushNative();
+}
+
+/** Writes the frames collected in JS (queueSharedWrite). */
+function flushCollected(): void {
   const count = n;
   if (count === 0) return;
   const w = writers;

@@ -15,7 +15,7 @@ describe('constants mirror between TS and C++', () => {
     ['RECORD', Record as unknown as Record<string, number>],
     ['STATE', State as unknown as Record<string, number>],
     ['ERROR', DecodeError as unknown as Record<string, number>],
-    ['IO', Object.fromEntries(Object.entries(IoEvent).map(([k, v]) => [k.startsWith('READ') || k.startsWith('MIN') || k.startsWith('API') || k.startsWith('KEEP') || k.startsWith('MAX') ? k : `EVENT_${k}`, v]))],
+    ['IO', Object.fromEntries(Object.entries(IoEvent).map(([k, v]) => [k.startsWith('READ') || k.startsWith('MIN') || k.startsWith('API') || k.startsWith('KEEP') || k.startsWith('MAX') || k.startsWith('SHARE') ? k : `EVENT_${k}`, v]))],
   ];
   for (const [prefix, values] of groups) {
     it(`${prefix}_* values agree`, () => {

@@ -1,0 +1,44 @@
+/**
+ * Topics walked natively (native/io/topics.h), as the core's topic registry uses them: a topic
+ * here is a set of connection ids on the native transport; a publish collects its frames for
+ * them in C++ (see sharedWrites) and leaves to JS the members that cannot take them there.
+ * @module
+ */
+import { ioShared, type IoShared } from './nativeIo';
+import { nativeFallback, publishNative } from './sharedWrites';
+
+/** See the module comment. Every function but {@link create} is for a topic it made. */
+export const nativeTopics = {
+  /** A new native topic's id; -1 when the native transport is not running (or out of memory). */
+  create(): number {
+    const s = ioShared();
+    const t = s === null ? -1 : s.io.ioTopicNew();
+    return t < 0 ? -1 : t;
+  },
+  free(topic: number): void {
+    (ioShared() as IoShared).io.ioTopicFree(topic);
+  },
+  /** @returns true when connection `id` is a member now (false: it is gone) */
+  add(topic: number, id: number): boolean {
+    return (ioShared() as IoShared).io.ioTopicAdd(topic, id) >= 0;
+  },
+  remove(topic: number, id: number): void {
+    (ioShared() as IoShared).io.ioTopicRemove(topic, id);
+  },
+  /**
+   * Collects `frames` for the members but connection `except` (-1: none).
+   * @param members the topic's members as JS counts them (at least its open ones)
+   * @returns how many took them; those left to JS are {@link fallback}
+   */
+  publish(topic: number, except: number, frames: Buffer[], members: number): number {
+    const r = publishNative(ioShared() as IoShared, topic, except < 0 ? NO_CONNECTION : except, frames, members);
+    // (only a broken invariant of the registry's count gets here)
+    if (r < 0) throw new Error(`native publish failed (${r})`);
+    return r;
+  },
+  /** The ids the last {@link publish} left to JS. */
+  fallback: nativeFallback,
+};
+
+/** No connection has this id (native ids are dense from 0). */
+const NO_CONNECTION = 0xffffffff;
