@@ -12,7 +12,7 @@ namespace binding {
 void InitIo(napi_env env, napi_value exports);
 
 // Adds the native topics' functions (topics.cc: ioShareTable, ioTopicNew, ioTopicFree,
-// ioTopicAdd, ioTopicRemove, ioPublish, ioFlushCollected) to `exports`.
+// ioTopicAdd, ioTopicRemove, ioPublish, ioBroadcast, ioFlushCollected) to `exports`.
 void InitTopics(napi_env env, napi_value exports);
 
 }  // namespace binding

@@ -48,30 +48,52 @@ napi_value OnTopicAndId(napi_env env, napi_callback_info cbinfo) {
   return Int(env, F(t, id));
 }
 
-// ioPublish(topic, except, frames: Uint8Array[], fallback: Uint32Array): members it was collected
-// for, or -errno; fallback[0] = how many were left to JS, their ids in fallback[1..]
-napi_value IoPublish(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[4];
-  uint32_t t, except, nframes;
+// A walk's common arguments — frames: Uint8Array[], fallback: Uint32Array — at argv[2], argv[3]
+// (argv[0], argv[1]: the walk's own ids), handed to `walk(bufs, nbufs, ids, cap, &n)`; returns
+// what it returns, fallback[0] = how many connections were left to JS, their ids in fallback[1..]
+template <typename F>
+napi_value WalkCall(napi_env env, napi_value (&argv)[4], const char* usage, F walk) {
+  uint32_t nframes;
   void* fallback;
   size_t fallback_len;
   bool is_array = false;
-  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &t) || !Id(env, argv[1], &except) || napi_is_array(env, argv[2], &is_array) != napi_ok ||
-      !is_array || napi_get_array_length(env, argv[2], &nframes) != napi_ok || nframes == 0 ||
-      !Typed(env, argv[3], napi_uint32_array, &fallback, &fallback_len) || fallback_len == 0) {
-    return Throw(env, "ioPublish(topic, except, frames, fallback): bad arguments");
+  if (napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[2], &nframes) != napi_ok ||
+      nframes == 0 || !Typed(env, argv[3], napi_uint32_array, &fallback, &fallback_len) || fallback_len == 0) {
+    return Throw(env, usage);
   }
-  // (on the stack for all but very long messages; not static: a publish can run inside another's events)
+  // (on the stack for all but very long messages; not static: a walk can run inside another's events)
   uv_buf_t stack[IO_MAX_IOV];
   std::vector<uv_buf_t> heap;
   if (nframes > IO_MAX_IOV) heap.resize(nframes);
   uv_buf_t* bufs = nframes > IO_MAX_IOV ? heap.data() : stack;
-  if (!Buffers(env, argv[2], nframes, bufs)) return Throw(env, "ioPublish: frames must be Uint8Arrays");
+  if (!Buffers(env, argv[2], nframes, bufs)) return Throw(env, "frames must be Uint8Arrays");
   uint32_t* out = static_cast<uint32_t*>(fallback);
   size_t n = 0;
-  const int64_t r = io::publish(t, except, bufs, nframes, out + 1, fallback_len - 1, &n);
+  const int64_t r = walk(bufs, nframes, out + 1, fallback_len - 1, &n);
   out[0] = static_cast<uint32_t>(n);
   return Int(env, r);
+}
+
+// ioPublish(topic, except, frames, fallback): members it was collected for, or -errno
+napi_value IoPublish(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[4];
+  uint32_t t, except;
+  const char* usage = "ioPublish(topic, except, frames, fallback): bad arguments";
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &t) || !Id(env, argv[1], &except)) return Throw(env, usage);
+  return WalkCall(env, argv, usage, [t, except](const uv_buf_t* bufs, unsigned n, uint32_t* ids, size_t cap, size_t* left) {
+    return io::publish(t, except, bufs, n, ids, cap, left);
+  });
+}
+
+// ioBroadcast(tag, 0, frames, fallback): connections of server `tag` it was collected for, or -errno
+napi_value IoBroadcast(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[4];
+  uint32_t tag;
+  const char* usage = "ioBroadcast(tag, 0, frames, fallback): bad arguments";
+  if (!Args(env, cbinfo, argv) || !Id(env, argv[0], &tag)) return Throw(env, usage);
+  return WalkCall(env, argv, usage, [tag](const uv_buf_t* bufs, unsigned n, uint32_t* ids, size_t cap, size_t* left) {
+    return io::broadcast(tag, bufs, n, ids, cap, left);
+  });
 }
 
 napi_value IoFlushCollected(napi_env, napi_callback_info) {
@@ -88,6 +110,7 @@ void InitTopics(napi_env env, napi_value exports) {
              {"ioTopicAdd", OnTopicAndId<io::topic_add>},
              {"ioTopicRemove", OnTopicAndId<io::topic_remove>},
              {"ioPublish", IoPublish},
+             {"ioBroadcast", IoBroadcast},
              {"ioFlushCollected", IoFlushCollected}};
   Register(env, exports, fns);
 }

@@ -115,10 +115,13 @@ constexpr uint32_t IO_EVENT_QUEUED = 9;
 // The share table JS keeps (topics walked natively): IO_SHARE_WORDS words per connection id.
 // [IO_SHARE_CAP], set by JS: 0 while a publish must reach the connection through JS, else the
 // most unsent bytes it may have for a publish to still be queued (IO_SHARE_NO_CAP: no cap);
-// [IO_SHARE_COLLECTED], set by C++: bytes of publishes collected for it and not yet written.
-constexpr uint32_t IO_SHARE_WORDS = 2;
+// [IO_SHARE_COLLECTED], set by C++: bytes of publishes collected for it and not yet written;
+// [IO_SHARE_TAG], set by JS: the server whose broadcast() reaches it (0: none). C++ zeroes all
+// of them when the connection closes.
+constexpr uint32_t IO_SHARE_WORDS = 3;
 constexpr uint32_t IO_SHARE_CAP = 0;
 constexpr uint32_t IO_SHARE_COLLECTED = 1;
+constexpr uint32_t IO_SHARE_TAG = 2;
 constexpr uint32_t IO_SHARE_NO_CAP = 0xffffffff;
 // the most frames a connection is given in one writev (more: the collection is written first)
 constexpr uint32_t IO_MAX_IOV = 64;

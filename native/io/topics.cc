@@ -3,6 +3,7 @@
 // O(the connection's topics), never a walk of a topic's members.
 #include "topics.h"
 
+#include <algorithm>
 #include <new>
 #include <vector>
 
@@ -136,8 +137,9 @@ void detail::topics_closed(Conn* c) {
   while (c->topics != nullptr) drop_membership(c, c->topics->list.size() - 1);
   // (an entry of a collection being written is not looked at after its write: see flush_collected)
   if (c->collect_gen == generation) entries[c->collect_slot].conn = nullptr;
+  // the id's next connection starts with none of this one's words (its tag above all)
   uint32_t* words = share_of(c->id);
-  if (words != nullptr) words[IO_SHARE_COLLECTED] = 0;
+  if (words != nullptr) std::fill(words, words + IO_SHARE_WORDS, 0u);
 }
 
 void set_share_table(uint32_t* table, size_t words) {
@@ -216,39 +218,78 @@ int topic_remove(uint32_t t, uint32_t id) {
   return 0;
 }
 
-int64_t publish(uint32_t t, uint32_t except, const uv_buf_t* frames, unsigned nbufs, uint32_t* fallback, size_t fallback_cap,
-                size_t* fallback_n) {
+namespace {
+
+// One walk (a publish or a broadcast): frames [first, first + nbufs) of the collection, `bytes`
+// long, for the connections it is offered; `extra` of them count against a connection's cap
+// before it takes them (a broadcast's, as JS's sendEncoded checks after queuing; a publish is
+// refused only when the connection is over its cap already).
+struct Walk {
+  uint32_t first;
+  unsigned nbufs;
+  uint32_t bytes;
+  uint32_t extra;
+  uint32_t* fallback;
+  size_t fallback_cap;
+  size_t* fallback_n;
+  int64_t taken;
+};
+
+// Starts a walk: the frames join the collection (written first if it holds too many already).
+Walk start_walk(const uv_buf_t* frames, unsigned nbufs, bool cap_counts_them, uint32_t* fallback, size_t fallback_cap, size_t* fallback_n) {
   *fallback_n = 0;
-  // (before the walk: writing calls into JS, which may change the topics)
   if (bufs.size() + nbufs > MAX_COLLECTED_BUFS) flush_collected();
-  const Topic* topic = topic_at(t);
-  if (topic == nullptr) return UV_EINVAL;
   uint32_t bytes = 0;
   for (unsigned i = 0; i < nbufs; i++) bytes += static_cast<uint32_t>(frames[i].len);
-  const uint32_t first = static_cast<uint32_t>(bufs.size());
+  Walk w{static_cast<uint32_t>(bufs.size()), nbufs, bytes, cap_counts_them ? bytes : 0, fallback, fallback_cap, fallback_n, 0};
   bufs.insert(bufs.end(), frames, frames + nbufs);
-  // Nothing in this walk calls into JS, so the members cannot change under it.
-  int64_t n = 0;
-  for (const uint32_t id : topic->members) {
-    if (id == except) continue;
-    Conn* c = g.slots[id];
-    // ended or closing: nothing more may be sent (JS would refuse it too)
-    if ((c->flags & (F_SHUT | F_CLOSING)) != 0) continue;
-    uint32_t* words = share_of(id);
-    const uint32_t cap = words == nullptr ? 0 : words[IO_SHARE_CAP];
-    const size_t unsent = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&c->tcp)) +
-                          (c->collect_gen == generation ? entries[c->collect_slot].bytes : 0);
-    // JS delivers to it: not marked able, or over its cap
-    if (cap == 0 || (cap != IO_SHARE_NO_CAP && unsent > cap) || unsent + bytes > UINT32_MAX) {
-      // (JS sizes it for its count of live members; closing ones, skipped above, are all it may not count)
-      if (*fallback_n == fallback_cap) return UV_ENOBUFS;
-      fallback[(*fallback_n)++] = id;
-      continue;
-    }
-    collect(c, first, nbufs, bytes, words);
-    n++;
+  return w;
+}
+
+// Offers the walk's frames to open connection `c`: collected, or its id left to JS. False when
+// the fallback array is full (JS sized it for the connections it counts: a broken invariant).
+bool offer(Walk& w, Conn* c) {
+  // ended or closing: nothing more may be sent (JS would refuse it too)
+  if ((c->flags & (F_SHUT | F_CLOSING)) != 0) return true;
+  uint32_t* words = share_of(c->id);
+  const uint32_t cap = words == nullptr ? 0 : words[IO_SHARE_CAP];
+  const size_t unsent = uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&c->tcp)) +
+                        (c->collect_gen == generation ? entries[c->collect_slot].bytes : 0);
+  // JS delivers to it: not marked able, or over its cap
+  if (cap == 0 || (cap != IO_SHARE_NO_CAP && unsent + w.extra > cap) || unsent + w.bytes > UINT32_MAX) {
+    if (*w.fallback_n == w.fallback_cap) return false;
+    w.fallback[(*w.fallback_n)++] = c->id;
+    return true;
   }
-  return n;
+  collect(c, w.first, w.nbufs, w.bytes, words);
+  w.taken++;
+  return true;
+}
+
+}  // namespace
+
+int64_t publish(uint32_t t, uint32_t except, const uv_buf_t* frames, unsigned nbufs, uint32_t* fallback, size_t fallback_cap,
+                size_t* fallback_n) {
+  // (the topic is looked up after start_walk: writing a full collection calls into JS, which
+  // may change the topics; nothing in the walk itself does, so its members stay put)
+  Walk w = start_walk(frames, nbufs, false, fallback, fallback_cap, fallback_n);
+  const Topic* topic = topic_at(t);
+  if (topic == nullptr) return UV_EINVAL;
+  for (const uint32_t id : topic->members) {
+    if (id != except && !offer(w, g.slots[id])) return UV_ENOBUFS;
+  }
+  return w.taken;
+}
+
+int64_t broadcast(uint32_t tag, const uv_buf_t* frames, unsigned nbufs, uint32_t* fallback, size_t fallback_cap, size_t* fallback_n) {
+  if (tag == 0) return UV_EINVAL;
+  Walk w = start_walk(frames, nbufs, true, fallback, fallback_cap, fallback_n);
+  for (Conn* c : g.slots) {
+    if (c == nullptr) continue;
+    const uint32_t* words = share_of(c->id);
+    if (words != nullptr && words[IO_SHARE_TAG] == tag && !offer(w, c)) return UV_ENOBUFS;
+  }
+  return w.taken;
 }
 
 void flush_collected() {

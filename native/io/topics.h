@@ -1,5 +1,5 @@
 // Topics walked natively (issue 17): per topic the ids of its subscribers on this transport, and
-// the collection a publish hands its frames to. A publish walks the subscribers here, not in JS:
+// the collection a publish (or a server's broadcast) hands its frames to. A publish walks the subscribers here, not in JS:
 // every one that JS has marked able to take a shared write (the share table, IO_SHARE_* in
 // core/constants.h) and whose unsent bytes are within its cap gets the frames collected — one
 // writev per connection when the collection is written (flush_collected), however many
@@ -37,6 +37,11 @@ int topic_remove(uint32_t t, uint32_t id);
 // error (no such topic; UV_ENOBUFS: fallback too small).
 int64_t publish(uint32_t t, uint32_t except, const uv_buf_t* bufs, unsigned nbufs, uint32_t* fallback, size_t fallback_cap,
                 size_t* fallback_n);
+
+// As publish, for every open connection whose share table tag (IO_SHARE_TAG) is `tag` (one
+// server's connections: its broadcast()); the frames count against a connection's cap before it
+// takes them. `tag` 0 is no server's.
+int64_t broadcast(uint32_t tag, const uv_buf_t* bufs, unsigned nbufs, uint32_t* fallback, size_t fallback_cap, size_t* fallback_n);
 
 // Writes the collection: one writev per connection. A connection left with bytes queued after
 // it gets an IO_EVENT_QUEUED event; one whose write failed is closed (ERROR, CLOSED follow).

@@ -265,11 +265,14 @@ export const IoEvent = {
    * The share table (topics walked natively): SHARE_WORDS words per connection id. JS sets
    * [SHARE_CAP]: 0 while a publish must reach the connection through JS, else the most unsent
    * bytes it may have for a publish still to be queued (SHARE_NO_CAP: no cap); C++ sets
-   * [SHARE_COLLECTED]: bytes of publishes collected for it and not yet written.
+   * [SHARE_COLLECTED]: bytes of publishes collected for it and not yet written; JS sets
+   * [SHARE_TAG] to the server whose broadcast() reaches it (0: none). C++ zeroes all of them
+   * when the connection closes.
    */
-  SHARE_WORDS: 2,
+  SHARE_WORDS: 3,
   SHARE_CAP: 0,
   SHARE_COLLECTED: 1,
+  SHARE_TAG: 2,
   SHARE_NO_CAP: 0xffffffff,
   /** Length of the shared keep array (keep[0]: views held; keep[1]: a RAW event's listener; keep[KEEP_RESERVE]). */
   KEEP_WORDS: 3,

@@ -32,6 +32,7 @@ import { Heartbeat } from './heartbeat';
 import { DEFAULT_SETTINGS } from '../core/endpointSettings';
 import type { DeflateSetting } from '../core/request';
 import { TopicHub, type PublishOptions } from '../core/topicHub';
+import { ConnectionSet } from '../core/connectionSet';
 import { frameMessage, publishMessageOf } from '../core/topics';
 import type { PubSubBroker } from '../core/broker';
 import { validateDeflateOptions, type PerMessageDeflateOptions } from '../protocol/permessageDeflate';
@@ -71,7 +72,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   #subprotocols: string[] = [];
   /** Limits and caps each accepted connection starts with (checked as a WebSocket's are; a value, shared with them). */
   #settings = DEFAULT_SETTINGS;
-  #connections = new Set<WebSocket>();
+  #connections = new ConnectionSet<WebSocket>((ws) => socketAccess.topicDelivery.nativeId?.(ws) ?? -1);
   readonly #heartbeat = new Heartbeat(this.#connections);
   readonly #tls = new ServerTls(this, (secure, raw) => {
     if (raw !== null) this.#acceptor.retrack(raw, secure);
@@ -465,6 +466,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
     const m = publishMessageOf(message);
     const frames = frameMessage(m.payload, m.text ? Opcode.Text : Opcode.Binary, 0, this.#settings.outgoingFrameSize);
+    if (sockets === this.#connections) return this.#connections.broadcast(frames, socketAccess.queueEncoded);
     let n = 0;
     for (const ws of sockets) if (socketAccess.queueEncoded(ws, frames)) n++;
     return n;

@@ -60,6 +60,8 @@ export interface NativeIo {
    * members were left to JS, their ids in `fallback[1..]`
    */
   ioPublish(topic: number, except: number, frames: Buffer[], fallback: Uint32Array): number;
+  /** As ioPublish, for the open connections whose share tag is `tag` (a server's broadcast; the second argument is unused). */
+  ioBroadcast(tag: number, unused: 0, frames: Buffer[], fallback: Uint32Array): number;
   /** Writes what ioPublish collected: one writev per connection (QUEUED events for what is left queued). */
   ioFlushCollected(): void;
 }
@@ -260,7 +262,10 @@ export function nativeTransportStatus(): string {
   return ioShared() !== null ? 'native' : (why as string);
 }
 
-/** Routes the events of connection `id` to `owner` (until its CLOSED event); its share words start at 0. */
+/**
+ * Routes the events of connection `id` to `owner` (until its CLOSED event), and makes the share
+ * table reach its words (they are 0 for a new connection: C++ zeroes a closing one's).
+ */
 export function registerOwner(id: number, owner: IoOwner | undefined): void {
   owners[id] = owner;
   const s = shared as IoShared;
@@ -271,7 +276,6 @@ export function registerOwner(id: number, owner: IoOwner | undefined): void {
     s.share = bigger;
     s.io.ioShareTable(bigger);
   }
-  s.share.fill(0, end - IoEvent.SHARE_WORDS, end);
 }
 
 /** Open native connections whose local port is `port`, handshaking ones too (tests: what a server still holds). */

@@ -4,8 +4,9 @@
  * them in C++ (see sharedWrites) and leaves to JS the members that cannot take them there.
  * @module
  */
+import { IoEvent } from '../../codec/constants';
 import { ioShared, type IoShared } from './nativeIo';
-import { nativeFallback, publishNative } from './sharedWrites';
+import { nativeFallback, walkNative } from './sharedWrites';
 
 /** See the module comment. Every function but {@link create} is for a topic it made. */
 export const nativeTopics = {
@@ -31,10 +32,20 @@ export const nativeTopics = {
    * @returns how many took them; those left to JS are {@link fallback}
    */
   publish(topic: number, except: number, frames: Buffer[], members: number): number {
-    const r = publishNative(ioShared() as IoShared, topic, except < 0 ? NO_CONNECTION : except, frames, members);
-    // (only a broken invariant of the registry's count gets here)
-    if (r < 0) throw new Error(`native publish failed (${r})`);
-    return r;
+    return walkNative(ioShared() as IoShared, 'ioPublish', topic, except < 0 ? NO_CONNECTION : except, frames, members);
+  },
+  /** Marks connection `id` as one of server `tag`'s (0: none), for {@link broadcast}. */
+  tag(id: number, tag: number): void {
+    const s = ioShared() as IoShared;
+    s.share[id * IoEvent.SHARE_WORDS + IoEvent.SHARE_TAG] = tag;
+  },
+  /**
+   * Collects `frames` for every open connection tagged `tag` (one server's broadcast).
+   * @param connections at least the server's open connections tagged so
+   * @returns how many took them; those left to JS are {@link fallback}
+   */
+  broadcast(tag: number, frames: Buffer[], connections: number): number {
+    return walkNative(ioShared() as IoShared, 'ioBroadcast', tag, 0, frames, connections);
   },
   /** The ids the last {@link publish} left to JS. */
   fallback: nativeFallback,

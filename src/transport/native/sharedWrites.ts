@@ -15,7 +15,7 @@
  * iteration also share one writev per connection. A connection that closes meanwhile flushes
  * the collection first (its id is reused after that; see NativeConnection.onClosed).
  *
- * A topic's subscribers on this transport are walked in C++ ({@link publishNative}: see
+ * A topic's subscribers on this transport are walked in C++ ({@link walkNative}: see
  * native/io/topics.h), which keeps a collection of its own, written in the same check phase.
  * Only one of the two collections holds frames at a time (adding to one writes the other
  * first), so what a connection gets from both stays in call order.
@@ -46,7 +46,7 @@ let n = 0;
 let generation = 1;
 let scheduled = false;
 
-/** The native collection holds frames (publishNative collected some since the last flush). */
+/** The native collection holds frames (walkNative collected some since the last flush). */
 let nativePending = false;
 /** The frames the native collection points into: kept alive here until it is written. */
 let pinned: Buffer[] = [];
@@ -109,19 +109,21 @@ function checkPhase(): void {
 }
 
 /**
- * Hands `frames` to the native walk of topic `topic` (see native/io/topics.h): collected for
- * every member but connection `except` that can take them there.
- * @param members at least the topic's native member count
- * @returns how many members they were collected for; the ids of those left to JS are in
- *   {@link nativeFallback}
+ * Hands `frames` to a native walk (see native/io/topics.h): ioPublish (`id` a topic, `except` a
+ * connection not to reach) or ioBroadcast (`id` a server's tag): collected for every connection
+ * walked that can take them there.
+ * @param walked at least the connections the walk can reach (JS's count of them)
+ * @returns how many took them; the ids of those left to JS are in {@link nativeFallback}
  */
-export function publishNative(shared: IoShared, topic: number, except: number, frames: Buffer[], members: number): number {
+export function walkNative(shared: IoShared, walk: 'ioPublish' | 'ioBroadcast', id: number, except: number, frames: Buffer[], walked: number): number {
   io = shared;
   if (n !== 0) flushCollected();
   if (pinned.length + frames.length > MAX_PINNED) flushNative();
-  if (fallback.length <= members) fallback = new Uint32Array(members * 2 + 1);
+  if (fallback.length <= walked) fallback = new Uint32Array(walked * 2 + 1);
   for (const f of frames) pinned.push(f);
-  const r = shared.io.ioPublish(topic, except, frames, fallback);
+  const r = shared.io[walk](id, except as 0, frames, fallback);
+  // (only a broken invariant of the caller's count gets here)
+  if (r < 0) throw new Error(`native ${walk} failed (${r})`);
   if (r > 0) {
     nativePending = true;
     schedule();
@@ -129,7 +131,7 @@ export function publishNative(shared: IoShared, topic: number, except: number, f
   return r;
 }
 
-/** The members the last {@link publishNative} left to JS: a copy of their ids (empty: none). */
+/** The connections the last {@link walkNative} left to JS: a copy of their ids (empty: none). */
 export function nativeFallback(): Uint32Array {
   const k = fallback[0];
   return k === 0 ? EMPTY_IDS : fallback.slice(1, 1 + k);

@@ -8,8 +8,7 @@
  * QWS_TRANSPORT=node the same sequences run through the JS walk.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { native } from '../../../src/codec/native';
-import { nativeTransportStatus } from '../../../src/transport/native/nativeIo';
+import { onNative, watchNativeWalk } from '../../helpers/nativeWalk';
 import type { WebSocket } from '../../../src/ws/index';
 import { seededRandom } from '../../helpers/prng';
 import { until } from '../../helpers/wait';
@@ -17,29 +16,13 @@ import { faceClient, withClients, useCleanups } from './helpers';
 
 useCleanups();
 
-const onNative = nativeTransportStatus() === 'native';
 const TOPICS = ['a', 'b', 'c'];
-
-/** What the addon's native walk did in a test: members collected for, members left to JS. */
-function watchNativeWalk(): { collected: number; fallback: number } {
-  const seen = { collected: 0, fallback: 0 };
-  if (!onNative) return seen;
-  const io = native as unknown as { ioPublish(t: number, e: number, f: Buffer[], out: Uint32Array): number };
-  const real = io.ioPublish.bind(io);
-  vi.spyOn(io, 'ioPublish').mockImplementation((t, e, f, out) => {
-    const r = real(t, e, f, out);
-    seen.collected += r;
-    seen.fallback += out[0];
-    return r;
-  });
-  return seen;
-}
 
 /** A received message as compared: long ones by their start and length. */
 const shown = (m: string): string => (m.length > 64 ? `${m.slice(0, 10)}…${m.length}` : m);
 
 async function randomRun(seed: number, steps: number): Promise<{ collected: number; fallback: number }> {
-  const seen = watchNativeWalk();
+  const seen = watchNativeWalk('ioPublish');
   const { wss, sockets, clients } = await withClients(5);
   const r = seededRandom(seed);
   const members = TOPICS.map(() => new Set<number>());
@@ -160,7 +143,7 @@ describe('topics walked natively (ws face)', () => {
   });
 
   it('a publish after a Blob send waits behind it (its bytes are read later), then the walk takes the connection again', async () => {
-    const seen = watchNativeWalk();
+    const seen = watchNativeWalk('ioPublish');
     const { wss, sockets, clients } = await withClients(2);
     for (const ws of sockets) ws.subscribe('t');
     sockets[0].send(new Blob(['late bytes']));
@@ -174,7 +157,7 @@ describe('topics walked natively (ws face)', () => {
   });
 
   it('the native walk takes a publish to subscribers with nothing of their own waiting', async () => {
-    const seen = watchNativeWalk();
+    const seen = watchNativeWalk('ioPublish');
     const { wss, sockets, clients } = await withClients(4);
     for (const ws of sockets) ws.subscribe('all');
     expect(wss.publish('all', 'one')).toBe(4);
