@@ -61,7 +61,8 @@ std::vector<uint32_t> free_topics;
 uint32_t* share = nullptr;
 size_t share_words = 0;
 
-// The collection: generation 0 is never current (a calloc'd Conn has collect_gen 0).
+// The collection: generation 0 is never current (a calloc'd Conn, or one whose entry was
+// written, has collect_gen 0).
 std::vector<uv_buf_t> bufs;
 std::vector<Entry> entries;
 std::vector<Run> runs;
@@ -110,7 +111,7 @@ void drop_membership(Conn* c, size_t i) {
   }
 }
 
-// The entry of `c` in the current collection (a new one if it has none); nullptr when out of memory.
+// The entry of `c` in the current collection (a new one if it has none).
 Entry* entry_of(Conn* c) {
   if (c->collect_gen == generation) return &entries[c->collect_slot];
   c->collect_gen = generation;
@@ -301,8 +302,13 @@ void flush_collected() {
       const Entry e = w_entries[w_next++];
       Conn* c = e.conn;
       if (c == nullptr) continue;
-      uint32_t* words = share_of(c->id);
-      if (words != nullptr && c->collect_gen != generation) words[IO_SHARE_COLLECTED] = 0;
+      if (c->collect_gen != generation) {
+        // (not collected again meanwhile) no generation number stays in a Conn past its
+        // collection, so one that comes round again after 2^32 flushes finds none
+        c->collect_gen = 0;
+        uint32_t* words = share_of(c->id);
+        if (words != nullptr) words[IO_SHARE_COLLECTED] = 0;
+      }
       // (a connection closing meanwhile stays allocated until the loop's close phase)
       if ((c->flags & F_CLOSING) != 0) continue;
       // at most IO_MAX_IOV buffers per writev (write_conn keeps the order of successive writes);
