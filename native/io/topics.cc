@@ -4,7 +4,6 @@
 #include "topics.h"
 
 #include <algorithm>
-#include <new>
 #include <vector>
 
 #include "../core/constants.h"
@@ -149,20 +148,16 @@ void set_share_table(uint32_t* table, size_t words) {
 }
 
 int topic_new() {
-  try {
-    uint32_t t;
-    if (!free_topics.empty()) {
-      t = free_topics.back();
-      free_topics.pop_back();
-    } else {
-      t = static_cast<uint32_t>(topics.size());
-      topics.emplace_back();
-    }
-    topics[t].live = true;
-    return static_cast<int>(t);
-  } catch (const std::bad_alloc&) {
-    return UV_ENOMEM;
+  uint32_t t;
+  if (!free_topics.empty()) {
+    t = free_topics.back();
+    free_topics.pop_back();
+  } else {
+    t = static_cast<uint32_t>(topics.size());
+    topics.emplace_back();
   }
+  topics[t].live = true;
+  return static_cast<int>(t);
 }
 
 int topic_free(uint32_t t) {
@@ -185,22 +180,9 @@ int topic_add(uint32_t t, uint32_t id) {
       if (ms.topic == t) return 0;
     }
   }
-  try {
-    if (c->topics == nullptr) c->topics = new Memberships();
-    c->topics->list.push_back(Membership{t, static_cast<uint32_t>(topic->members.size())});
-    try {
-      topic->members.push_back(id);
-    } catch (const std::bad_alloc&) {
-      c->topics->list.pop_back();
-      throw;
-    }
-  } catch (const std::bad_alloc&) {
-    if (c->topics != nullptr && c->topics->list.empty()) {
-      delete c->topics;
-      c->topics = nullptr;
-    }
-    return UV_ENOMEM;
-  }
+  if (c->topics == nullptr) c->topics = new Memberships();
+  c->topics->list.push_back(Membership{t, static_cast<uint32_t>(topic->members.size())});
+  topic->members.push_back(id);
   return 1;
 }
 

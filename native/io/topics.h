@@ -22,11 +22,13 @@ namespace io {
 // never eligible.
 void set_share_table(uint32_t* table, size_t words);
 
-// A new topic; its id (>= 0) or UV_ENOMEM.
+// A new topic's id (like the transport's other tables, an allocation failure aborts: the addon is
+// built without C++ exceptions).
 int topic_new();
 // Removes the topic and its memberships; the id may be handed out again.
 int topic_free(uint32_t t);
-// Adds connection `id` to topic `t`: 1 added, 0 already a member, or a negative libuv error.
+// Adds open connection `id` to topic `t`: 1 added, 0 already a member, or a negative libuv error
+// (no such topic or connection).
 int topic_add(uint32_t t, uint32_t id);
 // 1 removed, 0 not a member, or a negative libuv error.
 int topic_remove(uint32_t t, uint32_t id);
