@@ -9,10 +9,12 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { onNative, watchNativeWalk } from '../../helpers/nativeWalk';
-import type { WebSocket } from '../../../src/ws/index';
+import type { AddressInfo } from 'node:net';
+import { WebSocket } from '../../../src/ws/index';
+import { rawClient } from '../../helpers/rawPeer';
 import { seededRandom } from '../../helpers/prng';
 import { until } from '../../helpers/wait';
-import { faceClient, withClients, useCleanups } from './helpers';
+import { cleanup, faceClient, withClients, useCleanups } from './helpers';
 
 useCleanups();
 
@@ -154,6 +156,60 @@ describe('topics walked natively (ws face)', () => {
     expect(wss.publish('t', 'p2')).toBe(2);
     await until(() => clients[0].got.length === 3, 3000, () => JSON.stringify(clients[0].got));
     if (onNative) expect(seen).toEqual({ collected: 1 + 2, fallback: 1 });
+  });
+
+  it('subscribers reset while publishes are collected for them: failed writes close them, handlers that publish meanwhile do not break the order the others get', async () => {
+    const { wss, sockets, clients } = await withClients(2);
+    const port = (wss.address() as AddressInfo).port;
+    const doomed: Array<Awaited<ReturnType<typeof rawClient>>> = [];
+    for (let i = 0; i < 24; i++) {
+      const peer = await rawClient(port);
+      cleanup(() => peer.socket.destroy());
+      doomed.push(peer);
+    }
+    await until(() => sockets.length === 26, 3000, () => `${sockets.length} accepted`);
+    let fromHandlers = 0;
+    for (const ws of sockets) {
+      ws.subscribe('t');
+      // a handler of a failed connection publishes (from inside the native flush, for a failed write)
+      const again = (): void => {
+        fromHandlers++;
+        wss.publish('t', `h${fromHandlers}`);
+      };
+      ws.on('error', again);
+      ws.on('close', again);
+    }
+    for (let round = 0; round < 6; round++) {
+      wss.publish('t', `p${round}`);
+      // the RSTs are in the server's kernel before the collected writes go out (check phase)
+      for (const peer of doomed.splice(0, 4)) peer.socket.resetAndDestroy();
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => sockets.filter((ws) => ws.readyState === WebSocket.CLOSED).length === 24, 5000, () => 'the reset ones closed');
+    await new Promise((r) => setTimeout(r, 50));
+    for (const c of clients) {
+      await until(() => c.got.length === 6 + fromHandlers, 5000, () => `${c.got.length} of ${6 + fromHandlers}`);
+      expect(c.got.filter((m) => m.startsWith('p'))).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+      expect(c.got.filter((m) => m.startsWith('h'))).toEqual(Array.from({ length: fromHandlers }, (_, k) => `h${k + 1}`));
+    }
+    expect(fromHandlers).toBeGreaterThanOrEqual(24);
+  });
+
+  it('a loop of thousands of publishes in one tick, with direct sends between them: all arrive, in call order', async () => {
+    const { wss, sockets, clients } = await withClients(3);
+    for (const ws of sockets) ws.subscribe('t');
+    const expected: string[][] = sockets.map(() => []);
+    for (let k = 0; k < 5000; k++) {
+      if (k % 700 === 0) {
+        const i = k % 3;
+        sockets[i].send(`d${k}`);
+        expected[i].push(`d${k}`);
+      }
+      expect(wss.publish('t', `p${k}`)).toBe(3);
+      for (const e of expected) e.push(`p${k}`);
+    }
+    await until(() => clients.every((c, i) => c.got.length === expected[i].length), 10000, () => JSON.stringify(clients.map((c) => c.got.length)));
+    for (let i = 0; i < 3; i++) expect(clients[i].got).toEqual(expected[i]);
   });
 
   it('the native walk takes a publish to subscribers with nothing of their own waiting', async () => {
