@@ -74,10 +74,7 @@ export class ConnectionSet<W extends object> implements Iterable<W> {
     let n = 0;
     if (this.#native > 0) {
       n += nativeTopics.broadcast(this.#tag, frames, this.#native);
-      for (const id of nativeTopics.fallback()) {
-        const w = this.#byIo[id];
-        if (w !== undefined && write(w, frames)) n++;
-      }
+      n += nativeTopics.serveFallback(this.#byIo, frames, write);
     }
     for (const w of this.#js) if (write(w, frames)) n++;
     return n;

@@ -323,7 +323,6 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     this.#events.onSendFailed?.(err);
     conn.end();
   }
-  /** The compressor when it keeps no context between messages (a publish shares its output). */
   /** The connection's id for topics walked natively, or -1 (see ConnectionBase.ioShareId). */
   get ioShareId(): number {
     return this.#conn.ioShareId;
@@ -332,6 +331,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
   shareStateChanged(): void {
     this.#conn.shareStateChanged();
   }
+  /** The compressor when it keeps no context between messages (a publish shares its output). */
   get sharedCompressor(): MessageCompressor | null {
     return this.#conn.session.sharedCompressor;
   }

@@ -233,10 +233,7 @@ export class TopicRegistry<E extends object> {
       plain = frameMessage(message.payload, opcode, 0, maxFrame);
       const ex = except === null ? -1 : (delivery.nativeId?.(except) ?? -1);
       n += nativeTopics.publish(m.native, ex, plain, m.nativeCount);
-      for (const id of nativeTopics.fallback()) {
-        const e = this.#byIo[id];
-        if (e !== undefined && delivery.write(e, plain)) n++;
-      }
+      n += nativeTopics.serveFallback(this.#byIo, plain, (e, f) => delivery.write(e, f));
     }
     let compressed: Map<string, Buffer[]> | null = null;
     for (const e of m.js) {

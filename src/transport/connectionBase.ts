@@ -370,11 +370,6 @@ export abstract class ConnectionBase implements FlushRequester {
     return this.session.sendEncoded(frames);
   }
 
-  /** True while writes carry callbacks (bytesWritten listeners, or above the high-water mark). */
-  protected get tracksWrites(): boolean {
-    return (this.#flags & ABOVE_HIGH) !== 0 || this.events.wantsBytesWritten;
-  }
-
   /**
    * Queues frames encoded once for many connections (a publish), by reference. Over the write
    * cap nothing is queued: 'close' fails the connection now, 'pause' drops this message for this

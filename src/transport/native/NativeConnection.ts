@@ -9,16 +9,13 @@ import type { Socket } from 'node:net';
 import { IoEvent } from '../../codec/constants';
 import { NOT_LENT, type SessionHandler, type SessionOptions } from '../../protocol/session';
 import { ConnectionBase, type ConnectionEvents, type WriteLimits } from '../connectionBase';
-import { ioShared, registerOwner, type IoOwner, type IoShared } from './nativeIo';
+import { ioShared, registerOwner, shareWord, type IoOwner, type IoShared } from './nativeIo';
 import { connectionGone, takeOver, type CountingServer } from './takeOver';
 import { flushSharedWrites, queueSharedWrite, type SharedWriter } from './sharedWrites';
 
-/** Where a connection's words start in the share table (see IoShared.share). */
-const shareAt = (id: number): number => id * IoEvent.SHARE_WORDS;
-
 /** Until told otherwise, publishes reach connection `id` through JS (not the native walk). */
 function unshare(id: number): void {
-  shared.share[shareAt(id) + IoEvent.SHARE_CAP] = 0;
+  shared.share[shareWord(id, IoEvent.SHARE_CAP)] = 0;
 }
 
 /** The addon's transport state (one per process: kept here, not on each connection). */
@@ -140,9 +137,8 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   }
   onClosed(hadError: boolean): void {
     this.#flags |= GONE;
-    // (C++ has taken it out of its topics and its collection: the id is reused once this returns)
-    unshare(this.#id);
-    // the id is reused once this returns: collected frames must not outlive it (they skip it now)
+    // the id is reused once this returns: collected frames must not outlive it (they skip it now;
+    // C++ has taken it out of its topics and collection and zeroed its share words already)
     if (this.#sharedPending !== 0) flushSharedWrites();
     const server = this.#server;
     this.#server = null;
@@ -159,7 +155,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
     return this.#flags === 0;
   }
   protected get socketBacklog(): number {
-    return this.#backlog + this.#sharedPending + shared.share[shareAt(this.#id) + IoEvent.SHARE_COLLECTED];
+    return this.#backlog + this.#sharedPending + shared.share[shareWord(this.#id, IoEvent.SHARE_COLLECTED)];
   }
 
   get ioId(): number {
@@ -171,7 +167,7 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   }
 
   override shareStateChanged(): void {
-    if ((this.#flags & GONE) === 0) shared.share[shareAt(this.#id) + IoEvent.SHARE_CAP] = this.shareCap;
+    if ((this.#flags & GONE) === 0) shared.share[shareWord(this.#id, IoEvent.SHARE_CAP)] = this.shareCap;
   }
 
   /** Frames were queued outside a read: until they are written, a publish must reach this connection through JS. */
@@ -182,16 +178,16 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
 
   /** True while publishes collected natively for this connection wait to be written. */
   private get collected(): boolean {
-    return shared.share[shareAt(this.#id) + IoEvent.SHARE_COLLECTED] !== 0;
+    return shared.share[shareWord(this.#id, IoEvent.SHARE_COLLECTED)] !== 0;
   }
 
   /**
-   * A single frame shared by many connections joins the collected write to all of them when
-   * nothing of this connection is waiting before it (else it queues behind, as usual).
+   * A single frame shared by many connections joins the collected write to all of them when the
+   * native walk could take it too (shareCap: nothing of this connection waits before it, …);
+   * else it queues behind, as usual.
    */
   protected override queueEncoded(frames: readonly Buffer[]): boolean {
-    const s = this.session;
-    if (frames.length !== 1 || s.closeSent || s.sendingFragments || s.outbox.bytes !== 0 || this.tracksWrites || !this.socketWritable) return super.queueEncoded(frames);
+    if (frames.length !== 1 || this.shareCap === 0) return super.queueEncoded(frames);
     // (joining may first flush another collected frame, which resets the pending count)
     queueSharedWrite(shared, this, frames[0]);
     this.#sharedPending += frames[0].length;
@@ -228,13 +224,11 @@ export class NativeConnection extends ConnectionBase implements IoOwner, SharedW
   protected endSocket(): void {
     if ((this.#flags & ENDED) !== 0) return;
     this.#flags |= ENDED;
-    unshare(this.#id);
     if (this.#sharedPending !== 0 || this.collected) flushSharedWrites();
     shared.io.ioEnd(this.#id);
   }
   protected destroySocket(): void {
     if ((this.#flags & GONE) !== 0) return;
-    unshare(this.#id);
     this.#flags |= GONE;
     shared.io.ioClose(this.#id);
   }

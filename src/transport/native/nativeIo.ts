@@ -262,6 +262,11 @@ export function nativeTransportStatus(): string {
   return ioShared() !== null ? 'native' : (why as string);
 }
 
+/** The index of connection `id`'s word `word` (IoEvent.SHARE_CAP, …) in {@link IoShared.share}. */
+export function shareWord(id: number, word: number): number {
+  return id * IoEvent.SHARE_WORDS + word;
+}
+
 /**
  * Routes the events of connection `id` to `owner` (until its CLOSED event), and makes the share
  * table reach its words (they are 0 for a new connection: C++ zeroes a closing one's).

@@ -5,7 +5,7 @@
  * @module
  */
 import { IoEvent } from '../../codec/constants';
-import { ioShared, type IoShared } from './nativeIo';
+import { ioShared, shareWord, type IoShared } from './nativeIo';
 import { nativeFallback, walkNative } from './sharedWrites';
 
 /** See the module comment. Every function but {@link create} is for a topic it made. */
@@ -29,26 +29,36 @@ export const nativeTopics = {
   /**
    * Collects `frames` for the members but connection `except` (-1: none).
    * @param members the topic's members as JS counts them (at least its open ones)
-   * @returns how many took them; those left to JS are {@link fallback}
+   * @returns how many took them; {@link serveFallback} reaches those it left to JS
    */
   publish(topic: number, except: number, frames: Buffer[], members: number): number {
     return walkNative(ioShared() as IoShared, 'ioPublish', topic, except < 0 ? NO_CONNECTION : except, frames, members);
   },
   /** Marks connection `id` as one of server `tag`'s (0: none), for {@link broadcast}. */
   tag(id: number, tag: number): void {
-    const s = ioShared() as IoShared;
-    s.share[id * IoEvent.SHARE_WORDS + IoEvent.SHARE_TAG] = tag;
+    (ioShared() as IoShared).share[shareWord(id, IoEvent.SHARE_TAG)] = tag;
   },
   /**
    * Collects `frames` for every open connection tagged `tag` (one server's broadcast).
    * @param connections at least the server's open connections tagged so
-   * @returns how many took them; those left to JS are {@link fallback}
+   * @returns how many took them; {@link serveFallback} reaches those it left to JS
    */
   broadcast(tag: number, frames: Buffer[], connections: number): number {
     return walkNative(ioShared() as IoShared, 'ioBroadcast', tag, 0, frames, connections);
   },
-  /** The ids the last {@link publish} left to JS. */
-  fallback: nativeFallback,
+  /**
+   * Hands the frames to the connections the last {@link publish} or {@link broadcast} left to JS.
+   * @param byIo native id → the endpoint it serves (ids of no endpoint any more are skipped)
+   * @returns how many took them
+   */
+  serveFallback<E>(byIo: ReadonlyArray<E | undefined>, frames: Buffer[], write: (e: E, frames: readonly Buffer[]) => boolean): number {
+    let n = 0;
+    for (const id of nativeFallback()) {
+      const e = byIo[id];
+      if (e !== undefined && write(e, frames)) n++;
+    }
+    return n;
+  },
 };
 
 /** No connection has this id (native ids are dense from 0). */
