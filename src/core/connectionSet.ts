@@ -66,12 +66,17 @@ export class ConnectionSet<W extends object> implements Iterable<W> {
   }
 
   /**
-   * Queues frames encoded once on every connection: the native ones through the walk in C++
-   * (`write` for those it leaves to JS), the others with `write`.
+   * Queues frames encoded once on every connection of `to` (default: this set): for this set the
+   * native ones through the walk in C++ (`write` for those it leaves to JS) and the others with
+   * `write`; for any other collection each with `write`.
    * @returns how many took them
    */
-  broadcast(frames: Buffer[], write: (w: W, frames: readonly Buffer[]) => boolean): number {
+  broadcast(frames: Buffer[], write: (w: W, frames: readonly Buffer[]) => boolean, to: Iterable<W> = this): number {
     let n = 0;
+    if (to !== this) {
+      for (const w of to) if (write(w, frames)) n++;
+      return n;
+    }
     if (this.#native > 0) {
       n += nativeTopics.broadcast(this.#tag, frames, this.#native);
       n += nativeTopics.serveFallback(this.#byIo, frames, write);

@@ -18,6 +18,7 @@ import { PerMessageDeflate } from '../transport/deflate';
 import type { DeflateSetting } from './request';
 import { HeldReports } from './heldReports';
 import { SendQueue, type LateBytes, type QueueHost } from './sendQueue';
+import { queuedSend, type QueuedSend } from './queuedSend';
 
 export type { LateBytes } from './sendQueue';
 
@@ -40,9 +41,6 @@ export interface EndpointEvents extends SessionHandler, Omit<ConnectionEvents, '
    */
   onSendFailed?(err: Error): void;
 }
-
-/** The sends that can wait behind a message being read (Endpoint's #enqueue). */
-type QueuedSend = 'text' | 'binary' | 'bytes' | 'ping' | 'pong' | 'encoded' | 'shared';
 
 /** What a message whose bytes are read later is sent as (see {@link Endpoint.sendLater}). */
 export type LateSend = { kind: 'message'; text: boolean; fin: boolean; compress: boolean } | { kind: 'ping' } | { kind: 'pong' };
@@ -259,39 +257,7 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
 
   /** Puts a send behind the message being read. @returns its payload bytes */
   private enqueue(q: SendQueue, kind: QueuedSend, data: string | Uint8Array | readonly Buffer[], text = false, fin = true, compress = true): number {
-    const conn = this.#conn;
-    let bytes: number;
-    let send: () => unknown;
-    switch (kind) {
-      case 'text':
-        bytes = Buffer.byteLength(data as string);
-        send = () => conn.sendText(data as string);
-        break;
-      case 'binary':
-        bytes = (data as Uint8Array).length;
-        send = () => conn.sendBinary(data as Uint8Array);
-        break;
-      case 'bytes':
-        bytes = (data as Buffer).length;
-        send = () => conn.sendBytes(data as Buffer, text, fin, compress);
-        break;
-      case 'ping':
-        bytes = (data as Uint8Array).length;
-        send = () => conn.session.sendPing(data as Uint8Array);
-        break;
-      case 'pong':
-        bytes = (data as Uint8Array).length;
-        send = () => conn.session.sendPong(data as Uint8Array);
-        break;
-      case 'encoded':
-        bytes = byteLengthOf(data as readonly Buffer[]);
-        send = () => conn.sendEncoded(data as readonly Buffer[]);
-        break;
-      case 'shared':
-        bytes = byteLengthOf(data as readonly Buffer[]);
-        send = () => conn.sendShared(data as readonly Buffer[]);
-        break;
-    }
+    const { bytes, send } = queuedSend(this.#conn, kind, data, text, fin, compress);
     q.push(bytes, send);
     return bytes;
   }
@@ -493,10 +459,4 @@ export class Endpoint implements SessionHandler, ConnectionEvents {
     this.#held = null;
     this.#events.onClosed(s.closeReceived, s.closeSent, this.#lostError);
   }
-}
-
-function byteLengthOf(frames: readonly Buffer[]): number {
-  let n = 0;
-  for (const f of frames) n += f.length;
-  return n;
 }

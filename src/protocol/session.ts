@@ -15,6 +15,7 @@ import { closePayload } from './closeFrame';
 import type { Outbox } from './outbox';
 import { FrameWriter, type FlushRequester } from './frameWriter';
 import { AssemblyBuffer } from './assemblyBuffer';
+import { heldSharedBytes, holdShared, takeHeldShared } from './heldShared';
 
 /** What a session reports. Implemented by the API object; called synchronously. */
 export interface SessionHandler {
@@ -75,15 +76,8 @@ const CLOSE_RECEIVED = 32;
 const STOPPED = 64;
 /** Views of the borrowed read buffer went to handlers (see receiveDecoded). */
 const LENT = 128;
-/** Shared frames wait for the end of the message being sent in fragments (see sendEncoded). */
+/** Shared frames wait for the end of the message being sent in fragments (see ./heldShared; the bit spares the lookup). */
 const HOLDING = 256;
-
-/**
- * Frames encoded for many connections (a publish, a broadcast) that came while this session was
- * sending a message in fragments: kept aside, not in a field (rare, and a field costs every idle
- * connection 8 bytes), until its last fragment is queued.
- */
-const heldShared = new WeakMap<Session, { frames: Buffer[]; bytes: number }>();
 
 /**
  * What a session keeps while an incoming message spans frames or reads (made on the first such
@@ -419,12 +413,7 @@ export class Session extends FrameWriter {
     if ((this.#flags & CLOSE_SENT) !== 0) return false;
     if ((this.#flags & SENDING_FRAGMENTS) === 0) return this.writeEncoded(frames);
     // no data frame may come between the fragments of a message (RFC 6455 §5.4): they wait
-    let held = heldShared.get(this);
-    if (held === undefined) heldShared.set(this, (held = { frames: [], bytes: 0 }));
-    for (const f of frames) {
-      held.frames.push(f);
-      held.bytes += f.length;
-    }
+    holdShared(this, frames);
     this.#flags |= HOLDING;
     return true;
   }
@@ -436,16 +425,15 @@ export class Session extends FrameWriter {
 
   /** Bytes of shared frames waiting for the end of a message sent in fragments (unsent bytes too). */
   get heldBytes(): number {
-    return (this.#flags & HOLDING) === 0 ? 0 : (heldShared.get(this) as { bytes: number }).bytes;
+    return (this.#flags & HOLDING) === 0 ? 0 : heldSharedBytes(this);
   }
 
   /** Takes the held shared frames: queued after the last fragment (`send`), or dropped. */
   private releaseHeld(send: boolean): void {
     if ((this.#flags & HOLDING) === 0) return;
-    const held = heldShared.get(this) as { frames: Buffer[] };
-    heldShared.delete(this);
     this.#flags &= ~HOLDING;
-    if (send) this.writeEncoded(held.frames);
+    const frames = takeHeldShared(this);
+    if (send) this.writeEncoded(frames);
   }
 
   /**

@@ -466,10 +466,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerSignals> {
   broadcast(message: string | Uint8Array, sockets: Iterable<WebSocket> = this.#connections): number {
     const m = publishMessageOf(message);
     const frames = frameMessage(m.payload, m.text ? Opcode.Text : Opcode.Binary, 0, this.#settings.outgoingFrameSize);
-    if (sockets === this.#connections) return this.#connections.broadcast(frames, socketAccess.queueEncoded);
-    let n = 0;
-    for (const ws of sockets) if (socketAccess.queueEncoded(ws, frames)) n++;
-    return n;
+    return this.#connections.broadcast(frames, socketAccess.queueEncoded, sockets);
   }
 
   // ---- topics (an addition to Qt: see core/topics) --------------------------------------------
