@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Cross-node topics: two server processes and one Redis (Debian's redis-server, started here on a
 // free port), N subscribers split across the two, publishes issued on the first. qwebsocket with
-// RedisBroker against socket.io with @socket.io/redis-adapter on the same Redis, interleaved.
+// RedisBroker against socket.io with @socket.io/redis-adapter on the same Redis, and against the
+// same topology run by two C servers (floor-node.c: no runtime, raw RESP), interleaved.
 //   node bench/topics/cross.mjs [--conns 1000] [--burst 200] [--pace 300] [--every 10] [--reps 2]
-//                               [--contenders qws,sio]
+//                               [--contenders qws,sio,floor]
 // burst: K publishes as fast as the publisher goes → messages delivered per second (first
 // publish to last receive); pace: one publish every E ms → publish-to-arrival p50/p99 (see
 // subscribers.c: arrival is the kernel's receive time, so the subscribers' own queueing is not
@@ -31,11 +32,14 @@ const pace = Number(opt('pace', 300));
 const every = Number(opt('every', 10));
 const reps = Number(opt('reps', 2));
 const out = opt('out', join(here, '..', 'results', 'topics.md'));
-const picked = opt('contenders', 'qws,sio').split(',');
+const picked = opt('contenders', 'qws,sio,floor').split(',');
+// key: for --contenders; mode: the subscribers' protocol (see subscribers.c); start(i): server i
 const CONTENDERS = [
-  { name: 'qwebsocket + RedisBroker', script: 'node-qws.mjs', mode: 'qws' },
-  { name: 'socket.io + redis-adapter', script: 'node-sio.mjs', mode: 'sio' },
-].filter((c) => picked.includes(c.mode));
+  { name: 'qwebsocket + RedisBroker', key: 'qws', mode: 'qws', start: () => child('node', [join(here, 'node-qws.mjs')], { REDIS_URL }) },
+  { name: 'socket.io + redis-adapter', key: 'sio', mode: 'sio', start: () => child('node', [join(here, 'node-sio.mjs')], { REDIS_URL }) },
+  // the same topology with two C servers (floor-node.c): what no runtime at all gets on this machine
+  { name: 'floor: C servers, raw RESP', key: 'floor', mode: 'qws', start: (i) => child(FLOOR_NODE, [String(i)], { REDIS_URL }) },
+].filter((c) => picked.includes(c.key));
 
 function freePort() {
   return new Promise((resolve) => {
@@ -92,7 +96,8 @@ function cpuOf(pid) {
 // the subscribers: plain C, the same client for both contenders (see subscribers.c)
 const SUBSCRIBERS = join(here, 'subscribers');
 const FANOUT_FLOOR = join(here, 'fanout-floor');
-for (const bin of [SUBSCRIBERS, FANOUT_FLOOR]) execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', bin, `${bin}.c`], { stdio: 'inherit' });
+const FLOOR_NODE = join(here, 'floor-node');
+for (const bin of [SUBSCRIBERS, FANOUT_FLOOR, FLOOR_NODE]) execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', bin, `${bin}.c`], { stdio: 'inherit' });
 
 /**
  * How late a 10 ms timer fires in this (idle) process meanwhile: the machine's scheduling delay,
@@ -155,7 +160,7 @@ try {
     floors.fanLat99.push(ms(l99));
     for (const c of CONTENDERS) {
       progress(`cross-node ${c.name}: rep ${r + 1}/${reps}`);
-      const nodes = [child('node', [join(here, c.script)], { REDIS_URL }), child('node', [join(here, c.script)], { REDIS_URL })];
+      const nodes = [c.start(0), c.start(1)];
       const ports = await Promise.all(nodes.map(async (n) => Number((await n.line('PORT')).split(' ')[1])));
       const subs = child('bash', ['-c', `ulimit -n 65536 2>/dev/null; exec ${SUBSCRIBERS} --mode ${c.mode} --conns ${conns} ${ports.join(' ')}`]);
       try {
@@ -198,7 +203,7 @@ md += `Latency is publish to arrival: from the stamp taken just before \`publish
 md += `| contender | delivered/s | servers' CPU µs per delivery | p50 ms | p99 ms | read p50/p99 ms | p50/p99 ms on the publishing server (each run) | p50/p99 ms on the other (each run) |\n|---|---|---|---|---|---|---|---|\n`;
 for (const c of CONTENDERS) {
   const x = results[c.name];
-  md += `| ${c.name} | ${fmt(median(x.rate))} | ${med(x.cpu)} | ${med(x.p50)} | ${med(x.p99)} | ${pair(x, 'read50', 'read99')} | ${runs(x, 'l50', 'l99')} | ${runs(x, 'r50', 'r99')} |\n`;
+  md += `| ${c.name} | ${fmt(median(x.rate))} | ${median(x.cpu) > 0 ? med(x.cpu) : 'under one /proc tick'} | ${med(x.p50)} | ${med(x.p99)} | ${pair(x, 'read50', 'read99')} | ${runs(x, 'l50', 'l99')} | ${runs(x, 'r50', 'r99')} |\n`;
 }
 md += `\nWhere the time goes, per publish (p50/p99 over the ${pace} publishes, median over runs): "first" is publish → the first subscriber's arrival on a server, "span" the first → last arrival there (the time that server's fan-out took).\n\n`;
 md += `| contender | publishing server: first | its span | other server: first | its span |\n|---|---|---|---|---|\n`;
@@ -208,9 +213,13 @@ for (const c of CONTENDERS) {
 }
 const timers = CONTENDERS.flatMap((c) => results[c.name].timer);
 md += `\nFloors, same run: a 10 ms timer in the idle driver process fired up to ${median(timers).toFixed(1)} ms late (p99, median over the contenders' runs; ${med(floors.timer)} ms with only the Redis floor running); a bare PUBLISH → message round trip through the same Redis with node-redis (no WebSocket, ${pace} publishes every ${every} ms) took p50/p99 ${pair(floors, 'redis50', 'redis99')} ms (each run: ${runs(floors, 'redis50', 'redis99')}); one C process writing an 18 B frame to each of ${perServer} loopback TCP sockets (one \`write()\` each, what one server's fan-out must do) took p50/p99 ${pair(floors, 'fan50', 'fan99')} ms per round (each run: ${runs(floors, 'fan50', 'fan99')}) — the floor under a server's span (the two servers' spans add up when the machine runs them one after the other) — and its subscribers' publish-to-arrival p50/p99 was ${pair(floors, 'fanLat50', 'fanLat99')} ms (each run: ${runs(floors, 'fanLat50', 'fanLat99')}): what a server with no overhead at all gets on one process's subscribers, with no broker hop. These are the machine's scheduling delay under its load, the broker hop alone and the kernel's part of a fan-out: floors under every latency above.\n`;
-if (CONTENDERS.length === 2) {
-  const [ours, theirs] = CONTENDERS.map((c) => results[c.name]);
-  md += `\nqwebsocket / socket.io: delivered rate ${(median(ours.rate) / median(theirs.rate)).toFixed(2)}x; servers' CPU per delivery ${(median(theirs.cpu) / median(ours.cpu)).toFixed(2)}x less; p99 ${(median(theirs.p99) / median(ours.p99)).toFixed(2)}x lower.\n`;
+const of = (key) => results[CONTENDERS.find((c) => c.key === key)?.name];
+const [ours, sio, floor] = ['qws', 'sio', 'floor'].map(of);
+if (ours && sio) {
+  md += `\nqwebsocket / socket.io: delivered rate ${(median(ours.rate) / median(sio.rate)).toFixed(2)}x; servers' CPU per delivery ${(median(sio.cpu) / median(ours.cpu)).toFixed(2)}x less; p99 ${(median(sio.p99) / median(ours.p99)).toFixed(2)}x lower.\n`;
+}
+if (ours && floor) {
+  md += `\nqwebsocket / the C floor: p50 ${(median(ours.p50) / median(floor.p50)).toFixed(2)}x, p99 ${(median(ours.p99) / median(floor.p99)).toFixed(2)}x the floor's; delivered rate ${(median(ours.rate) / median(floor.rate)).toFixed(2)}x.\n`;
 }
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, md);
