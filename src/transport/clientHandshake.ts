@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { SocketError } from '../protocol/enums';
 import { HandshakeError } from '../errors';
 import { ResponseParser, buildConnectHeaders, buildRequest, checkConnectResponse, checkResponse, makeKey, type HandshakeResult, type ResponseHead } from '../protocol/handshake';
-import { http2Route, http2SessionKey, requestWebSocketStream, type OpenedConnection } from './http2Client';
+import { http2Route, http2SessionKey, requestWebSocketStream, retriesOnNewRoute, type OpenedConnection } from './http2Client';
 import { socketErrorOf } from './socketErrors';
 import { StreamError, openDirectStream, type StreamOpener, type StreamProgress, type StreamTarget } from './stream';
 import { timerQueue, type TimerEntry, type TimerQueue } from './timerQueue';
@@ -128,7 +128,8 @@ export class ClientHandshake {
     let extra: ReadonlyArray<readonly [string, string]> = [];
     const open = p.openStream ?? openDirectStream;
     const target: StreamTarget = { host, port, secure: url.protocol === 'wss:' };
-    for (let attempt = 0; ; attempt++) {
+    let rerouted = false;
+    for (let attempt = 0; ; ) {
       const route = p.http2 === true ? await http2Route(this.#sessionKey(host, port), target.secure, () => this.#openForHttp2(open, target, progress)) : null;
       if (this.#done) return;
       let carrier: Socket | ClientHttp2Stream;
@@ -136,7 +137,13 @@ export class ClientHandshake {
       if (route?.kind === 'session') {
         // the session's connection is the pool's now: a failure of this WebSocket must not end it
         this.#sockets = [];
-        ({ stream: carrier, outcome } = await this.#connectStream(route.session, extra));
+        try {
+          ({ stream: carrier, outcome } = await this.#connectStream(route.session, extra));
+        } catch (e) {
+          if (rerouted || this.#done || !retriesOnNewRoute(route, e)) throw e;
+          rerouted = true;
+          continue;
+        }
       } else {
         const socket = route?.socket ?? (await open(target, p.tls, progress));
         if (this.#done) return;
@@ -152,6 +159,7 @@ export class ClientHandshake {
       const retry = p.retry !== undefined && outcome.head !== null ? p.retry(outcome.head, attempt) : null;
       if (retry === null) throw new StreamError(SocketError.ConnectionRefusedError, outcome.message, { cause: outcome.cause });
       extra = retry;
+      attempt++;
     }
   }
 

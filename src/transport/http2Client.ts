@@ -23,8 +23,8 @@ import { verificationKey, type TlsClientHooks } from './tlsFlow';
 
 /** How a WebSocket reaches its server when HTTP/2 was asked for. */
 export type Http2Route =
-  /** An HTTP/2 session that allows extended CONNECT. */
-  | { kind: 'session'; session: ClientHttp2Session }
+  /** An HTTP/2 session that allows extended CONNECT (`reused`: taken from the pool, not opened for this WebSocket). */
+  | { kind: 'session'; session: ClientHttp2Session; reused: boolean }
   /** HTTP/1.1: on this TLS connection (the server chose http/1.1), or on a new one (null). */
   | { kind: 'http1'; socket: Socket | null };
 
@@ -65,7 +65,7 @@ export async function http2Route(key: string | null, secure: boolean, open: () =
     // another WebSocket's attempt: if it failed or may not be shared, this one makes its own
     const outcome = await existing.catch(() => null);
     if (outcome !== null && outcome.shareable && (outcome.route.kind === 'http1' || usable(outcome.route.session))) {
-      return outcome.route.kind === 'http1' ? { kind: 'http1', socket: null } : outcome.route;
+      return outcome.route.kind === 'http1' ? { kind: 'http1', socket: null } : { ...outcome.route, reused: true };
     }
   }
   const attempt = openSession(secure, key !== null, open);
@@ -83,6 +83,18 @@ export async function http2Route(key: string | null, secure: boolean, open: () =
   }
   // the verdict is for those that come later; this WebSocket has its connection
   return (await attempt).route;
+}
+
+/**
+ * Whether a WebSocket whose extended CONNECT on `route` failed with `error` asks for a route once
+ * more. A session taken from the pool can have ended (the server dropped the idle connection,
+ * or restarted) or refused new streams (GOAWAY) before we read that: the request never reached
+ * a server that could answer it, and a new connection may, as HTTP clients retry a request that
+ * fails unanswered on a reused keep-alive connection. A session opened for this WebSocket gets
+ * no second try: its failure is the server's answer.
+ */
+export function retriesOnNewRoute(route: Http2Route, error: unknown): boolean {
+  return route.kind === 'session' && route.reused && error instanceof StreamError;
 }
 
 function forget(key: string, attempt: Promise<SessionOutcome>): void {
@@ -107,7 +119,7 @@ async function openSession(secure: boolean, pooled: boolean, open: () => Promise
       session.off('remoteSettings', onSettings).off('close', onClose);
       if (ok) {
         usage.set(session, { streams: 0, idle: null, shared: pooled && verified });
-        resolve({ route: { kind: 'session', session }, shareable: verified });
+        resolve({ route: { kind: 'session', session, reused: false }, shareable: verified });
         return;
       }
       session.destroy();

@@ -25,7 +25,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { UpgradeAnswer, UpgradeOffer } from '../core/clientConnect';
 import { buildConnectHeaders } from '../protocol/handshake';
-import { http2Route, http2SessionKey, requestWebSocketStream, type ConnectAnswer, type OpenedConnection } from '../transport/http2Client';
+import { http2Route, http2SessionKey, requestWebSocketStream, retriesOnNewRoute, type ConnectAnswer, type OpenedConnection } from '../transport/http2Client';
 import { openDirectStream, type StreamProgress, type StreamTarget } from '../transport/stream';
 import { acceptedAnswer } from './handshakeRules';
 
@@ -121,22 +121,31 @@ export class Http2Handshake {
     const port = url.port !== '' ? Number(url.port) : secure ? 443 : 80;
     const shared = UNKEYED_TLS_OPTIONS.every((name) => (tls as Record<string, unknown>)[name] === undefined);
     const key = shared ? http2SessionKey(url, host, port, undefined, tls) : null;
-    const route = await http2Route(key, secure, () => this.#connect({ host, port, secure }));
-    if (this.#done) return;
-    // from here a session (or the HTTP/1.1 request) owns the connection
-    this.#sockets = [];
-    if (route.kind === 'http1') {
-      this.#finish();
-      this.#host.http1(route.socket);
-      return;
-    }
     const { offer, headers } = this.#spec;
     const fields = buildConnectHeaders({ host: url.host, resource: url.pathname + url.search, secure, origin: '', subprotocols: offer.subprotocols, extensions: offer.extensions, headers });
-    const answer = await requestWebSocketStream(route.session, fields, (s) => {
-      this.#stream = s;
-      if (this.#done) s.close(h2.NGHTTP2_CANCEL);
-    });
-    if (!this.#done) this.#answered(answer);
+    for (let rerouted = false; ; rerouted = true) {
+      const route = await http2Route(key, secure, () => this.#connect({ host, port, secure }));
+      if (this.#done) return;
+      // from here a session (or the HTTP/1.1 request) owns the connection
+      this.#sockets = [];
+      if (route.kind === 'http1') {
+        this.#finish();
+        this.#host.http1(route.socket);
+        return;
+      }
+      let answer: ConnectAnswer;
+      try {
+        answer = await requestWebSocketStream(route.session, fields, (s) => {
+          this.#stream = s;
+          if (this.#done) s.close(h2.NGHTTP2_CANCEL);
+        });
+      } catch (e) {
+        if (rerouted || this.#done || !retriesOnNewRoute(route, e)) throw e;
+        continue;
+      }
+      if (!this.#done) this.#answered(answer);
+      return;
+    }
   }
 
   /** Opens the connection offering h2 by ALPN; a TLS peer is verified by OpenSSL with the request's options. */

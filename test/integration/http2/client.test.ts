@@ -227,6 +227,21 @@ describe('open(url, { http2: true })', () => {
     expect(await echo(ws1, 'h1')).toBe('echo:h1');
   });
 
+  it('opens on a new connection when the pooled session ended before it heard (no error: the stream was never answered)', async () => {
+    const { url, seen } = await serve({ tls: false });
+    const a = await open(url);
+    expect(await echo(a, 'a')).toBe('echo:a');
+    a.close();
+    await once(a, 'disconnected');
+    // the server drops the idle session and, in the same tick, before the client has read that,
+    // a new WebSocket takes the session from the pool: its stream can never be answered there
+    for (const s of seen.sessions) s.destroy();
+    const b = await open(url);
+    expect(await echo(b, 'b')).toBe('echo:b');
+    expect(seen.sessions.size).toBe(2);
+    expect(seen.connects).toBe(2);
+  });
+
   it('does not share a session whose certificate errors were ignored', async () => {
     const { url, seen } = await serve();
     const ignoring = (ws: WebSocket): void => {

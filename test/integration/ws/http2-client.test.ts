@@ -97,6 +97,20 @@ async function echo(ws: WebSocket, text: string): Promise<string> {
 }
 
 describe('qwebsocket/ws client with http2: true', () => {
+  it('opens on a new connection when the pooled session ended before it heard', async () => {
+    const { url, seen } = await qtServer();
+    const a = await opened(url);
+    expect(await echo(a, 'a')).toBe('echo:a');
+    a.close();
+    await once(a, 'close');
+    // the server drops the idle session; in the same tick a new WebSocket takes it from the pool
+    for (const s of seen.sessions) s.destroy();
+    const b = await opened(url);
+    expect(await echo(b, 'b')).toBe('echo:b');
+    expect(seen.sessions.size).toBe(2);
+    expect(seen.connects).toBe(2);
+  });
+
   it("opens many WebSockets as extended CONNECT streams on one session to the Qt face; 'upgrade' gets the :status and headers", async () => {
     const { url, seen } = await qtServer();
     const upgrades: IncomingMessage[] = [];
